@@ -1,0 +1,67 @@
+//! `iamdsl`: the command line. Each subcommand is a thin layer over the shared analysis in
+//! `iamdsl-compiler`; nothing here decides what a program means.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod check;
+mod fmt;
+mod output;
+
+#[derive(Parser)]
+#[command(name = "iamdsl", version, about = "AWS identity as code: check, build and diff IAM from .iamdsl sources")]
+struct Cli {
+    /// When to colour human output.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Report every problem in a project (exit 1 on errors)
+    Check(check::Args),
+    /// Rewrite files in the canonical layout
+    Fmt(fmt::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let colored = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let style = if colored { iamdsl_diagnostics::HumanStyle::Colored } else { iamdsl_diagnostics::HumanStyle::Plain };
+    let result = match cli.command {
+        Command::Check(args) => check::run(args, style),
+        Command::Fmt(args) => fmt::run(args, style),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Paths as given on the command line; `.` when none is given.
+fn paths_or_cwd(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths
+    }
+}

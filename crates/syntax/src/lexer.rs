@@ -1,0 +1,382 @@
+//! A small, total lexer. The grammar (pest) is the authority on syntax; this lexer exists for
+//! what pest cannot do: find comments for the formatter, report lexical mistakes (unterminated
+//! strings and comments, unbalanced brackets) with their real cause, and cut a broken file into
+//! items and statements so that each piece can be parsed, and reported on, on its own.
+//!
+//! It never fails and runs in one pass over the bytes.
+
+use iamdsl_diagnostics::{codes, Diagnostic, FileId, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A run of `[A-Za-z0-9_-]`.
+    Word,
+    /// A string literal, closed or not.
+    Str,
+    /// `// …` or `//// …`
+    LineComment,
+    /// `/* … */`
+    BlockComment,
+    /// `/// …`
+    DocComment,
+    /// Any other single character.
+    Punct(char),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub span: Span,
+    /// Number of brackets open before this token.
+    pub depth: u32,
+    /// First token on its line.
+    pub line_start: bool,
+    /// Byte column of the token on its line.
+    pub column: u32,
+}
+
+impl Token {
+    pub fn is_comment(&self) -> bool {
+        matches!(self.kind, TokenKind::LineComment | TokenKind::BlockComment)
+    }
+
+    pub fn text<'a>(&self, source: &'a str) -> &'a str {
+        source.get(self.span.range()).unwrap_or("")
+    }
+}
+
+pub struct Lexed {
+    pub tokens: Vec<Token>,
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Words that begin a top-level declaration.
+pub const ITEM_KEYWORDS: &[&str] = &["account", "let", "policy", "template", "group", "user", "role", "in", "expect"];
+/// Words that begin a statement inside a declaration's block.
+pub const STMT_KEYWORDS: &[&str] = &["allow", "deny", "attach", "assume", "use", "trust", "boundary", "instance_profile"];
+/// Words that begin an entry of a `trust` block.
+pub const TRUST_KEYWORDS: &[&str] = &["service", "account", "role", "user", "saml", "oidc"];
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+struct Open {
+    delimiter: char,
+    span: Span,
+    /// The `{` of an `in ACCOUNT { … }` block, which holds items rather than statements.
+    holds_items: bool,
+}
+
+pub fn lex(source: &str, file: FileId) -> Lexed {
+    let bytes = source.as_bytes();
+    let mut tokens: Vec<Token> = Vec::new();
+    let mut errors = Vec::new();
+    let mut stack: Vec<Open> = Vec::new();
+    let mut pos = 0;
+    let mut line_begin = 0;
+    let mut at_line_start = true;
+
+    while pos < bytes.len() {
+        let b = bytes[pos];
+        if b == b'\n' {
+            pos += 1;
+            line_begin = pos;
+            at_line_start = true;
+            continue;
+        }
+        if b.is_ascii_whitespace() {
+            pos += 1;
+            continue;
+        }
+        let start = pos;
+        let kind = if b == b'/' && bytes.get(pos + 1) == Some(&b'/') {
+            let doc = bytes.get(pos + 2) == Some(&b'/') && bytes.get(pos + 3) != Some(&b'/');
+            while pos < bytes.len() && bytes[pos] != b'\n' {
+                pos += 1;
+            }
+            if doc {
+                TokenKind::DocComment
+            } else {
+                TokenKind::LineComment
+            }
+        } else if b == b'/' && bytes.get(pos + 1) == Some(&b'*') {
+            pos += 2;
+            loop {
+                if pos + 1 >= bytes.len() {
+                    pos = bytes.len();
+                    errors.push(
+                        Diagnostic::error(codes::UNTERMINATED_COMMENT, "unterminated block comment")
+                            .at(file, Span::new(start, start + 2), "this comment is never closed")
+                            .with_help("close the comment with `*/`"),
+                    );
+                    break;
+                }
+                if bytes[pos] == b'*' && bytes[pos + 1] == b'/' {
+                    pos += 2;
+                    break;
+                }
+                pos += 1;
+            }
+            TokenKind::BlockComment
+        } else if b == b'"' {
+            pos += 1;
+            loop {
+                match bytes.get(pos) {
+                    None | Some(b'\n') => {
+                        errors.push(
+                            Diagnostic::error(codes::UNTERMINATED_STRING, "unterminated string")
+                                .at(file, Span::new(start, pos), "this string is not closed on its line")
+                                .with_help("add the closing `\"`; a string cannot span lines (write `\\n` for a line break)"),
+                        );
+                        break;
+                    }
+                    Some(b'"') => {
+                        pos += 1;
+                        break;
+                    }
+                    Some(b'\\') => {
+                        let escape_start = pos;
+                        let valid = match bytes.get(pos + 1) {
+                            Some(b'"' | b'\\' | b'n' | b't' | b'r' | b'$') => {
+                                pos += 2;
+                                true
+                            }
+                            Some(b'u') => unicode_escape_len(&bytes[pos..]).map(|len| pos += len).is_some(),
+                            _ => false,
+                        };
+                        if !valid {
+                            // Skip the backslash and the character after it, whole.
+                            pos += 1;
+                            let next_len = source.get(pos..).and_then(|s| s.chars().next()).map_or(0, char::len_utf8);
+                            if bytes.get(pos) != Some(&b'\n') {
+                                pos += next_len;
+                            }
+                            errors.push(
+                                Diagnostic::error(codes::INVALID_ESCAPE, "unknown escape sequence in string")
+                                    .at(file, Span::new(escape_start, pos), "not an escape iamdsl knows")
+                                    .with_help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r`, `\\$` and `\\u{1F600}`"),
+                            );
+                        }
+                    }
+                    Some(_) => pos += 1,
+                }
+            }
+            TokenKind::Str
+        } else if is_word_byte(b) {
+            while pos < bytes.len() && is_word_byte(bytes[pos]) {
+                pos += 1;
+            }
+            TokenKind::Word
+        } else {
+            let ch = source.get(pos..).and_then(|s| s.chars().next()).unwrap_or('\u{FFFD}');
+            pos += ch.len_utf8().max(1);
+            TokenKind::Punct(ch)
+        };
+        let span = Span::new(start, pos);
+        let column = u32::try_from(start - line_begin).unwrap_or(u32::MAX);
+        let line_start = at_line_start;
+        at_line_start = false;
+
+        // A declaration keyword in the first column, inside a block, means the block before it was
+        // never closed. Close it here, so that one missing `}` is one error and not the loss of
+        // every later declaration.
+        if kind == TokenKind::Word && line_start && column == 0 && stack.iter().any(|o| !o.holds_items) {
+            let word = &source[start..pos];
+            if ITEM_KEYWORDS.contains(&word) && word != "in" {
+                while let Some(open) = stack.pop_if(|o| !o.holds_items) {
+                    errors.push(unclosed(file, &open));
+                }
+            }
+        }
+
+        let depth = u32::try_from(stack.len()).unwrap_or(u32::MAX);
+        if let TokenKind::Punct(ch @ ('{' | '(' | '[')) = kind {
+            // `in NAME {` at the start of a line opens a block of items.
+            let holds_items = ch == '{' && {
+                let n = tokens.len();
+                n >= 2
+                    && tokens[n - 2].kind == TokenKind::Word
+                    && tokens[n - 2].line_start
+                    && tokens[n - 2].text(source) == "in"
+                    && tokens[n - 1].kind == TokenKind::Word
+            };
+            stack.push(Open { delimiter: ch, span, holds_items });
+        } else if let TokenKind::Punct(ch @ ('}' | ')' | ']')) = kind {
+            let opener = match ch {
+                '}' => '{',
+                ')' => '(',
+                _ => '[',
+            };
+            if stack.iter().any(|o| o.delimiter == opener) {
+                while let Some(open) = stack.pop() {
+                    if open.delimiter == opener {
+                        break;
+                    }
+                    errors.push(unclosed(file, &open));
+                }
+            } else {
+                errors.push(
+                    Diagnostic::error(codes::UNMATCHED_DELIMITER, format!("unmatched closing `{ch}`"))
+                        .at(file, span, "nothing opened here is closed by this")
+                        .with_help(format!("remove this `{ch}` or add the `{opener}` it closes")),
+                );
+            }
+        }
+        let depth = match kind {
+            TokenKind::Punct('}' | ')' | ']') => u32::try_from(stack.len()).unwrap_or(u32::MAX),
+            _ => depth,
+        };
+        tokens.push(Token { kind, span, depth, line_start, column });
+    }
+    for open in stack.iter().rev() {
+        errors.push(unclosed(file, open));
+    }
+    Lexed { tokens, errors }
+}
+
+fn unclosed(file: FileId, open: &Open) -> Diagnostic {
+    let closer = match open.delimiter {
+        '{' => '}',
+        '(' => ')',
+        _ => ']',
+    };
+    Diagnostic::error(codes::UNCLOSED_DELIMITER, format!("unclosed `{}`", open.delimiter))
+        .at(file, open.span, "opened here and never closed")
+        .with_help(format!("add the matching `{closer}`"))
+}
+
+/// Length of `\u{…}` with 1 to 6 hex digits at the start of `bytes`.
+fn unicode_escape_len(bytes: &[u8]) -> Option<usize> {
+    if bytes.get(..3) != Some(b"\\u{") {
+        return None;
+    }
+    let digits = bytes.get(3..)?.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    if (1..=6).contains(&digits) && bytes.get(3 + digits) == Some(&b'}') {
+        Some(4 + digits)
+    } else {
+        None
+    }
+}
+
+/// The comments of a source text, in order (doc comments are part of the tree, not here).
+pub fn comments(source: &str) -> Vec<Span> {
+    lex(source, FileId(0)).tokens.into_iter().filter(Token::is_comment).map(|t| t.span).collect()
+}
+
+/// Where the pieces of a token range start: each item (at `depth`, first on its line) or each
+/// statement or trust entry (at `depth`, at its keyword). Doc comments and attributes right
+/// before a piece belong to it.
+pub fn piece_starts(source: &str, tokens: &[Token], depth: u32, keywords: &[&str], items: bool) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut prefix_start: Option<usize> = None;
+    let significant: Vec<&Token> = tokens.iter().filter(|t| !t.is_comment()).collect();
+    for (index, token) in significant.iter().enumerate() {
+        if token.depth != depth {
+            if token.depth < depth {
+                prefix_start = None;
+            }
+            continue;
+        }
+        let next = significant.get(index + 1);
+        let is_prefix = token.kind == TokenKind::DocComment
+            || (token.kind == TokenKind::Punct('#') && next.is_some_and(|n| n.kind == TokenKind::Punct('[')));
+        if is_prefix {
+            prefix_start.get_or_insert(token.span.start as usize);
+            continue;
+        }
+        let starts_piece = token.kind == TokenKind::Word && {
+            let word = token.text(source);
+            if items {
+                token.line_start && keywords.contains(&word)
+            } else {
+                keywords.contains(&word) || is_property_start(&significant, index)
+            }
+        } || (!items && keywords == TRUST_KEYWORDS && token.kind == TokenKind::Punct('*'));
+        // `]` of an attribute keeps the prefix open; anything else at this depth ends it.
+        let closes_attribute = token.kind == TokenKind::Punct(']') && prefix_start.is_some();
+        if starts_piece {
+            starts.push(prefix_start.take().unwrap_or(token.span.start as usize));
+        } else if !closes_attribute {
+            prefix_start = None;
+        }
+    }
+    starts
+}
+
+/// `name = value` (and not `name == value`).
+fn is_property_start(tokens: &[&Token], index: usize) -> bool {
+    let eq = |i: usize| tokens.get(i).is_some_and(|t| t.kind == TokenKind::Punct('='));
+    let glued = |a: usize, b: usize| match (tokens.get(a), tokens.get(b)) {
+        (Some(x), Some(y)) => x.span.end == y.span.start,
+        _ => false,
+    };
+    eq(index + 1) && !(eq(index + 2) && glued(index + 1, index + 2))
+        && !(index > 0 && tokens.get(index - 1).is_some_and(|t| matches!(t.kind, TokenKind::Punct('=' | '!' | '<' | '>'))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(source: &str) -> Vec<(TokenKind, String, u32)> {
+        lex(source, FileId(0)).tokens.iter().map(|t| (t.kind, t.text(source).to_string(), t.depth)).collect()
+    }
+
+    #[test]
+    fn tokens_carry_depth() {
+        let tokens = kinds("role x { allow read on s3.bucket(\"b\") }");
+        assert_eq!(tokens[0], (TokenKind::Word, "role".into(), 0));
+        assert_eq!(tokens[2], (TokenKind::Punct('{'), "{".into(), 0));
+        assert_eq!(tokens[3], (TokenKind::Word, "allow".into(), 1));
+        assert!(tokens.contains(&(TokenKind::Str, "\"b\"".into(), 2)));
+        assert_eq!(tokens.last().cloned(), Some((TokenKind::Punct('}'), "}".into(), 0)));
+    }
+
+    #[test]
+    fn doc_comments_differ_from_comments() {
+        let tokens = kinds("/// doc\n// plain\n//// plain too\n/* block */");
+        let found: Vec<_> = tokens.iter().map(|t| t.0).collect();
+        assert_eq!(
+            found,
+            vec![TokenKind::DocComment, TokenKind::LineComment, TokenKind::LineComment, TokenKind::BlockComment]
+        );
+    }
+
+    #[test]
+    fn lexical_errors_are_reported_with_their_cause() {
+        let codes_of = |s: &str| lex(s, FileId(0)).errors.iter().map(|d| d.code).collect::<Vec<_>>();
+        assert_eq!(codes_of("let x = \"abc\nlet y = 1"), vec![codes::UNTERMINATED_STRING]);
+        assert_eq!(codes_of("/* never"), vec![codes::UNTERMINATED_COMMENT]);
+        assert_eq!(codes_of("role x {"), vec![codes::UNCLOSED_DELIMITER]);
+        assert_eq!(codes_of("}"), vec![codes::UNMATCHED_DELIMITER]);
+        assert_eq!(codes_of("let x = \"a\\qb\""), vec![codes::INVALID_ESCAPE]);
+        assert!(codes_of("let x = \"a\\u{1F600}\\$\"").is_empty());
+    }
+
+    #[test]
+    fn an_unclosed_block_ends_at_the_next_declaration_in_column_zero() {
+        let source = "role x {\n  allow read on *\nrole y {\n}\n";
+        let lexed = lex(source, FileId(0));
+        assert_eq!(lexed.errors.len(), 1);
+        let role_y = lexed.tokens.iter().find(|t| t.text(source) == "y").map(|t| t.depth);
+        assert_eq!(role_y, Some(0));
+    }
+
+    #[test]
+    fn pieces_start_at_items_with_their_prefix() {
+        let source = "account a = \"1\"\n/// doc\n#[allow(x)]\nrole r in a {\n}\n";
+        let lexed = lex(source, FileId(0));
+        let starts = piece_starts(source, &lexed.tokens, 0, ITEM_KEYWORDS, true);
+        assert_eq!(starts, vec![0, source.find("///").unwrap_or(0)]);
+    }
+
+    #[test]
+    fn statements_start_at_keywords_and_properties() {
+        let source = "{ max_session = 1h allow read on * when a == \"b\" attach p }";
+        let lexed = lex(source, FileId(0));
+        let starts = piece_starts(source, &lexed.tokens, 1, STMT_KEYWORDS, false);
+        let words: Vec<_> = starts.iter().map(|&s| &source[s..s + 5]).collect();
+        assert_eq!(words, vec!["max_s", "allow", "attac"]);
+    }
+}

@@ -1,0 +1,11 @@
+//! The iamdsl front end: grammar (`grammar/iamdsl.pest`), typed AST with byte spans, a parser
+//! that reports every syntax error of a file, and the formatter.
+
+pub mod ast;
+mod errors;
+pub mod format;
+pub mod lexer;
+mod parser;
+
+pub use format::{format_module, format_source};
+pub use parser::{parse, parse_intent, Parsed};
