@@ -6,6 +6,7 @@ pub mod codes;
 mod diagnostic;
 mod render;
 mod source;
+pub mod suggest;
 
 pub use codes::{CodeInfo, CODES};
 pub use diagnostic::{normalize, Diagnostic, Label, Severity};

@@ -77,16 +77,32 @@ fn describe(rule: R) -> Option<&'static str> {
     })
 }
 
-/// Hints for the places people most often go wrong, keyed by what was expected.
-fn context(expected: &[&str]) -> (Option<&'static str>, Option<&'static str>) {
+const OPERATOR: &str = "an operator (`==`, `!=`, `<`, `like`, `in`, …)";
+const VALUES: &[&str] = &[
+    "a string", "a number", "a duration (`1h`)", "a date (`2027-01-31`)", "`true` or `false`", "a list (`[…]`)", "`[`", "`*`", "a name",
+];
+
+/// Hints for the places people most often go wrong, keyed by what was expected: a shorter list
+/// of expectations, where they apply, and help.
+fn context<'a>(expected: &[&'a str]) -> (Vec<&'a str>, Option<&'static str>, Option<&'static str>) {
     let has = |d: &str| expected.contains(&d);
     if has("`on`") && expected.iter().all(|d| matches!(*d, "`on`" | "`,`" | "`except`")) {
-        return (Some("after the action list"), Some("a permission reads `allow ACTIONS on RESOURCES`"));
+        return (expected.to_vec(), Some("after the action list"), Some("a permission reads `allow ACTIONS on RESOURCES`"));
     }
-    if has("an operator (`==`, `!=`, `<`, `like`, `in`, …)") {
-        return (Some("after the condition key"), Some("compare with `==`, `!=`, `<`, `<=`, `>`, `>=`, `like`, `not like`, `in`, `not in` or test with `exists`"));
+    if has(OPERATOR) {
+        return (
+            vec![OPERATOR],
+            Some("after the condition key"),
+            Some("compare with `==`, `!=`, `<`, `<=`, `>`, `>=`, `like`, `not like`, `in`, `not in`, or test with `exists`"),
+        );
     }
-    (None, None)
+    // Many kinds of value: say "a value" once.
+    if expected.iter().filter(|d| VALUES.contains(d)).count() >= 3 {
+        let mut shorter: Vec<&str> = expected.iter().copied().filter(|d| !VALUES.contains(d)).collect();
+        shorter.insert(0, "a value (a string, number, name, list, …)");
+        return (shorter, None, None);
+    }
+    (expected.to_vec(), None, None)
 }
 
 fn join(items: &[&str]) -> String {
@@ -143,6 +159,7 @@ pub(crate) fn syntax_error(
     error: &pest::error::Error<R>,
     source: &str,
     piece_start: usize,
+    end_of_piece: &'static str,
     file: FileId,
 ) -> Diagnostic {
     let offset = piece_start
@@ -151,14 +168,21 @@ pub(crate) fn syntax_error(
             InputLocation::Span((start, _)) => start,
         };
     let mut expected: Vec<&str> = match &error.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| describe(*r)).collect(),
+        ErrorVariant::ParsingError { positives, .. } => positives
+            .iter()
+            .filter_map(|r| if *r == R::EOI { Some(end_of_piece) } else { describe(*r) })
+            .collect(),
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
     // Stable order, each description once.
     expected.sort_unstable();
     expected.dedup();
     let (span, found) = found_token(source, offset);
-    let (place, help) = context(&expected);
+    // `;` is optional wherever the end of a piece may come; naming both is noise.
+    if expected.contains(&end_of_piece) {
+        expected.retain(|d| *d != "`;`");
+    }
+    let (expected, place, help) = context(&expected);
     let message = if expected.is_empty() {
         format!("unexpected {found}")
     } else {
@@ -169,10 +193,10 @@ pub(crate) fn syntax_error(
     };
     let label = if expected.is_empty() { "not expected here".to_string() } else { format!("expected {}", join(&expected)) };
     let mut diagnostic = Diagnostic::error(codes::SYNTAX, message).at(file, span, label);
-    if let Some(help) = help {
-        diagnostic = diagnostic.with_help(help);
-    } else if source.get(span.range()) == Some("=") && expected.iter().any(|e| e.starts_with("an operator")) {
+    if source.get(span.range()) == Some("=") && expected.contains(&OPERATOR) {
         diagnostic = diagnostic.with_help("compare with `==`");
+    } else if let Some(help) = help {
+        diagnostic = diagnostic.with_help(help);
     }
     diagnostic
 }

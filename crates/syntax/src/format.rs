@@ -383,7 +383,16 @@ fn permission_lines(permission: &Permission, depth: usize) -> Vec<String> {
     if let Some(until) = &permission.until {
         clauses.push(format!("until {}", until.node));
     }
-    let lines = clause_lines(head, clauses.clone(), depth);
+    let lines = clause_lines(head.clone(), clauses.clone(), depth);
+    if lines.len() == 1 {
+        return lines;
+    }
+    // Keep `on …` with the actions when that fits; conditions go below.
+    let head_on = format!("{head} {}", clauses[0]);
+    if width(&indent(depth)) + width(&head_on) <= MAX_WIDTH {
+        let rest = clauses[1..].iter().map(|clause| format!("{}{clause}", indent(depth + 1)));
+        return std::iter::once(format!("{}{head_on}", indent(depth))).chain(rest).collect();
+    }
     if lines.iter().all(|line| width(line) <= MAX_WIDTH) {
         return lines;
     }

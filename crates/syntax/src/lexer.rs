@@ -304,15 +304,17 @@ pub fn piece_starts(source: &str, tokens: &[Token], depth: u32, keywords: &[&str
     starts
 }
 
-/// `name = value` (and not `name == value`).
+/// `name = value` (and not `name == value`), at the start of a line or right after `{`, `}`, `;`.
 fn is_property_start(tokens: &[&Token], index: usize) -> bool {
     let eq = |i: usize| tokens.get(i).is_some_and(|t| t.kind == TokenKind::Punct('='));
     let glued = |a: usize, b: usize| match (tokens.get(a), tokens.get(b)) {
         (Some(x), Some(y)) => x.span.end == y.span.start,
         _ => false,
     };
-    eq(index + 1) && !(eq(index + 2) && glued(index + 1, index + 2))
-        && !(index > 0 && tokens.get(index - 1).is_some_and(|t| matches!(t.kind, TokenKind::Punct('=' | '!' | '<' | '>'))))
+    let at_boundary = tokens.get(index).is_some_and(|t| t.line_start)
+        || index == 0
+        || tokens.get(index - 1).is_some_and(|t| matches!(t.kind, TokenKind::Punct('{' | '}' | ';')));
+    at_boundary && eq(index + 1) && !(eq(index + 2) && glued(index + 1, index + 2))
 }
 
 #[cfg(test)]

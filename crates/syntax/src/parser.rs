@@ -6,7 +6,7 @@
 //! did not parse) and a list of diagnostics. The walk over pairs never unwraps: a pair of an
 //! unexpected shape becomes an internal error, not a panic.
 
-use iamdsl_diagnostics::{codes, Diagnostic, FileId, Span};
+use iamdsl_diagnostics::{codes, suggest, Diagnostic, FileId, Span};
 use pest::iterators::{Pair, Pairs};
 use pest::Parser as _;
 
@@ -53,7 +53,7 @@ pub fn parse(source: &str, file: FileId) -> Parsed {
 
 /// Parses an intent as `iamdsl expand` takes it: `read, list on s3.bucket("x") [when …]`.
 pub fn parse_intent(source: &str, file: FileId) -> Result<(ActionList, ResourceList, Option<Condition>), Diagnostic> {
-    let mut pairs = Grammar::parse(R::intent_only, source).map_err(|e| syntax_error(&e, source, 0, file))?;
+    let mut pairs = Grammar::parse(R::intent_only, source).map_err(|e| syntax_error(&e, source, 0, "the end of the intent", file))?;
     let walker = Walker { base: 0 };
     let top = pairs.next().ok_or_else(|| internal(file, Span::default()))?;
     let mut inner = Children::new(top);
@@ -713,19 +713,25 @@ impl Walker {
     }
 }
 
+#[derive(Clone, Copy)]
+enum Piece {
+    Item,
+    Stmt,
+    TrustEntry,
+}
+
 /// Piece-by-piece parsing of a file that did not parse whole.
 struct Recovery<'s> {
     source: &'s str,
     file: FileId,
     lexed: Lexed,
     diagnostics: Vec<Diagnostic>,
-    syntax_errors: usize,
 }
 
 impl<'s> Recovery<'s> {
     fn new(source: &'s str, file: FileId) -> Recovery<'s> {
         let lexed = lexer::lex(source, file);
-        Recovery { source, file, lexed, diagnostics: Vec::new(), syntax_errors: 0 }
+        Recovery { source, file, lexed, diagnostics: Vec::new() }
     }
 
     fn run(mut self) -> Parsed {
@@ -734,20 +740,14 @@ impl<'s> Recovery<'s> {
         let mut diagnostics = std::mem::take(&mut self.lexed.errors);
         diagnostics.append(&mut self.diagnostics);
         iamdsl_diagnostics::normalize(&mut diagnostics);
-        if self.syntax_errors > MAX_ERRORS {
-            let first_skipped = diagnostics
-                .iter()
-                .filter(|d| d.code == codes::SYNTAX)
-                .nth(MAX_ERRORS)
-                .and_then(|d| d.primary.as_ref().map(|p| p.span));
-            diagnostics.retain(|d| d.code != codes::SYNTAX || d.primary.as_ref().map(|p| p.span) < first_skipped);
-            if let Some(span) = first_skipped {
-                diagnostics.push(
-                    Diagnostic::error(codes::TOO_MANY_ERRORS, format!("more than {MAX_ERRORS} syntax errors; the rest are not shown"))
-                        .at(self.file, span, "errors from here on are not shown")
-                        .with_help("fix the errors above and check again"),
-                );
-            }
+        if diagnostics.len() > MAX_ERRORS {
+            let first_dropped = diagnostics[MAX_ERRORS].primary.as_ref().map_or(Span::default(), |p| p.span);
+            diagnostics.truncate(MAX_ERRORS);
+            diagnostics.push(
+                Diagnostic::error(codes::TOO_MANY_ERRORS, format!("more than {MAX_ERRORS} syntax errors; the rest are not shown"))
+                    .at(self.file, first_dropped, "errors from here on are not shown")
+                    .with_help("fix the errors above and check again"),
+            );
         }
         Parsed { module: Module { items }, diagnostics }
     }
@@ -764,12 +764,36 @@ impl<'s> Recovery<'s> {
         self.lexed.errors.iter().any(|d| d.primary.as_ref().is_some_and(|p| (start..end).contains(&(p.span.start as usize))))
     }
 
-    fn report(&mut self, error: &pest::error::Error<R>, start: usize, end: usize) {
+    fn report(&mut self, error: &pest::error::Error<R>, start: usize, end: usize, piece: Piece) {
         if self.has_lexical_error(start, end) {
             return; // the lexical error is the real cause, and already reported
         }
-        self.syntax_errors += 1;
-        self.diagnostics.push(syntax_error(error, self.source, start, self.file));
+        let end_of_piece = match piece {
+            Piece::Item => "the end of the declaration",
+            Piece::Stmt => "the end of the statement",
+            Piece::TrustEntry => "the end of the trust entry",
+        };
+        self.diagnostics.push(syntax_error(error, self.source, start, end_of_piece, self.file));
+    }
+
+    /// A statement that starts with a word no statement starts with: name it, and suggest the
+    /// keyword it is probably a typo of.
+    fn unknown_statement(&mut self, start: usize, end: usize) -> bool {
+        let range = self.token_range(start, end);
+        let mut words = self.lexed.tokens[range].iter().filter(|t| !t.is_comment());
+        let Some(first) = words.next().filter(|t| t.kind == TokenKind::Word) else { return false };
+        let word = first.text(self.source);
+        if STMT_KEYWORDS.contains(&word) || words.next().is_some_and(|t| t.kind == TokenKind::Punct('=')) {
+            return false;
+        }
+        let mut diagnostic = Diagnostic::error(codes::SYNTAX, format!("expected a statement, found `{word}`"))
+            .at(self.file, first.span, "no statement starts with this word");
+        diagnostic = match suggest::closest(word, STMT_KEYWORDS.iter().copied()) {
+            Some(keyword) => diagnostic.with_help(format!("did you mean `{keyword}`?")),
+            None => diagnostic.with_help(format!("statements start with {}, or are `name = value`", STMT_KEYWORDS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))),
+        };
+        self.diagnostics.push(diagnostic);
+        true
     }
 
     /// Splits `start..end` into the pieces that begin at `starts` (text before the first start
@@ -817,7 +841,7 @@ impl<'s> Recovery<'s> {
                     let reported = self.diagnostics.len() + self.lexed.errors.len() > before
                         || self.has_lexical_error(piece_start, piece_end);
                     if !reported {
-                        self.report(&error, piece_start, piece_end);
+                        self.report(&error, piece_start, piece_end, Piece::Item);
                     }
                     items.push(item);
                 }
@@ -848,7 +872,7 @@ impl<'s> Recovery<'s> {
         let header = match Grammar::parse(R::block_header_only, header_text) {
             Ok(mut pairs) => pairs.next(),
             Err(error) => {
-                self.report(&error, start, body_start);
+                self.report(&error, start, body_start, Piece::Item);
                 None
             }
         };
@@ -928,8 +952,8 @@ impl<'s> Recovery<'s> {
                     if self.source[piece_start..].starts_with("trust") {
                         self.trust_entries(piece_start, piece_end, depth);
                     }
-                    if self.diagnostics.len() == before {
-                        self.report(&error, piece_start, piece_end);
+                    if self.diagnostics.len() == before && !self.unknown_statement(piece_start, piece_end) {
+                        self.report(&error, piece_start, piece_end, Piece::Stmt);
                     }
                     stmts.push(Stmt { prefix: Prefix::default(), kind: StmtKind::Error, loc });
                 }
@@ -961,7 +985,7 @@ impl<'s> Recovery<'s> {
                 continue;
             }
             if let Err(error) = Grammar::parse(R::trust_entry_only, &self.source[piece_start..piece_end]) {
-                self.report(&error, piece_start, piece_end);
+                self.report(&error, piece_start, piece_end, Piece::TrustEntry);
             }
         }
     }
