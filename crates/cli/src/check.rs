@@ -26,7 +26,9 @@ enum Format {
 pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
     let mut loaded = iamdsl_compiler::load(&crate::paths_or_cwd(args.paths));
     let mut analysis = iamdsl_compiler::analyze(&loaded.sources);
-    analysis.diagnostics.splice(0..0, loaded.diagnostics.drain(..));
+    analysis
+        .diagnostics
+        .splice(0..0, loaded.diagnostics.drain(..));
     let diagnostics = &analysis.diagnostics;
     match args.format {
         Format::Human => {
@@ -42,10 +44,17 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
             );
         }
         Format::Json => print!("{}", render_json(&loaded.sources, diagnostics)),
-        Format::Sarif => print!("{}", render_sarif(&loaded.sources, diagnostics, env!("CARGO_PKG_VERSION"))),
+        Format::Sarif => print!(
+            "{}",
+            render_sarif(&loaded.sources, diagnostics, env!("CARGO_PKG_VERSION"))
+        ),
     }
     let failed = analysis.error_count() > 0 || (args.deny_warnings && analysis.warning_count() > 0);
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 pub fn plural(n: usize) -> &'static str {

@@ -22,7 +22,9 @@ pub struct Args {
 pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
     if args.stdin {
         let mut source = String::new();
-        std::io::stdin().read_to_string(&mut source).map_err(|e| format!("cannot read standard input: {e}"))?;
+        std::io::stdin()
+            .read_to_string(&mut source)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
         return Ok(match iamdsl_syntax::format_source(&source) {
             Some(formatted) => {
                 print!("{formatted}");
@@ -38,7 +40,10 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         });
     }
     let loaded = iamdsl_compiler::load(&crate::paths_or_cwd(args.paths));
-    eprint!("{}", render_human(&loaded.sources, &loaded.diagnostics, style));
+    eprint!(
+        "{}",
+        render_human(&loaded.sources, &loaded.diagnostics, style)
+    );
     let mut failed = !loaded.diagnostics.is_empty();
     let mut changed = 0;
     for (file, path) in &loaded.paths {
@@ -46,8 +51,14 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         let parsed = iamdsl_syntax::parse(source, *file);
         if parsed.has_errors() {
             // A file that does not parse is left exactly as it is.
-            eprint!("{}", render_human(&loaded.sources, &parsed.diagnostics, style));
-            eprintln!("not formatted: {} has syntax errors", loaded.sources.name(*file));
+            eprint!(
+                "{}",
+                render_human(&loaded.sources, &parsed.diagnostics, style)
+            );
+            eprintln!(
+                "not formatted: {} has syntax errors",
+                loaded.sources.name(*file)
+            );
             failed = true;
             continue;
         }
@@ -59,7 +70,8 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         if args.check {
             println!("would reformat {}", loaded.sources.name(*file));
         } else {
-            write_atomic(path, formatted.as_bytes()).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+            write_atomic(path, formatted.as_bytes())
+                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
             println!("formatted {}", loaded.sources.name(*file));
         }
     }
@@ -67,5 +79,9 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         eprintln!("{changed} file{} would be reformatted", plural(changed));
         failed = true;
     }
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -12,7 +12,11 @@ mod fmt;
 mod output;
 
 #[derive(Parser)]
-#[command(name = "iamdsl", version, about = "AWS identity as code: check, build and diff IAM from .iamdsl sources")]
+#[command(
+    name = "iamdsl",
+    version,
+    about = "AWS identity as code: check, build and diff IAM from .iamdsl sources"
+)]
 struct Cli {
     /// When to colour human output.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
@@ -43,7 +47,11 @@ fn main() -> ExitCode {
         Color::Never => false,
         Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let style = if colored { iamdsl_diagnostics::HumanStyle::Colored } else { iamdsl_diagnostics::HumanStyle::Plain };
+    let style = if colored {
+        iamdsl_diagnostics::HumanStyle::Colored
+    } else {
+        iamdsl_diagnostics::HumanStyle::Plain
+    };
     let result = match cli.command {
         Command::Check(args) => check::run(args, style),
         Command::Fmt(args) => fmt::run(args, style),

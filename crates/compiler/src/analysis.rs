@@ -16,7 +16,10 @@ impl Analysis {
     }
 
     pub fn warning_count(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == iamdsl_diagnostics::Severity::Warning).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == iamdsl_diagnostics::Severity::Warning)
+            .count()
     }
 }
 

@@ -28,33 +28,56 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
         }
         if !path.exists() {
             loaded.diagnostics.push(
-                Diagnostic::error(codes::FILE_UNREADABLE, format!("`{}` does not exist", display(path)))
-                    .with_help("pass a `.iamdsl` file or a directory that holds some"),
+                Diagnostic::error(
+                    codes::FILE_UNREADABLE,
+                    format!("`{}` does not exist", display(path)),
+                )
+                .with_help("pass a `.iamdsl` file or a directory that holds some"),
             );
             continue;
         }
         let before = files.len();
-        let walker = walkdir::WalkDir::new(path).follow_links(true).into_iter().filter_entry(|entry| {
-            let name = entry.file_name().to_string_lossy();
-            entry.depth() == 0 || !(name.starts_with('.') || name == "target" || name == "node_modules")
-        });
+        let walker = walkdir::WalkDir::new(path)
+            .follow_links(true)
+            .into_iter()
+            .filter_entry(|entry| {
+                let name = entry.file_name().to_string_lossy();
+                entry.depth() == 0
+                    || !(name.starts_with('.') || name == "target" || name == "node_modules")
+            });
         for entry in walker {
             match entry {
                 Ok(entry) => {
-                    if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == SOURCE_EXTENSION) {
+                    if entry.file_type().is_file()
+                        && entry
+                            .path()
+                            .extension()
+                            .is_some_and(|e| e == SOURCE_EXTENSION)
+                    {
                         files.push(entry.into_path());
                     }
                 }
                 Err(error) => loaded.diagnostics.push(
-                    Diagnostic::error(codes::FILE_UNREADABLE, format!("cannot read `{}`", error.path().map_or_else(|| display(path), display)))
-                        .with_note(error.to_string()),
+                    Diagnostic::error(
+                        codes::FILE_UNREADABLE,
+                        format!(
+                            "cannot read `{}`",
+                            error.path().map_or_else(|| display(path), display)
+                        ),
+                    )
+                    .with_note(error.to_string()),
                 ),
             }
         }
         if files.len() == before {
             loaded.diagnostics.push(
-                Diagnostic::error(codes::NO_SOURCES, format!("no `.{SOURCE_EXTENSION}` file below `{}`", display(path)))
-                    .with_help(format!("iamdsl reads the files whose names end in `.{SOURCE_EXTENSION}`")),
+                Diagnostic::error(
+                    codes::NO_SOURCES,
+                    format!("no `.{SOURCE_EXTENSION}` file below `{}`", display(path)),
+                )
+                .with_help(format!(
+                    "iamdsl reads the files whose names end in `.{SOURCE_EXTENSION}`"
+                )),
             );
         }
     }
@@ -71,14 +94,20 @@ fn load_file(loaded: &mut Loaded, path: PathBuf) {
     match std::fs::metadata(&path) {
         Ok(meta) if meta.len() > MAX_FILE_BYTES => {
             loaded.diagnostics.push(
-                Diagnostic::error(codes::FILE_TOO_LARGE, format!("`{name}` is {} bytes, more than iamdsl reads", meta.len()))
-                    .with_note(format!("the limit is {MAX_FILE_BYTES} bytes")),
+                Diagnostic::error(
+                    codes::FILE_TOO_LARGE,
+                    format!("`{name}` is {} bytes, more than iamdsl reads", meta.len()),
+                )
+                .with_note(format!("the limit is {MAX_FILE_BYTES} bytes")),
             );
             return;
         }
         Ok(_) => {}
         Err(error) => {
-            loaded.diagnostics.push(Diagnostic::error(codes::FILE_UNREADABLE, format!("cannot read `{name}`")).with_note(error.to_string()));
+            loaded.diagnostics.push(
+                Diagnostic::error(codes::FILE_UNREADABLE, format!("cannot read `{name}`"))
+                    .with_note(error.to_string()),
+            );
             return;
         }
     }
@@ -90,7 +119,13 @@ fn load_file(loaded: &mut Loaded, path: PathBuf) {
             }
             Err(error) => {
                 let offset = error.utf8_error().valid_up_to();
-                let line = error.as_bytes().iter().take(offset).filter(|b| **b == b'\n').count() + 1;
+                let line = error
+                    .as_bytes()
+                    .iter()
+                    .take(offset)
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1;
                 loaded.diagnostics.push(
                     Diagnostic::error(codes::FILE_NOT_UTF8, format!("`{name}` is not valid UTF-8"))
                         .with_note(format!("the first byte that is not UTF-8 is at offset {offset} (line {line})"))
@@ -99,7 +134,10 @@ fn load_file(loaded: &mut Loaded, path: PathBuf) {
             }
         },
         Err(error) => {
-            loaded.diagnostics.push(Diagnostic::error(codes::FILE_UNREADABLE, format!("cannot read `{name}`")).with_note(error.to_string()));
+            loaded.diagnostics.push(
+                Diagnostic::error(codes::FILE_UNREADABLE, format!("cannot read `{name}`"))
+                    .with_note(error.to_string()),
+            );
         }
     }
 }

@@ -44,7 +44,12 @@ mod tests {
     #[test]
     fn codes_are_unique_and_sorted() {
         for pair in CODES.windows(2) {
-            assert!(pair[0].code < pair[1].code, "{} is not before {}", pair[0].code, pair[1].code);
+            assert!(
+                pair[0].code < pair[1].code,
+                "{} is not before {}",
+                pair[0].code,
+                pair[1].code
+            );
         }
         let mut names: Vec<_> = CODES.iter().map(|c| c.name).collect();
         names.sort_unstable();

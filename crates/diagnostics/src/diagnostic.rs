@@ -27,7 +27,11 @@ pub struct Label {
 
 impl Label {
     pub fn new(file: FileId, span: Span, message: impl Into<String>) -> Label {
-        Label { file, span, message: message.into() }
+        Label {
+            file,
+            span,
+            message: message.into(),
+        }
     }
 }
 

@@ -21,12 +21,20 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<crate::FileId> {
     };
     let mut labels = Vec::new();
     if let Some(primary) = &diagnostic.primary {
-        labels.push(cs::Label::primary(primary.file, primary.span.range()).with_message(&primary.message));
+        labels.push(
+            cs::Label::primary(primary.file, primary.span.range()).with_message(&primary.message),
+        );
     }
     for label in &diagnostic.secondary {
-        labels.push(cs::Label::secondary(label.file, label.span.range()).with_message(&label.message));
+        labels.push(
+            cs::Label::secondary(label.file, label.span.range()).with_message(&label.message),
+        );
     }
-    let mut notes: Vec<String> = diagnostic.notes.iter().map(|n| format!("note: {n}")).collect();
+    let mut notes: Vec<String> = diagnostic
+        .notes
+        .iter()
+        .map(|n| format!("note: {n}"))
+        .collect();
     if let Some(help) = &diagnostic.help {
         notes.push(format!("help: {help}"));
     }
@@ -55,7 +63,12 @@ pub fn render_human(sources: &Sources, diagnostics: &[Diagnostic], style: HumanS
         // A label outside its file cannot be drawn; fall back to the message alone rather than
         // losing the diagnostic.
         out.push_str(&rendered.unwrap_or_else(|| {
-            format!("{}[{}]: {}\n\n", diagnostic.severity.as_str(), diagnostic.code, diagnostic.message)
+            format!(
+                "{}[{}]: {}\n\n",
+                diagnostic.severity.as_str(),
+                diagnostic.code,
+                diagnostic.message
+            )
         }));
     }
     out
@@ -92,7 +105,9 @@ pub fn render_json(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
                 "severity": diagnostic.severity.as_str(),
                 "message": diagnostic.message,
             });
-            if let (Value::Object(map), Value::Object(loc)) = (&mut item, location(sources, diagnostic)) {
+            if let (Value::Object(map), Value::Object(loc)) =
+                (&mut item, location(sources, diagnostic))
+            {
                 map.extend(loc);
                 let labels: Vec<Value> = diagnostic
                     .secondary

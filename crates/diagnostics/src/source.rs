@@ -33,7 +33,10 @@ impl Span {
 
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     pub fn contains(self, offset: usize) -> bool {
@@ -71,7 +74,11 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        SourceFile { name: name.into(), text, line_starts }
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
     }
 
     /// 0-based line index of a byte offset.
@@ -83,7 +90,10 @@ impl SourceFile {
     }
 
     pub fn line_start(&self, line_index: usize) -> usize {
-        self.line_starts.get(line_index).copied().unwrap_or(self.text.len())
+        self.line_starts
+            .get(line_index)
+            .copied()
+            .unwrap_or(self.text.len())
     }
 
     pub fn line_count(&self) -> usize {
@@ -103,8 +113,15 @@ impl SourceFile {
         let offset = self.clamp(offset);
         let line = self.line_index(offset);
         let start = self.line_start(line);
-        let column = self.text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
-        LineCol { line: line + 1, column }
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        LineCol {
+            line: line + 1,
+            column,
+        }
     }
 }
 
@@ -156,15 +173,25 @@ impl<'a> codespan_reporting::files::Files<'a> for Sources {
     type Source = &'a str;
 
     fn name(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
-        self.get(id).map(|f| f.name.as_str()).ok_or(codespan_reporting::files::Error::FileMissing)
+        self.get(id)
+            .map(|f| f.name.as_str())
+            .ok_or(codespan_reporting::files::Error::FileMissing)
     }
 
     fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
-        self.get(id).map(|f| f.text.as_str()).ok_or(codespan_reporting::files::Error::FileMissing)
+        self.get(id)
+            .map(|f| f.text.as_str())
+            .ok_or(codespan_reporting::files::Error::FileMissing)
     }
 
-    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, codespan_reporting::files::Error> {
-        let file = self.get(id).ok_or(codespan_reporting::files::Error::FileMissing)?;
+    fn line_index(
+        &'a self,
+        id: FileId,
+        byte_index: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        let file = self
+            .get(id)
+            .ok_or(codespan_reporting::files::Error::FileMissing)?;
         Ok(file.line_index(byte_index))
     }
 
@@ -173,7 +200,9 @@ impl<'a> codespan_reporting::files::Files<'a> for Sources {
         id: FileId,
         line_index: usize,
     ) -> Result<Range<usize>, codespan_reporting::files::Error> {
-        let file = self.get(id).ok_or(codespan_reporting::files::Error::FileMissing)?;
+        let file = self
+            .get(id)
+            .ok_or(codespan_reporting::files::Error::FileMissing)?;
         if line_index >= file.line_count() {
             return Err(codespan_reporting::files::Error::LineTooLarge {
                 given: line_index,

@@ -15,7 +15,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         rows[at(i, 0)] = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[at(i - 1, j)] + 1).min(rows[at(i, j - 1)] + 1).min(rows[at(i - 1, j - 1)] + cost);
+            let mut best = (rows[at(i - 1, j)] + 1)
+                .min(rows[at(i, j - 1)] + 1)
+                .min(rows[at(i - 1, j - 1)] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(rows[at(i - 2, j - 2)] + 1);
             }
@@ -38,7 +40,9 @@ where
             continue;
         }
         let distance = edit_distance(word, candidate);
-        if distance <= limit && best.is_none_or(|(d, c)| distance < d || (distance == d && candidate < c)) {
+        if distance <= limit
+            && best.is_none_or(|(d, c)| distance < d || (distance == d && candidate < c))
+        {
             best = Some((distance, candidate));
         }
     }
@@ -55,7 +59,10 @@ mod tests {
         assert_eq!(edit_distance("GetObjekt", "GetObject"), 1);
         assert_eq!(edit_distance("ab", "ba"), 1);
         assert_eq!(closest("alow", ["allow", "deny", "attach"]), Some("allow"));
-        assert_eq!(closest("s3:GetObjekt", ["s3:GetObject", "s3:PutObject"]), Some("s3:GetObject"));
+        assert_eq!(
+            closest("s3:GetObjekt", ["s3:GetObject", "s3:PutObject"]),
+            Some("s3:GetObject")
+        );
         assert_eq!(closest("zzzz", ["allow", "deny"]), None);
     }
 }

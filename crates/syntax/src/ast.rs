@@ -94,7 +94,13 @@ impl Prefix {
         if self.docs.is_empty() {
             return None;
         }
-        Some(self.docs.iter().map(|d| d.node.as_str()).collect::<Vec<_>>().join("\n"))
+        Some(
+            self.docs
+                .iter()
+                .map(|d| d.node.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
     }
 }
 
@@ -255,8 +261,13 @@ pub enum AccessLevel {
 }
 
 impl AccessLevel {
-    pub const ALL: [AccessLevel; 5] =
-        [AccessLevel::List, AccessLevel::Read, AccessLevel::Write, AccessLevel::Tagging, AccessLevel::Permissions];
+    pub const ALL: [AccessLevel; 5] = [
+        AccessLevel::List,
+        AccessLevel::Read,
+        AccessLevel::Write,
+        AccessLevel::Tagging,
+        AccessLevel::Permissions,
+    ];
 
     pub fn keyword(self) -> &'static str {
         match self {
@@ -269,7 +280,9 @@ impl AccessLevel {
     }
 
     pub fn from_keyword(word: &str) -> Option<AccessLevel> {
-        AccessLevel::ALL.into_iter().find(|level| level.keyword() == word)
+        AccessLevel::ALL
+            .into_iter()
+            .find(|level| level.keyword() == word)
     }
 }
 
@@ -355,9 +368,19 @@ pub enum ClauseKind {
     /// `key exists` / `key not exists` (the `Null` operator)
     Exists { key: CondKey, negated: bool },
     /// `[any|all] key[?] OP value`
-    Compare { quantifier: Option<Spanned<Quantifier>>, key: CondKey, if_exists: bool, op: Spanned<CompareOp>, value: Value },
+    Compare {
+        quantifier: Option<Spanned<Quantifier>>,
+        key: CondKey,
+        if_exists: bool,
+        op: Spanned<CompareOp>,
+        value: Value,
+    },
     /// `StringEqualsIgnoreCase(key, value)`: any AWS operator by its own name
-    Raw { operator: Spanned<String>, key: CondKey, value: Value },
+    Raw {
+        operator: Spanned<String>,
+        key: CondKey,
+        value: Value,
+    },
 }
 
 /// A condition key as written: `aws:SourceIp`, `aud`, or a quoted `"token.actions…:sub"`.
@@ -480,9 +503,19 @@ pub enum ExpectKind {
     /// `expect no escalation to admin`
     NoEscalation,
     /// `expect developers can assume deployer`
-    Assume { principal: Ident, can: bool, role: Ident },
+    Assume {
+        principal: Ident,
+        can: bool,
+        role: Ident,
+    },
     /// `expect web can s3:GetObject on s3.object("acme-assets", "index.html")`
-    Access { principal: Ident, can: bool, actions: Vec<ActionItem>, resource: Resource, condition: Option<Condition> },
+    Access {
+        principal: Ident,
+        can: bool,
+        actions: Vec<ActionItem>,
+        resource: Resource,
+        condition: Option<Condition>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

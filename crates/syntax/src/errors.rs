@@ -79,15 +79,31 @@ fn describe(rule: R) -> Option<&'static str> {
 
 const OPERATOR: &str = "an operator (`==`, `!=`, `<`, `like`, `in`, …)";
 const VALUES: &[&str] = &[
-    "a string", "a number", "a duration (`1h`)", "a date (`2027-01-31`)", "`true` or `false`", "a list (`[…]`)", "`[`", "`*`", "a name",
+    "a string",
+    "a number",
+    "a duration (`1h`)",
+    "a date (`2027-01-31`)",
+    "`true` or `false`",
+    "a list (`[…]`)",
+    "`[`",
+    "`*`",
+    "a name",
 ];
 
 /// Hints for the places people most often go wrong, keyed by what was expected: a shorter list
 /// of expectations, where they apply, and help.
 fn context<'a>(expected: &[&'a str]) -> (Vec<&'a str>, Option<&'static str>, Option<&'static str>) {
     let has = |d: &str| expected.contains(&d);
-    if has("`on`") && expected.iter().all(|d| matches!(*d, "`on`" | "`,`" | "`except`")) {
-        return (expected.to_vec(), Some("after the action list"), Some("a permission reads `allow ACTIONS on RESOURCES`"));
+    if has("`on`")
+        && expected
+            .iter()
+            .all(|d| matches!(*d, "`on`" | "`,`" | "`except`"))
+    {
+        return (
+            expected.to_vec(),
+            Some("after the action list"),
+            Some("a permission reads `allow ACTIONS on RESOURCES`"),
+        );
     }
     if has(OPERATOR) {
         return (
@@ -98,7 +114,11 @@ fn context<'a>(expected: &[&'a str]) -> (Vec<&'a str>, Option<&'static str>, Opt
     }
     // Many kinds of value: say "a value" once.
     if expected.iter().filter(|d| VALUES.contains(d)).count() >= 3 {
-        let mut shorter: Vec<&str> = expected.iter().copied().filter(|d| !VALUES.contains(d)).collect();
+        let mut shorter: Vec<&str> = expected
+            .iter()
+            .copied()
+            .filter(|d| !VALUES.contains(d))
+            .collect();
         shorter.insert(0, "a value (a string, number, name, list, …)");
         return (shorter, None, None);
     }
@@ -121,10 +141,14 @@ fn found_token(source: &str, offset: usize) -> (Span, String) {
         while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
             pos += 1;
         }
-        if source[pos..].starts_with("//") && !source[pos..].starts_with("///") || source[pos..].starts_with("////") {
+        if source[pos..].starts_with("//") && !source[pos..].starts_with("///")
+            || source[pos..].starts_with("////")
+        {
             pos += source[pos..].find('\n').unwrap_or(source.len() - pos);
         } else if source[pos..].starts_with("/*") {
-            pos += source[pos + 2..].find("*/").map_or(source.len() - pos, |i| i + 4);
+            pos += source[pos + 2..]
+                .find("*/")
+                .map_or(source.len() - pos, |i| i + 4);
         } else {
             break;
         }
@@ -133,17 +157,26 @@ fn found_token(source: &str, offset: usize) -> (Span, String) {
     let Some(first) = rest.chars().next() else {
         return (Span::empty(pos), "end of file".to_string());
     };
-    let word_len = rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-').count();
+    let word_len = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+        .count();
     if word_len > 0 {
         // A word, cut at 40 characters so that a huge blob does not flood the message.
         let word = &rest[..word_len];
         let shown: String = word.chars().take(40).collect();
         let ellipsis = if word.len() > shown.len() { "…" } else { "" };
-        return (Span::new(pos, pos + word_len), format!("`{shown}{ellipsis}`"));
+        return (
+            Span::new(pos, pos + word_len),
+            format!("`{shown}{ellipsis}`"),
+        );
     }
     if first == '"' {
         let len = rest[1..].find(['"', '\n']).map_or(rest.len(), |i| i + 2);
-        return (Span::new(pos, pos + len.min(rest.len())), "a string".to_string());
+        return (
+            Span::new(pos, pos + len.min(rest.len())),
+            "a string".to_string(),
+        );
     }
     let len = first.len_utf8();
     let shown = if first.is_control() || first == '\u{FFFD}' {
@@ -170,7 +203,13 @@ pub(crate) fn syntax_error(
     let mut expected: Vec<&str> = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => positives
             .iter()
-            .filter_map(|r| if *r == R::EOI { Some(end_of_piece) } else { describe(*r) })
+            .filter_map(|r| {
+                if *r == R::EOI {
+                    Some(end_of_piece)
+                } else {
+                    describe(*r)
+                }
+            })
             .collect(),
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
@@ -191,7 +230,11 @@ pub(crate) fn syntax_error(
             None => format!("expected {}, found {found}", join(&expected)),
         }
     };
-    let label = if expected.is_empty() { "not expected here".to_string() } else { format!("expected {}", join(&expected)) };
+    let label = if expected.is_empty() {
+        "not expected here".to_string()
+    } else {
+        format!("expected {}", join(&expected))
+    };
     let mut diagnostic = Diagnostic::error(codes::SYNTAX, message).at(file, span, label);
     if source.get(span.range()) == Some("=") && expected.contains(&OPERATOR) {
         diagnostic = diagnostic.with_help("compare with `==`");

@@ -28,7 +28,13 @@ pub fn format_source(source: &str) -> Option<String> {
 
 /// Prints a parsed module, with the comments of the source it was parsed from.
 pub fn format_module(module: &Module, source: &str) -> String {
-    let mut printer = Printer { source, comments: lexer::comments(source), next_comment: 0, out: String::new(), last_end: 0 };
+    let mut printer = Printer {
+        source,
+        comments: lexer::comments(source),
+        next_comment: 0,
+        out: String::new(),
+        last_end: 0,
+    };
     printer.items(&module.items, 0, source.len());
     let mut out = printer.out;
     while out.ends_with("\n\n") {
@@ -73,10 +79,17 @@ impl Printer<'_> {
                 break;
             }
             self.next_comment += 1;
-            if !first && (force_blank || self.blank_line_between(self.last_end, comment.start as usize)) {
+            if !first
+                && (force_blank || self.blank_line_between(self.last_end, comment.start as usize))
+            {
                 self.out.push('\n');
             }
-            let text = self.source.get(comment.range()).unwrap_or("").trim_end().to_string();
+            let text = self
+                .source
+                .get(comment.range())
+                .unwrap_or("")
+                .trim_end()
+                .to_string();
             self.push_line(depth, &text);
             self.last_end = comment.end as usize;
             first = false;
@@ -92,13 +105,19 @@ impl Printer<'_> {
     fn trailing(&mut self, end: usize, depth: usize) {
         if let Some(&comment) = self.comments.get(self.next_comment) {
             let start = comment.start as usize;
-            let same_line = start >= end && !self.source.get(end..start).unwrap_or("\n").contains('\n');
+            let same_line =
+                start >= end && !self.source.get(end..start).unwrap_or("\n").contains('\n');
             if same_line {
                 self.next_comment += 1;
                 if self.out.ends_with('\n') {
                     self.out.pop();
                 }
-                let text = self.source.get(comment.range()).unwrap_or("").trim_end().to_string();
+                let text = self
+                    .source
+                    .get(comment.range())
+                    .unwrap_or("")
+                    .trim_end()
+                    .to_string();
                 self.out.push(' ');
                 self.out.push_str(&text);
                 self.out.push('\n');
@@ -110,7 +129,12 @@ impl Printer<'_> {
                 break;
             }
             self.next_comment += 1;
-            let text = self.source.get(comment.range()).unwrap_or("").trim_end().to_string();
+            let text = self
+                .source
+                .get(comment.range())
+                .unwrap_or("")
+                .trim_end()
+                .to_string();
             self.push_line(depth, &text);
         }
         self.last_end = self.last_end.max(end);
@@ -118,20 +142,47 @@ impl Printer<'_> {
 
     fn prefix(&mut self, prefix: &Prefix, depth: usize) {
         for doc in &prefix.docs {
-            let line = if doc.node.is_empty() { "///".to_string() } else { format!("/// {}", doc.node) };
+            let line = if doc.node.is_empty() {
+                "///".to_string()
+            } else {
+                format!("/// {}", doc.node)
+            };
             self.push_line(depth, &line);
         }
         for attr in &prefix.attrs {
             let args: Vec<&str> = attr.args.iter().map(|a| a.name.as_str()).collect();
-            self.push_line(depth, &format!("#[{}({})]", attr.name.name, args.join(", ")));
+            self.push_line(
+                depth,
+                &format!("#[{}({})]", attr.name.name, args.join(", ")),
+            );
+        }
+    }
+
+    /// Whether an item prints on more than one line; such items are set apart by blank lines.
+    fn is_multiline(&self, item: &Item, depth: usize) -> bool {
+        if item.prefix != Prefix::default() {
+            return true;
+        }
+        match &item.kind {
+            ItemKind::In(_) => true,
+            _ => block_parts(item).is_some_and(|(header, body)| {
+                self.one_line_block(&header, body, item.loc.span(), depth)
+                    .is_none()
+            }),
         }
     }
 
     fn items(&mut self, items: &[Item], depth: usize, end: usize) {
         let mut previous: Option<&Item> = None;
         for item in items {
-            let force_blank = previous.is_some_and(|p| is_multiline(p) || is_multiline(item));
-            self.leading(item.loc.span().start as usize, depth, previous.is_none(), force_blank);
+            let force_blank = previous
+                .is_some_and(|p| self.is_multiline(p, depth) || self.is_multiline(item, depth));
+            self.leading(
+                item.loc.span().start as usize,
+                depth,
+                previous.is_none(),
+                force_blank,
+            );
             self.item(item, depth);
             previous = Some(item);
         }
@@ -148,26 +199,24 @@ impl Printer<'_> {
         match &item.kind {
             ItemKind::Account(account) => {
                 let default = if account.default { " default" } else { "" };
-                self.push_line(depth, &format!("account {} = {}{default}", account.name.name, string(&account.id)));
+                self.push_line(
+                    depth,
+                    &format!(
+                        "account {} = {}{default}",
+                        account.name.name,
+                        string(&account.id)
+                    ),
+                );
             }
-            ItemKind::Let(decl) => self.push_line(depth, &format!("let {} = {}", decl.name.name, value(&decl.value))),
+            ItemKind::Let(decl) => self.push_line(
+                depth,
+                &format!("let {} = {}", decl.name.name, value(&decl.value)),
+            ),
             ItemKind::Expect(expect) => self.push_line(depth, &expectation(expect)),
-            ItemKind::Block(block) => {
-                let placement = block.account.as_ref().map(|a| format!(" in {}", a.name)).unwrap_or_default();
-                let header = format!("{} {}{placement}", block.kind.keyword(), block.name.name);
-                self.block(&header, &block.body, span, depth);
-            }
-            ItemKind::Template(template) => {
-                let params: Vec<String> = template
-                    .params
-                    .iter()
-                    .map(|p| match &p.default {
-                        Some(default) => format!("{} = {}", p.name.name, value(default)),
-                        None => p.name.name.clone(),
-                    })
-                    .collect();
-                let header = format!("template {}({})", template.name.name, params.join(", "));
-                self.block(&header, &template.body, span, depth);
+            ItemKind::Block(_) | ItemKind::Template(_) => {
+                if let Some((header, body)) = block_parts(item) {
+                    self.block(&header, body, span, depth);
+                }
             }
             ItemKind::In(block) => {
                 self.push_line(depth, &format!("in {} {{", block.account.name));
@@ -176,7 +225,12 @@ impl Printer<'_> {
             }
             ItemKind::Error => {
                 // Never reached: files with errors are not formatted. Keep the text as it was.
-                let text = self.source.get(span.range()).unwrap_or("").trim_end().to_string();
+                let text = self
+                    .source
+                    .get(span.range())
+                    .unwrap_or("")
+                    .trim_end()
+                    .to_string();
                 self.out.push_str(&text);
                 self.out.push('\n');
             }
@@ -185,17 +239,26 @@ impl Printer<'_> {
     }
 
     fn has_comment_in(&self, span: Span) -> bool {
-        self.comments.get(self.next_comment).is_some_and(|c| c.start < span.end)
+        let first = self.comments.partition_point(|c| c.start < span.start);
+        self.comments.get(first).is_some_and(|c| c.start < span.end)
     }
 
     /// `header { stmt }` on one line, when the block is that simple and short.
-    fn one_line_block(&self, header: &str, body: &[Stmt], span: Span, depth: usize) -> Option<String> {
+    fn one_line_block(
+        &self,
+        header: &str,
+        body: &[Stmt],
+        span: Span,
+        depth: usize,
+    ) -> Option<String> {
         if self.has_comment_in(span) {
             return None;
         }
         let line = match body {
             [] => format!("{header} {{}}"),
-            [stmt] if stmt.prefix == Prefix::default() => format!("{header} {{ {} }}", one_line_stmt(stmt)?),
+            [stmt] if stmt.prefix == Prefix::default() => {
+                format!("{header} {{ {} }}", one_line_stmt(stmt)?)
+            }
             _ => return None,
         };
         (width(&indent(depth)) + width(&line) <= MAX_WIDTH).then_some(line)
@@ -232,20 +295,34 @@ impl Printer<'_> {
                     self.out.push('\n');
                 }
             }
-            StmtKind::Attach(policy) => self.push_line(depth, &format!("attach {}", policy_ref(policy))),
-            StmtKind::Boundary(policy) => self.push_line(depth, &format!("boundary {}", policy_ref(policy))),
-            StmtKind::Assume(target_) => self.push_line(depth, &format!("assume {}", target(target_))),
+            StmtKind::Attach(policy) => {
+                self.push_line(depth, &format!("attach {}", policy_ref(policy)))
+            }
+            StmtKind::Boundary(policy) => {
+                self.push_line(depth, &format!("boundary {}", policy_ref(policy)))
+            }
+            StmtKind::Assume(target_) => {
+                self.push_line(depth, &format!("assume {}", target(target_)))
+            }
             StmtKind::Use(use_stmt) => {
                 let path: Vec<&str> = use_stmt.path.iter().map(|p| p.name.as_str()).collect();
-                self.push_line(depth, &format!("use {}({})", path.join("."), args(&use_stmt.args)));
+                self.push_line(
+                    depth,
+                    &format!("use {}({})", path.join("."), args(&use_stmt.args)),
+                );
             }
             StmtKind::Property(property) => {
-                self.push_line(depth, &format!("{} = {}", property.name.name, value(&property.value)));
+                self.push_line(
+                    depth,
+                    &format!("{} = {}", property.name.name, value(&property.value)),
+                );
             }
             StmtKind::Flag(flag) => self.push_line(depth, &flag.name),
             StmtKind::Trust(trust) => {
                 let trust_span = trust.loc.span();
-                if let Some(line) = one_line_trust(trust).filter(|_| !self.has_comment_in(trust_span)) {
+                if let Some(line) =
+                    one_line_trust(trust).filter(|_| !self.has_comment_in(trust_span))
+                {
                     self.push_line(depth, &line);
                 } else {
                     self.push_line(depth, "trust {");
@@ -257,14 +334,23 @@ impl Printer<'_> {
                         if entry.tag_session {
                             head.push_str(" tag_session");
                         }
-                        for line in clause_lines(head, condition_clauses(entry.condition.as_ref()), depth + 1) {
+                        for line in clause_lines(
+                            head,
+                            condition_clauses(entry.condition.as_ref()),
+                            depth + 1,
+                        ) {
                             self.out.push_str(&line);
                             self.out.push('\n');
                         }
                         self.trailing(entry.loc.span().end as usize, depth + 1);
                         first = false;
                     }
-                    self.leading(trust_span.end.saturating_sub(1) as usize, depth + 1, first, false);
+                    self.leading(
+                        trust_span.end.saturating_sub(1) as usize,
+                        depth + 1,
+                        first,
+                        false,
+                    );
                     while self.out.ends_with("\n\n") {
                         self.out.pop();
                     }
@@ -272,7 +358,12 @@ impl Printer<'_> {
                 }
             }
             StmtKind::Error => {
-                let text = self.source.get(span.range()).unwrap_or("").trim().to_string();
+                let text = self
+                    .source
+                    .get(span.range())
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
                 self.push_line(depth, &text);
             }
         }
@@ -286,11 +377,16 @@ fn one_line_stmt(stmt: &Stmt) -> Option<String> {
         StmtKind::Attach(policy) => format!("attach {}", policy_ref(policy)),
         StmtKind::Boundary(policy) => format!("boundary {}", policy_ref(policy)),
         StmtKind::Assume(target_) => format!("assume {}", target(target_)),
-        StmtKind::Property(property) => format!("{} = {}", property.name.name, value(&property.value)),
+        StmtKind::Property(property) => {
+            format!("{} = {}", property.name.name, value(&property.value))
+        }
         StmtKind::Flag(flag) => flag.name.clone(),
         StmtKind::Trust(trust) => one_line_trust(trust)?,
         StmtKind::Permission(p) if p.condition.is_none() && p.until.is_none() => {
-            permission_lines(p, 0).into_iter().next().filter(|_| p.resources.items.len() == 1)?
+            permission_lines(p, 0)
+                .into_iter()
+                .next()
+                .filter(|_| p.resources.items.len() == 1)?
         }
         _ => return None,
     })
@@ -301,25 +397,46 @@ fn one_line_trust(trust: &TrustBlock) -> Option<String> {
     match trust.entries.as_slice() {
         [] => Some("trust {}".to_string()),
         [entry] if entry.condition.is_none() && entry.prefix == Prefix::default() => {
-            let tag = if entry.tag_session { " tag_session" } else { "" };
+            let tag = if entry.tag_session {
+                " tag_session"
+            } else {
+                ""
+            };
             Some(format!("trust {{ {}{tag} }}", principal(&entry.principal)))
         }
         _ => None,
     }
 }
 
-/// Whether an item takes more than one line; such items are set apart by blank lines.
-fn is_multiline(item: &Item) -> bool {
-    let one_line_body = |body: &[Stmt]| match body {
-        [] => true,
-        [stmt] => stmt.prefix == Prefix::default() && one_line_stmt(stmt).is_some(),
-        _ => false,
-    };
+/// The header (`role r in prod`) and statements of a block declaration.
+fn block_parts(item: &Item) -> Option<(String, &[Stmt])> {
     match &item.kind {
-        ItemKind::Block(block) => !one_line_body(&block.body),
-        ItemKind::Template(template) => !one_line_body(&template.body),
-        ItemKind::In(_) => true,
-        _ => false,
+        ItemKind::Block(block) => {
+            let placement = block
+                .account
+                .as_ref()
+                .map(|a| format!(" in {}", a.name))
+                .unwrap_or_default();
+            Some((
+                format!("{} {}{placement}", block.kind.keyword(), block.name.name),
+                &block.body,
+            ))
+        }
+        ItemKind::Template(template) => {
+            let params: Vec<String> = template
+                .params
+                .iter()
+                .map(|p| match &p.default {
+                    Some(default) => format!("{} = {}", p.name.name, value(default)),
+                    None => p.name.name.clone(),
+                })
+                .collect();
+            Some((
+                format!("template {}({})", template.name.name, params.join(", ")),
+                &template.body,
+            ))
+        }
+        _ => None,
     }
 }
 
@@ -334,12 +451,19 @@ fn width(text: &str) -> usize {
 /// A head (`allow read`, `oidc "…"`) and its clauses (`on …`, `when …`, `and …`), on one line when
 /// it fits, else one clause per line, indented under the head.
 fn clause_lines(head: String, clauses: Vec<String>, depth: usize) -> Vec<String> {
-    let one_line = std::iter::once(head.clone()).chain(clauses.iter().cloned()).collect::<Vec<_>>().join(" ");
+    let one_line = std::iter::once(head.clone())
+        .chain(clauses.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
     if width(&indent(depth)) + width(&one_line) <= MAX_WIDTH || clauses.is_empty() {
         return vec![format!("{}{one_line}", indent(depth))];
     }
     let mut lines = vec![format!("{}{head}", indent(depth))];
-    lines.extend(clauses.into_iter().map(|clause| format!("{}{clause}", indent(depth + 1))));
+    lines.extend(
+        clauses
+            .into_iter()
+            .map(|clause| format!("{}{clause}", indent(depth + 1))),
+    );
     lines
 }
 
@@ -390,8 +514,12 @@ fn permission_lines(permission: &Permission, depth: usize) -> Vec<String> {
     // Keep `on …` with the actions when that fits; conditions go below.
     let head_on = format!("{head} {}", clauses[0]);
     if width(&indent(depth)) + width(&head_on) <= MAX_WIDTH {
-        let rest = clauses[1..].iter().map(|clause| format!("{}{clause}", indent(depth + 1)));
-        return std::iter::once(format!("{}{head_on}", indent(depth))).chain(rest).collect();
+        let rest = clauses[1..]
+            .iter()
+            .map(|clause| format!("{}{clause}", indent(depth + 1)));
+        return std::iter::once(format!("{}{head_on}", indent(depth)))
+            .chain(rest)
+            .collect();
     }
     if lines.iter().all(|line| width(line) <= MAX_WIDTH) {
         return lines;
@@ -400,12 +528,19 @@ fn permission_lines(permission: &Permission, depth: usize) -> Vec<String> {
     let mut lines = list_lines(effect, &actions, depth);
     let on = list_lines("on", &resources, depth + 1);
     lines.extend(on);
-    lines.extend(clauses.into_iter().skip(1).map(|clause| format!("{}{clause}", indent(depth + 1))));
+    lines.extend(
+        clauses
+            .into_iter()
+            .skip(1)
+            .map(|clause| format!("{}{clause}", indent(depth + 1))),
+    );
     lines
 }
 
 fn condition_clauses(condition: Option<&Condition>) -> Vec<String> {
-    let Some(condition) = condition else { return Vec::new() };
+    let Some(condition) = condition else {
+        return Vec::new();
+    };
     condition
         .clauses
         .iter()
@@ -418,18 +553,37 @@ fn clause(clause: &Clause) -> String {
     match &clause.kind {
         ClauseKind::Mfa => "mfa".to_string(),
         ClauseKind::Exists { key, negated } => {
-            format!("{} {}exists", cond_key(key), if *negated { "not " } else { "" })
+            format!(
+                "{} {}exists",
+                cond_key(key),
+                if *negated { "not " } else { "" }
+            )
         }
-        ClauseKind::Compare { quantifier, key, if_exists, op, value: v } => {
+        ClauseKind::Compare {
+            quantifier,
+            key,
+            if_exists,
+            op,
+            value: v,
+        } => {
             let quantifier = match quantifier.as_ref().map(|q| q.node) {
                 Some(Quantifier::Any) => "any ",
                 Some(Quantifier::All) => "all ",
                 None => "",
             };
             let question = if *if_exists { "?" } else { "" };
-            format!("{quantifier}{}{question} {} {}", cond_key(key), op.node.symbol(), value(v))
+            format!(
+                "{quantifier}{}{question} {} {}",
+                cond_key(key),
+                op.node.symbol(),
+                value(v)
+            )
         }
-        ClauseKind::Raw { operator, key, value: v } => format!("{}({}, {})", operator.node, cond_key(key), value(v)),
+        ClauseKind::Raw {
+            operator,
+            key,
+            value: v,
+        } => format!("{}({}, {})", operator.node, cond_key(key), value(v)),
     }
 }
 
@@ -439,8 +593,14 @@ fn is_bare_key(name: &str) -> bool {
         None => (name, None),
     };
     let head_ok = head.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && head.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    let tail_ok = tail.is_none_or(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/')));
+        && head
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    let tail_ok = tail.is_none_or(|t| {
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/'))
+    });
     // `any` and `all` would read as quantifiers.
     head_ok && tail_ok && !matches!(name, "any" | "all")
 }
@@ -465,7 +625,12 @@ fn resource(resource: &Resource) -> String {
     match resource {
         Resource::Star(_) => "*".to_string(),
         Resource::Arn(arn) => format!("arn({})", string(arn)),
-        Resource::Constructor(c) => format!("{}.{}({})", c.service.name, c.resource_type.name, args(&c.args)),
+        Resource::Constructor(c) => format!(
+            "{}.{}({})",
+            c.service.name,
+            c.resource_type.name,
+            args(&c.args)
+        ),
     }
 }
 
@@ -501,13 +666,19 @@ fn name_or_string(value: &NameOrString) -> String {
 }
 
 fn is_bare_service(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
 }
 
 fn principal(principal: &Principal) -> String {
     match principal {
-        Principal::Service(service) if is_bare_service(&service.node) => format!("service {}", service.node),
+        Principal::Service(service) if is_bare_service(&service.node) => {
+            format!("service {}", service.node)
+        }
         Principal::Service(service) => format!("service {}", quote(&service.node)),
         Principal::Account(account) => format!("account {}", name_or_string(account)),
         Principal::Role(role) => format!("role {}", target(role)),
@@ -522,12 +693,33 @@ fn expectation(expect: &Expect) -> String {
     let verdict = |can: bool| if can { "can" } else { "cannot" };
     match &expect.kind {
         ExpectKind::NoEscalation => "expect no escalation to admin".to_string(),
-        ExpectKind::Assume { principal, can, role } => {
-            format!("expect {} {} assume {}", principal.name, verdict(*can), role.name)
+        ExpectKind::Assume {
+            principal,
+            can,
+            role,
+        } => {
+            format!(
+                "expect {} {} assume {}",
+                principal.name,
+                verdict(*can),
+                role.name
+            )
         }
-        ExpectKind::Access { principal, can, actions, resource: r, condition } => {
+        ExpectKind::Access {
+            principal,
+            can,
+            actions,
+            resource: r,
+            condition,
+        } => {
             let actions: Vec<String> = actions.iter().map(action_item).collect();
-            let mut line = format!("expect {} {} {} on {}", principal.name, verdict(*can), actions.join(", "), resource(r));
+            let mut line = format!(
+                "expect {} {} {} on {}",
+                principal.name,
+                verdict(*can),
+                actions.join(", "),
+                resource(r)
+            );
             for clause in condition_clauses(condition.as_ref()) {
                 line.push(' ');
                 line.push_str(&clause);
@@ -542,7 +734,10 @@ fn value(v: &Value) -> String {
         ValueKind::String(s) => string(s),
         ValueKind::Number(text) | ValueKind::Duration(text) | ValueKind::Date(text) => text.clone(),
         ValueKind::Bool(flag) => flag.to_string(),
-        ValueKind::List(values) => format!("[{}]", values.iter().map(value).collect::<Vec<_>>().join(", ")),
+        ValueKind::List(values) => format!(
+            "[{}]",
+            values.iter().map(value).collect::<Vec<_>>().join(", ")
+        ),
         ValueKind::Star => "*".to_string(),
         ValueKind::Name(name) => name.name.clone(),
     }
@@ -590,9 +785,18 @@ fn escape(text: &str) -> String {
 
 /// Whether `${…}` at the start of `text` would be read as an interpolation.
 fn reads_as_interpolation(text: &str) -> bool {
-    let Some(rest) = text.strip_prefix("${") else { return false };
-    let Some(close) = rest.find('}') else { return false };
+    let Some(rest) = text.strip_prefix("${") else {
+        return false;
+    };
+    let Some(close) = rest.find('}') else {
+        return false;
+    };
     let inner = &rest[..close];
-    inner.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    inner
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && inner
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }

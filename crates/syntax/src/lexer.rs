@@ -51,9 +51,20 @@ pub struct Lexed {
 }
 
 /// Words that begin a top-level declaration.
-pub const ITEM_KEYWORDS: &[&str] = &["account", "let", "policy", "template", "group", "user", "role", "in", "expect"];
+pub const ITEM_KEYWORDS: &[&str] = &[
+    "account", "let", "policy", "template", "group", "user", "role", "in", "expect",
+];
 /// Words that begin a statement inside a declaration's block.
-pub const STMT_KEYWORDS: &[&str] = &["allow", "deny", "attach", "assume", "use", "trust", "boundary", "instance_profile"];
+pub const STMT_KEYWORDS: &[&str] = &[
+    "allow",
+    "deny",
+    "attach",
+    "assume",
+    "use",
+    "trust",
+    "boundary",
+    "instance_profile",
+];
 /// Words that begin an entry of a `trust` block.
 pub const TRUST_KEYWORDS: &[&str] = &["service", "account", "role", "user", "saml", "oidc"];
 
@@ -106,9 +117,16 @@ pub fn lex(source: &str, file: FileId) -> Lexed {
                 if pos + 1 >= bytes.len() {
                     pos = bytes.len();
                     errors.push(
-                        Diagnostic::error(codes::UNTERMINATED_COMMENT, "unterminated block comment")
-                            .at(file, Span::new(start, start + 2), "this comment is never closed")
-                            .with_help("close the comment with `*/`"),
+                        Diagnostic::error(
+                            codes::UNTERMINATED_COMMENT,
+                            "unterminated block comment",
+                        )
+                        .at(
+                            file,
+                            Span::new(start, start + 2),
+                            "this comment is never closed",
+                        )
+                        .with_help("close the comment with `*/`"),
                     );
                     break;
                 }
@@ -142,13 +160,18 @@ pub fn lex(source: &str, file: FileId) -> Lexed {
                                 pos += 2;
                                 true
                             }
-                            Some(b'u') => unicode_escape_len(&bytes[pos..]).map(|len| pos += len).is_some(),
+                            Some(b'u') => unicode_escape_len(&bytes[pos..])
+                                .map(|len| pos += len)
+                                .is_some(),
                             _ => false,
                         };
                         if !valid {
                             // Skip the backslash and the character after it, whole.
                             pos += 1;
-                            let next_len = source.get(pos..).and_then(|s| s.chars().next()).map_or(0, char::len_utf8);
+                            let next_len = source
+                                .get(pos..)
+                                .and_then(|s| s.chars().next())
+                                .map_or(0, char::len_utf8);
                             if bytes.get(pos) != Some(&b'\n') {
                                 pos += next_len;
                             }
@@ -169,7 +192,10 @@ pub fn lex(source: &str, file: FileId) -> Lexed {
             }
             TokenKind::Word
         } else {
-            let ch = source.get(pos..).and_then(|s| s.chars().next()).unwrap_or('\u{FFFD}');
+            let ch = source
+                .get(pos..)
+                .and_then(|s| s.chars().next())
+                .unwrap_or('\u{FFFD}');
             pos += ch.len_utf8().max(1);
             TokenKind::Punct(ch)
         };
@@ -181,7 +207,11 @@ pub fn lex(source: &str, file: FileId) -> Lexed {
         // A declaration keyword in the first column, inside a block, means the block before it was
         // never closed. Close it here, so that one missing `}` is one error and not the loss of
         // every later declaration.
-        if kind == TokenKind::Word && line_start && column == 0 && stack.iter().any(|o| !o.holds_items) {
+        if kind == TokenKind::Word
+            && line_start
+            && column == 0
+            && stack.iter().any(|o| !o.holds_items)
+        {
             let word = &source[start..pos];
             if ITEM_KEYWORDS.contains(&word) && word != "in" {
                 while let Some(open) = stack.pop_if(|o| !o.holds_items) {
@@ -201,7 +231,11 @@ pub fn lex(source: &str, file: FileId) -> Lexed {
                     && tokens[n - 2].text(source) == "in"
                     && tokens[n - 1].kind == TokenKind::Word
             };
-            stack.push(Open { delimiter: ch, span, holds_items });
+            stack.push(Open {
+                delimiter: ch,
+                span,
+                holds_items,
+            });
         } else if let TokenKind::Punct(ch @ ('}' | ')' | ']')) = kind {
             let opener = match ch {
                 '}' => '{',
@@ -217,9 +251,14 @@ pub fn lex(source: &str, file: FileId) -> Lexed {
                 }
             } else {
                 errors.push(
-                    Diagnostic::error(codes::UNMATCHED_DELIMITER, format!("unmatched closing `{ch}`"))
-                        .at(file, span, "nothing opened here is closed by this")
-                        .with_help(format!("remove this `{ch}` or add the `{opener}` it closes")),
+                    Diagnostic::error(
+                        codes::UNMATCHED_DELIMITER,
+                        format!("unmatched closing `{ch}`"),
+                    )
+                    .at(file, span, "nothing opened here is closed by this")
+                    .with_help(format!(
+                        "remove this `{ch}` or add the `{opener}` it closes"
+                    )),
                 );
             }
         }
@@ -227,7 +266,13 @@ pub fn lex(source: &str, file: FileId) -> Lexed {
             TokenKind::Punct('}' | ')' | ']') => u32::try_from(stack.len()).unwrap_or(u32::MAX),
             _ => depth,
         };
-        tokens.push(Token { kind, span, depth, line_start, column });
+        tokens.push(Token {
+            kind,
+            span,
+            depth,
+            line_start,
+            column,
+        });
     }
     for open in stack.iter().rev() {
         errors.push(unclosed(file, open));
@@ -241,9 +286,12 @@ fn unclosed(file: FileId, open: &Open) -> Diagnostic {
         '(' => ')',
         _ => ']',
     };
-    Diagnostic::error(codes::UNCLOSED_DELIMITER, format!("unclosed `{}`", open.delimiter))
-        .at(file, open.span, "opened here and never closed")
-        .with_help(format!("add the matching `{closer}`"))
+    Diagnostic::error(
+        codes::UNCLOSED_DELIMITER,
+        format!("unclosed `{}`", open.delimiter),
+    )
+    .at(file, open.span, "opened here and never closed")
+    .with_help(format!("add the matching `{closer}`"))
 }
 
 /// Length of `\u{…}` with 1 to 6 hex digits at the start of `bytes`.
@@ -251,7 +299,11 @@ fn unicode_escape_len(bytes: &[u8]) -> Option<usize> {
     if bytes.get(..3) != Some(b"\\u{") {
         return None;
     }
-    let digits = bytes.get(3..)?.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    let digits = bytes
+        .get(3..)?
+        .iter()
+        .take_while(|b| b.is_ascii_hexdigit())
+        .count();
     if (1..=6).contains(&digits) && bytes.get(3 + digits) == Some(&b'}') {
         Some(4 + digits)
     } else {
@@ -261,13 +313,24 @@ fn unicode_escape_len(bytes: &[u8]) -> Option<usize> {
 
 /// The comments of a source text, in order (doc comments are part of the tree, not here).
 pub fn comments(source: &str) -> Vec<Span> {
-    lex(source, FileId(0)).tokens.into_iter().filter(Token::is_comment).map(|t| t.span).collect()
+    lex(source, FileId(0))
+        .tokens
+        .into_iter()
+        .filter(Token::is_comment)
+        .map(|t| t.span)
+        .collect()
 }
 
 /// Where the pieces of a token range start: each item (at `depth`, first on its line) or each
 /// statement or trust entry (at `depth`, at its keyword). Doc comments and attributes right
 /// before a piece belong to it.
-pub fn piece_starts(source: &str, tokens: &[Token], depth: u32, keywords: &[&str], items: bool) -> Vec<usize> {
+pub fn piece_starts(
+    source: &str,
+    tokens: &[Token],
+    depth: u32,
+    keywords: &[&str],
+    items: bool,
+) -> Vec<usize> {
     let mut starts = Vec::new();
     let mut prefix_start: Option<usize> = None;
     let significant: Vec<&Token> = tokens.iter().filter(|t| !t.is_comment()).collect();
@@ -280,21 +343,24 @@ pub fn piece_starts(source: &str, tokens: &[Token], depth: u32, keywords: &[&str
         }
         let next = significant.get(index + 1);
         let is_prefix = token.kind == TokenKind::DocComment
-            || (token.kind == TokenKind::Punct('#') && next.is_some_and(|n| n.kind == TokenKind::Punct('[')));
+            || (token.kind == TokenKind::Punct('#')
+                && next.is_some_and(|n| n.kind == TokenKind::Punct('[')));
         if is_prefix {
             prefix_start.get_or_insert(token.span.start as usize);
             continue;
         }
-        let starts_piece = token.kind == TokenKind::Word && {
-            let word = token.text(source);
-            if items {
-                token.line_start && keywords.contains(&word)
-            } else {
-                keywords.contains(&word) || is_property_start(&significant, index)
-            }
-        } || (!items && keywords == TRUST_KEYWORDS && token.kind == TokenKind::Punct('*'));
-        // `]` of an attribute keeps the prefix open; anything else at this depth ends it.
-        let closes_attribute = token.kind == TokenKind::Punct(']') && prefix_start.is_some();
+        let starts_piece =
+            token.kind == TokenKind::Word && {
+                let word = token.text(source);
+                if items {
+                    token.line_start && keywords.contains(&word)
+                } else {
+                    keywords.contains(&word) || is_property_start(&significant, index)
+                }
+            } || (!items && keywords == TRUST_KEYWORDS && token.kind == TokenKind::Punct('*'));
+        // The brackets of an attribute keep the prefix open; anything else at this depth ends it.
+        let closes_attribute =
+            matches!(token.kind, TokenKind::Punct('[' | ']')) && prefix_start.is_some();
         if starts_piece {
             starts.push(prefix_start.take().unwrap_or(token.span.start as usize));
         } else if !closes_attribute {
@@ -306,14 +372,20 @@ pub fn piece_starts(source: &str, tokens: &[Token], depth: u32, keywords: &[&str
 
 /// `name = value` (and not `name == value`), at the start of a line or right after `{`, `}`, `;`.
 fn is_property_start(tokens: &[&Token], index: usize) -> bool {
-    let eq = |i: usize| tokens.get(i).is_some_and(|t| t.kind == TokenKind::Punct('='));
+    let eq = |i: usize| {
+        tokens
+            .get(i)
+            .is_some_and(|t| t.kind == TokenKind::Punct('='))
+    };
     let glued = |a: usize, b: usize| match (tokens.get(a), tokens.get(b)) {
         (Some(x), Some(y)) => x.span.end == y.span.start,
         _ => false,
     };
     let at_boundary = tokens.get(index).is_some_and(|t| t.line_start)
         || index == 0
-        || tokens.get(index - 1).is_some_and(|t| matches!(t.kind, TokenKind::Punct('{' | '}' | ';')));
+        || tokens
+            .get(index - 1)
+            .is_some_and(|t| matches!(t.kind, TokenKind::Punct('{' | '}' | ';')));
     at_boundary && eq(index + 1) && !(eq(index + 2) && glued(index + 1, index + 2))
 }
 
@@ -322,7 +394,11 @@ mod tests {
     use super::*;
 
     fn kinds(source: &str) -> Vec<(TokenKind, String, u32)> {
-        lex(source, FileId(0)).tokens.iter().map(|t| (t.kind, t.text(source).to_string(), t.depth)).collect()
+        lex(source, FileId(0))
+            .tokens
+            .iter()
+            .map(|t| (t.kind, t.text(source).to_string(), t.depth))
+            .collect()
     }
 
     #[test]
@@ -332,7 +408,10 @@ mod tests {
         assert_eq!(tokens[2], (TokenKind::Punct('{'), "{".into(), 0));
         assert_eq!(tokens[3], (TokenKind::Word, "allow".into(), 1));
         assert!(tokens.contains(&(TokenKind::Str, "\"b\"".into(), 2)));
-        assert_eq!(tokens.last().cloned(), Some((TokenKind::Punct('}'), "}".into(), 0)));
+        assert_eq!(
+            tokens.last().cloned(),
+            Some((TokenKind::Punct('}'), "}".into(), 0))
+        );
     }
 
     #[test]
@@ -341,14 +420,28 @@ mod tests {
         let found: Vec<_> = tokens.iter().map(|t| t.0).collect();
         assert_eq!(
             found,
-            vec![TokenKind::DocComment, TokenKind::LineComment, TokenKind::LineComment, TokenKind::BlockComment]
+            vec![
+                TokenKind::DocComment,
+                TokenKind::LineComment,
+                TokenKind::LineComment,
+                TokenKind::BlockComment
+            ]
         );
     }
 
     #[test]
     fn lexical_errors_are_reported_with_their_cause() {
-        let codes_of = |s: &str| lex(s, FileId(0)).errors.iter().map(|d| d.code).collect::<Vec<_>>();
-        assert_eq!(codes_of("let x = \"abc\nlet y = 1"), vec![codes::UNTERMINATED_STRING]);
+        let codes_of = |s: &str| {
+            lex(s, FileId(0))
+                .errors
+                .iter()
+                .map(|d| d.code)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            codes_of("let x = \"abc\nlet y = 1"),
+            vec![codes::UNTERMINATED_STRING]
+        );
         assert_eq!(codes_of("/* never"), vec![codes::UNTERMINATED_COMMENT]);
         assert_eq!(codes_of("role x {"), vec![codes::UNCLOSED_DELIMITER]);
         assert_eq!(codes_of("}"), vec![codes::UNMATCHED_DELIMITER]);
@@ -361,7 +454,11 @@ mod tests {
         let source = "role x {\n  allow read on *\nrole y {\n}\n";
         let lexed = lex(source, FileId(0));
         assert_eq!(lexed.errors.len(), 1);
-        let role_y = lexed.tokens.iter().find(|t| t.text(source) == "y").map(|t| t.depth);
+        let role_y = lexed
+            .tokens
+            .iter()
+            .find(|t| t.text(source) == "y")
+            .map(|t| t.depth);
         assert_eq!(role_y, Some(0));
     }
 

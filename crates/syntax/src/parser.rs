@@ -42,8 +42,14 @@ pub fn parse(source: &str, file: FileId) -> Parsed {
         Ok(mut pairs) => {
             let walker = Walker { base: 0 };
             match pairs.next().map(|pair| walker.module(pair)) {
-                Some(Ok(module)) => Parsed { module, diagnostics: Vec::new() },
-                Some(Err(Malformed(span))) => Parsed { module: Module::default(), diagnostics: vec![internal(file, span)] },
+                Some(Ok(module)) => Parsed {
+                    module,
+                    diagnostics: Vec::new(),
+                },
+                Some(Err(Malformed(span))) => Parsed {
+                    module: Module::default(),
+                    diagnostics: vec![internal(file, span)],
+                },
                 None => Parsed::default(),
             }
         }
@@ -52,25 +58,37 @@ pub fn parse(source: &str, file: FileId) -> Parsed {
 }
 
 /// Parses an intent as `iamdsl expand` takes it: `read, list on s3.bucket("x") [when …]`.
-pub fn parse_intent(source: &str, file: FileId) -> Result<(ActionList, ResourceList, Option<Condition>), Diagnostic> {
-    let mut pairs = Grammar::parse(R::intent_only, source).map_err(|e| syntax_error(&e, source, 0, "the end of the intent", file))?;
+pub fn parse_intent(
+    source: &str,
+    file: FileId,
+) -> Result<(ActionList, ResourceList, Option<Condition>), Diagnostic> {
+    let mut pairs = Grammar::parse(R::intent_only, source)
+        .map_err(|e| syntax_error(&e, source, 0, "the end of the intent", file))?;
     let walker = Walker { base: 0 };
-    let top = pairs.next().ok_or_else(|| internal(file, Span::default()))?;
+    let top = pairs
+        .next()
+        .ok_or_else(|| internal(file, Span::default()))?;
     let mut inner = Children::new(top);
     let result = (|| {
         let actions = walker.action_list(inner.expect(R::action_list)?)?;
         inner.skip(R::kw_on);
         let resources = walker.resource_list(inner.expect(R::resource_list)?)?;
-        let condition = inner.take(R::condition).map(|c| walker.condition(c)).transpose()?;
+        let condition = inner
+            .take(R::condition)
+            .map(|c| walker.condition(c))
+            .transpose()?;
         Ok((actions, resources, condition))
     })();
     result.map_err(|Malformed(span)| internal(file, span))
 }
 
 fn internal(file: FileId, span: Span) -> Diagnostic {
-    Diagnostic::error(codes::SYNTAX, "internal error: the parser produced a tree of an unexpected shape")
-        .at(file, span, "while reading this")
-        .with_note("this is a bug in iamdsl; please report it with this file")
+    Diagnostic::error(
+        codes::SYNTAX,
+        "internal error: the parser produced a tree of an unexpected shape",
+    )
+    .at(file, span, "while reading this")
+    .with_note("this is a bug in iamdsl; please report it with this file")
 }
 
 /// Where a pair's own text ends. pest lets a rule that ends in an optional part (`x ~ y?`) swallow
@@ -78,9 +96,15 @@ fn internal(file: FileId, span: Span) -> Diagnostic {
 /// or diagnostics would underline blank space and the formatter would misplace comments.
 fn content_end(pair: &Pair<'_, R>) -> usize {
     let end = pair.as_span().end();
-    let Some(last) = pair.clone().into_inner().last() else { return end };
+    let Some(last) = pair.clone().into_inner().last() else {
+        return end;
+    };
     let inner_end = content_end(&last);
-    let gap = pair.get_input().get(inner_end..end).unwrap_or("").trim_start();
+    let gap = pair
+        .get_input()
+        .get(inner_end..end)
+        .unwrap_or("")
+        .trim_start();
     if gap.is_empty() || gap.starts_with("//") || gap.starts_with("/*") {
         inner_end
     } else {
@@ -97,8 +121,18 @@ type Walk<T> = Result<T, Malformed>;
 fn is_punctuation(rule: R) -> bool {
     matches!(
         rule,
-        R::eq | R::comma | R::colon | R::dot | R::semicolon | R::lparen | R::rparen | R::lbrace | R::rbrace
-            | R::lbracket | R::rbracket | R::EOI
+        R::eq
+            | R::comma
+            | R::colon
+            | R::dot
+            | R::semicolon
+            | R::lparen
+            | R::rparen
+            | R::lbrace
+            | R::rbrace
+            | R::lbracket
+            | R::rbracket
+            | R::EOI
     )
 }
 
@@ -113,7 +147,10 @@ impl<'i> Children<'i> {
         let span = pair.as_span();
         let parent = Span::new(span.start(), span.end());
         let keep: fn(&Pair<'i, R>) -> bool = |p| !is_punctuation(p.as_rule());
-        Children { pairs: pair.into_inner().filter(keep).peekable(), parent }
+        Children {
+            pairs: pair.into_inner().filter(keep).peekable(),
+            parent,
+        }
     }
 
     fn peek_rule(&mut self) -> Option<R> {
@@ -152,7 +189,10 @@ struct Walker {
 
 impl Walker {
     fn span(&self, pair: &Pair<'_, R>) -> Span {
-        Span::new(self.base + pair.as_span().start(), self.base + content_end(pair))
+        Span::new(
+            self.base + pair.as_span().start(),
+            self.base + content_end(pair),
+        )
     }
 
     fn loc(&self, pair: &Pair<'_, R>) -> Loc {
@@ -174,7 +214,10 @@ impl Walker {
 
     fn ident(&self, pair: Pair<'_, R>) -> Walk<Ident> {
         // `name` wraps `ident`; both carry the same text.
-        Ok(Ident { name: pair.as_str().to_string(), loc: self.loc(&pair) })
+        Ok(Ident {
+            name: pair.as_str().to_string(),
+            loc: self.loc(&pair),
+        })
     }
 
     fn prefix(&self, children: &mut Children<'_>) -> Walk<Prefix> {
@@ -186,7 +229,10 @@ impl Walker {
                     let loc = self.loc(&pair);
                     let text = pair.as_str().strip_prefix("///").unwrap_or("");
                     let text = text.strip_prefix(' ').unwrap_or(text).trim_end();
-                    prefix.docs.push(Spanned { node: text.to_string(), loc });
+                    prefix.docs.push(Spanned {
+                        node: text.to_string(),
+                        loc,
+                    });
                 }
                 Some(R::attribute) => {
                     let pair = children.any()?;
@@ -237,7 +283,12 @@ impl Walker {
                 let name = self.ident(inner.expect(R::name)?)?;
                 let account = self.placement(&mut inner)?;
                 let body = self.block(inner.expect(R::block)?)?;
-                ItemKind::Block(BlockDecl { kind, name, account, body })
+                ItemKind::Block(BlockDecl {
+                    kind,
+                    name,
+                    account,
+                    body,
+                })
             }
             R::template_decl => {
                 let mut inner = Children::new(decl);
@@ -310,7 +361,11 @@ impl Walker {
                 let can = self.verdict(inner.expect(R::verdict)?);
                 inner.skip(R::kw_assume);
                 let role = self.ident(inner.expect(R::name)?)?;
-                ExpectKind::Assume { principal, can, role }
+                ExpectKind::Assume {
+                    principal,
+                    can,
+                    role,
+                }
             }
             R::expect_access => {
                 let mut inner = Children::new(body);
@@ -322,8 +377,17 @@ impl Walker {
                 }
                 inner.skip(R::kw_on);
                 let resource = self.resource(inner.any()?)?;
-                let condition = inner.take(R::condition).map(|c| self.condition(c)).transpose()?;
-                ExpectKind::Access { principal, can, actions, resource, condition }
+                let condition = inner
+                    .take(R::condition)
+                    .map(|c| self.condition(c))
+                    .transpose()?;
+                ExpectKind::Access {
+                    principal,
+                    can,
+                    actions,
+                    resource,
+                    condition,
+                }
             }
             _ => return Err(self.malformed(&body)),
         };
@@ -331,7 +395,9 @@ impl Walker {
     }
 
     fn verdict(&self, pair: Pair<'_, R>) -> bool {
-        pair.into_inner().next().is_some_and(|p| p.as_rule() == R::kw_can)
+        pair.into_inner()
+            .next()
+            .is_some_and(|p| p.as_rule() == R::kw_can)
     }
 
     fn stmt(&self, pair: Pair<'_, R>) -> Walk<Stmt> {
@@ -352,7 +418,10 @@ impl Walker {
                 let mut inner = Children::new(body);
                 inner.skip(R::kw_use);
                 let path_pair = inner.expect(R::path)?;
-                let path = Children::new(path_pair).pairs.map(|p| self.ident(p)).collect::<Walk<Vec<_>>>()?;
+                let path = Children::new(path_pair)
+                    .pairs
+                    .map(|p| self.ident(p))
+                    .collect::<Walk<Vec<_>>>()?;
                 let args = match inner.take(R::args) {
                     Some(args) => self.args(args)?,
                     None => Vec::new(),
@@ -366,7 +435,10 @@ impl Walker {
                 let value = self.value(inner.any()?)?;
                 StmtKind::Property(Property { name, value })
             }
-            R::flag => StmtKind::Flag(Ident { name: body.as_str().to_string(), loc: self.loc(&body) }),
+            R::flag => StmtKind::Flag(Ident {
+                name: body.as_str().to_string(),
+                loc: self.loc(&body),
+            }),
             _ => return Err(self.malformed(&body)),
         };
         Ok(Stmt { prefix, kind, loc })
@@ -380,7 +452,9 @@ impl Walker {
             R::aws_managed => {
                 let mut managed = Children::new(target);
                 managed.skip(R::kw_aws);
-                Ok(PolicyRef::AwsManaged(self.string(managed.expect(R::string)?)?))
+                Ok(PolicyRef::AwsManaged(
+                    self.string(managed.expect(R::string)?)?,
+                ))
             }
             R::name => Ok(PolicyRef::Named(self.ident(target)?)),
             _ => Err(self.malformed(&target)),
@@ -412,17 +486,32 @@ impl Walker {
         let actions = self.action_list(inner.expect(R::action_list)?)?;
         inner.skip(R::kw_on);
         let resources = self.resource_list(inner.expect(R::resource_list)?)?;
-        let condition = inner.take(R::condition).map(|c| self.condition(c)).transpose()?;
+        let condition = inner
+            .take(R::condition)
+            .map(|c| self.condition(c))
+            .transpose()?;
         let until = match inner.take(R::until) {
             Some(until) => {
                 let mut u = Children::new(until);
                 u.skip(R::kw_until);
                 let date = u.expect(R::date)?;
-                Some(Spanned { node: date.as_str().to_string(), loc: self.loc(&date) })
+                Some(Spanned {
+                    node: date.as_str().to_string(),
+                    loc: self.loc(&date),
+                })
             }
             None => None,
         };
-        Ok(Permission { effect: Spanned { node: effect, loc: effect_loc }, actions, resources, condition, until })
+        Ok(Permission {
+            effect: Spanned {
+                node: effect,
+                loc: effect_loc,
+            },
+            actions,
+            resources,
+            condition,
+            until,
+        })
     }
 
     fn action_list(&self, pair: Pair<'_, R>) -> Walk<ActionList> {
@@ -452,7 +541,10 @@ impl Walker {
                 Some(level) => Ok(ActionItem::Level(Spanned { node: level, loc })),
                 None => Err(self.malformed(&pair)),
             },
-            R::action_pattern => Ok(ActionItem::Pattern(Spanned { node: pair.as_str().to_string(), loc })),
+            R::action_pattern => Ok(ActionItem::Pattern(Spanned {
+                node: pair.as_str().to_string(),
+                loc,
+            })),
             _ => Err(self.malformed(&pair)),
         }
     }
@@ -489,7 +581,12 @@ impl Walker {
                     Some(args) => self.args(args)?,
                     None => Vec::new(),
                 };
-                Ok(Resource::Constructor(Constructor { service, resource_type, args, loc }))
+                Ok(Resource::Constructor(Constructor {
+                    service,
+                    resource_type,
+                    args,
+                    loc,
+                }))
             }
             _ => Err(self.malformed(&pair)),
         }
@@ -503,9 +600,15 @@ impl Walker {
                 let mut inner = Children::new(child);
                 let name = self.ident(inner.expect(R::ident)?)?;
                 let value = self.value(inner.any()?)?;
-                args.push(Arg { name: Some(name), value });
+                args.push(Arg {
+                    name: Some(name),
+                    value,
+                });
             } else {
-                args.push(Arg { name: None, value: self.value(child)? });
+                args.push(Arg {
+                    name: None,
+                    value: self.value(child)?,
+                });
             }
         }
         Ok(args)
@@ -537,17 +640,31 @@ impl Walker {
             R::raw_operator => {
                 let mut inner = Children::new(pair);
                 let op = inner.expect(R::operator_name)?;
-                let operator = Spanned { node: op.as_str().to_string(), loc: self.loc(&op) };
+                let operator = Spanned {
+                    node: op.as_str().to_string(),
+                    loc: self.loc(&op),
+                };
                 let key = self.cond_key(inner.expect(R::cond_key)?)?;
                 let value = self.value(inner.any()?)?;
-                ClauseKind::Raw { operator, key, value }
+                ClauseKind::Raw {
+                    operator,
+                    key,
+                    value,
+                }
             }
             R::compare => {
                 let mut inner = Children::new(pair);
                 let quantifier = match inner.take(R::quantifier) {
                     Some(q) => {
-                        let node = if q.as_str() == "all" { Quantifier::All } else { Quantifier::Any };
-                        Some(Spanned { node, loc: self.loc(&q) })
+                        let node = if q.as_str() == "all" {
+                            Quantifier::All
+                        } else {
+                            Quantifier::Any
+                        };
+                        Some(Spanned {
+                            node,
+                            loc: self.loc(&q),
+                        })
                     }
                     None => None,
                 };
@@ -569,7 +686,16 @@ impl Walker {
                     _ => return Err(Malformed(op_loc.span())),
                 };
                 let value = self.value(inner.any()?)?;
-                ClauseKind::Compare { quantifier, key, if_exists, op: Spanned { node: op, loc: op_loc }, value }
+                ClauseKind::Compare {
+                    quantifier,
+                    key,
+                    if_exists,
+                    op: Spanned {
+                        node: op,
+                        loc: op_loc,
+                    },
+                    value,
+                }
             }
             _ => return Err(self.malformed(&pair)),
         };
@@ -636,8 +762,17 @@ impl Walker {
             }
         };
         let tag_session = children.skip(R::kw_tag_session);
-        let condition = children.take(R::condition).map(|c| self.condition(c)).transpose()?;
-        Ok(TrustEntry { prefix, principal, tag_session, condition, loc })
+        let condition = children
+            .take(R::condition)
+            .map(|c| self.condition(c))
+            .transpose()?;
+        Ok(TrustEntry {
+            prefix,
+            principal,
+            tag_session,
+            condition,
+            loc,
+        })
     }
 
     fn name_or_string(&self, pair: Pair<'_, R>) -> Walk<NameOrString> {
@@ -731,7 +866,12 @@ struct Recovery<'s> {
 impl<'s> Recovery<'s> {
     fn new(source: &'s str, file: FileId) -> Recovery<'s> {
         let lexed = lexer::lex(source, file);
-        Recovery { source, file, lexed, diagnostics: Vec::new() }
+        Recovery {
+            source,
+            file,
+            lexed,
+            diagnostics: Vec::new(),
+        }
     }
 
     fn run(mut self) -> Parsed {
@@ -741,15 +881,28 @@ impl<'s> Recovery<'s> {
         diagnostics.append(&mut self.diagnostics);
         iamdsl_diagnostics::normalize(&mut diagnostics);
         if diagnostics.len() > MAX_ERRORS {
-            let first_dropped = diagnostics[MAX_ERRORS].primary.as_ref().map_or(Span::default(), |p| p.span);
+            let first_dropped = diagnostics[MAX_ERRORS]
+                .primary
+                .as_ref()
+                .map_or(Span::default(), |p| p.span);
             diagnostics.truncate(MAX_ERRORS);
             diagnostics.push(
-                Diagnostic::error(codes::TOO_MANY_ERRORS, format!("more than {MAX_ERRORS} syntax errors; the rest are not shown"))
-                    .at(self.file, first_dropped, "errors from here on are not shown")
-                    .with_help("fix the errors above and check again"),
+                Diagnostic::error(
+                    codes::TOO_MANY_ERRORS,
+                    format!("more than {MAX_ERRORS} syntax errors; the rest are not shown"),
+                )
+                .at(
+                    self.file,
+                    first_dropped,
+                    "errors from here on are not shown",
+                )
+                .with_help("fix the errors above and check again"),
             );
         }
-        Parsed { module: Module { items }, diagnostics }
+        Parsed {
+            module: Module { items },
+            diagnostics,
+        }
     }
 
     /// Tokens whose span starts in `start..end`.
@@ -761,7 +914,11 @@ impl<'s> Recovery<'s> {
     }
 
     fn has_lexical_error(&self, start: usize, end: usize) -> bool {
-        self.lexed.errors.iter().any(|d| d.primary.as_ref().is_some_and(|p| (start..end).contains(&(p.span.start as usize))))
+        self.lexed.errors.iter().any(|d| {
+            d.primary
+                .as_ref()
+                .is_some_and(|p| (start..end).contains(&(p.span.start as usize)))
+        })
     }
 
     fn report(&mut self, error: &pest::error::Error<R>, start: usize, end: usize, piece: Piece) {
@@ -773,7 +930,13 @@ impl<'s> Recovery<'s> {
             Piece::Stmt => "the end of the statement",
             Piece::TrustEntry => "the end of the trust entry",
         };
-        self.diagnostics.push(syntax_error(error, self.source, start, end_of_piece, self.file));
+        self.diagnostics.push(syntax_error(
+            error,
+            self.source,
+            start,
+            end_of_piece,
+            self.file,
+        ));
     }
 
     /// A statement that starts with a word no statement starts with: name it, and suggest the
@@ -781,16 +944,32 @@ impl<'s> Recovery<'s> {
     fn unknown_statement(&mut self, start: usize, end: usize) -> bool {
         let range = self.token_range(start, end);
         let mut words = self.lexed.tokens[range].iter().filter(|t| !t.is_comment());
-        let Some(first) = words.next().filter(|t| t.kind == TokenKind::Word) else { return false };
+        let Some(first) = words.next().filter(|t| t.kind == TokenKind::Word) else {
+            return false;
+        };
         let word = first.text(self.source);
-        if STMT_KEYWORDS.contains(&word) || words.next().is_some_and(|t| t.kind == TokenKind::Punct('=')) {
+        if STMT_KEYWORDS.contains(&word)
+            || words
+                .next()
+                .is_some_and(|t| t.kind == TokenKind::Punct('='))
+        {
             return false;
         }
-        let mut diagnostic = Diagnostic::error(codes::SYNTAX, format!("expected a statement, found `{word}`"))
-            .at(self.file, first.span, "no statement starts with this word");
+        let mut diagnostic = Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected a statement, found `{word}`"),
+        )
+        .at(self.file, first.span, "no statement starts with this word");
         diagnostic = match suggest::closest(word, STMT_KEYWORDS.iter().copied()) {
             Some(keyword) => diagnostic.with_help(format!("did you mean `{keyword}`?")),
-            None => diagnostic.with_help(format!("statements start with {}, or are `name = value`", STMT_KEYWORDS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))),
+            None => diagnostic.with_help(format!(
+                "statements start with {}, or are `name = value`",
+                STMT_KEYWORDS
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         };
         self.diagnostics.push(diagnostic);
         true
@@ -799,14 +978,20 @@ impl<'s> Recovery<'s> {
     /// Splits `start..end` into the pieces that begin at `starts` (text before the first start
     /// is a piece of its own).
     fn pieces(starts: Vec<usize>, start: usize, end: usize) -> Vec<(usize, usize)> {
-        let mut bounds: Vec<usize> = starts.into_iter().filter(|&s| s > start && s < end).collect();
+        let mut bounds: Vec<usize> = starts
+            .into_iter()
+            .filter(|&s| s > start && s < end)
+            .collect();
         bounds.insert(0, start);
         bounds.push(end);
         bounds.dedup();
-        bounds.windows(2).filter_map(|w| match w {
-            [a, b] => Some((*a, *b)),
-            _ => None,
-        }).collect()
+        bounds
+            .windows(2)
+            .filter_map(|w| match w {
+                [a, b] => Some((*a, *b)),
+                _ => None,
+            })
+            .collect()
     }
 
     fn is_blank(&self, start: usize, end: usize) -> bool {
@@ -814,8 +999,20 @@ impl<'s> Recovery<'s> {
         self.lexed.tokens[range].iter().all(|t| t.is_comment())
     }
 
-    fn items(&mut self, tokens: std::ops::Range<usize>, depth: u32, start: usize, end: usize) -> Vec<Item> {
-        let starts = lexer::piece_starts(self.source, &self.lexed.tokens[tokens], depth, ITEM_KEYWORDS, true);
+    fn items(
+        &mut self,
+        tokens: std::ops::Range<usize>,
+        depth: u32,
+        start: usize,
+        end: usize,
+    ) -> Vec<Item> {
+        let starts = lexer::piece_starts(
+            self.source,
+            &self.lexed.tokens[tokens],
+            depth,
+            ITEM_KEYWORDS,
+            true,
+        );
         let mut items = Vec::new();
         for (piece_start, piece_end) in Self::pieces(starts, start, end) {
             if self.is_blank(piece_start, piece_end) {
@@ -831,7 +1028,9 @@ impl<'s> Recovery<'s> {
                         .map(|pair| walker.item(pair));
                     match item {
                         Some(Ok(item)) => items.push(item),
-                        Some(Err(Malformed(span))) => self.diagnostics.push(internal(self.file, span)),
+                        Some(Err(Malformed(span))) => {
+                            self.diagnostics.push(internal(self.file, span))
+                        }
                         None => {}
                     }
                 }
@@ -852,7 +1051,11 @@ impl<'s> Recovery<'s> {
 
     /// An item that did not parse: if its header parses, its statements are parsed one by one.
     fn broken_item(&mut self, start: usize, end: usize, depth: u32) -> Item {
-        let error_item = Item { prefix: Prefix::default(), kind: ItemKind::Error, loc: Loc(Span::new(start, end)) };
+        let error_item = Item {
+            prefix: Prefix::default(),
+            kind: ItemKind::Error,
+            loc: Loc(Span::new(start, end)),
+        };
         let range = self.token_range(start, end);
         let Some(open_index) = self.lexed.tokens[range.clone()]
             .iter()
@@ -891,15 +1094,22 @@ impl<'s> Recovery<'s> {
                 return error_item;
             }
         };
-        let Some(header) = children.take(R::block_header) else { return error_item };
+        let Some(header) = children.take(R::block_header) else {
+            return error_item;
+        };
         let mut parts = Children::new(header);
         let keyword = parts.next().map(|p| p.as_rule());
         let name = parts.take(R::name).map(|p| walker.ident(p));
-        let Some(Ok(name)) = name else { return error_item };
+        let Some(Ok(name)) = name else {
+            return error_item;
+        };
         let kind = match keyword {
             Some(R::kw_in) => {
                 let items = self.items(body_tokens, depth + 1, body_start, body_end);
-                ItemKind::In(InBlock { account: name, items })
+                ItemKind::In(InBlock {
+                    account: name,
+                    items,
+                })
             }
             Some(R::kw_template) => {
                 let params = match parts.take(R::params).map(|p| walker.params(p)).transpose() {
@@ -918,15 +1128,36 @@ impl<'s> Recovery<'s> {
                 };
                 let account = walker.placement(&mut parts).ok().flatten();
                 let body = self.statements(body_tokens, depth + 1, body_start, body_end);
-                ItemKind::Block(BlockDecl { kind, name, account, body })
+                ItemKind::Block(BlockDecl {
+                    kind,
+                    name,
+                    account,
+                    body,
+                })
             }
             None => return error_item,
         };
-        Item { prefix, kind, loc: Loc(Span::new(start, end)) }
+        Item {
+            prefix,
+            kind,
+            loc: Loc(Span::new(start, end)),
+        }
     }
 
-    fn statements(&mut self, tokens: std::ops::Range<usize>, depth: u32, start: usize, end: usize) -> Vec<Stmt> {
-        let starts = lexer::piece_starts(self.source, &self.lexed.tokens[tokens], depth, STMT_KEYWORDS, false);
+    fn statements(
+        &mut self,
+        tokens: std::ops::Range<usize>,
+        depth: u32,
+        start: usize,
+        end: usize,
+    ) -> Vec<Stmt> {
+        let starts = lexer::piece_starts(
+            self.source,
+            &self.lexed.tokens[tokens],
+            depth,
+            STMT_KEYWORDS,
+            false,
+        );
         let mut stmts = Vec::new();
         for (piece_start, piece_end) in Self::pieces(starts, start, end) {
             if self.is_blank(piece_start, piece_end) {
@@ -943,7 +1174,9 @@ impl<'s> Recovery<'s> {
                         .map(|pair| walker.stmt(pair));
                     match stmt {
                         Some(Ok(stmt)) => stmts.push(stmt),
-                        Some(Err(Malformed(span))) => self.diagnostics.push(internal(self.file, span)),
+                        Some(Err(Malformed(span))) => {
+                            self.diagnostics.push(internal(self.file, span))
+                        }
                         None => {}
                     }
                 }
@@ -952,10 +1185,16 @@ impl<'s> Recovery<'s> {
                     if self.source[piece_start..].starts_with("trust") {
                         self.trust_entries(piece_start, piece_end, depth);
                     }
-                    if self.diagnostics.len() == before && !self.unknown_statement(piece_start, piece_end) {
+                    if self.diagnostics.len() == before
+                        && !self.unknown_statement(piece_start, piece_end)
+                    {
                         self.report(&error, piece_start, piece_end, Piece::Stmt);
                     }
-                    stmts.push(Stmt { prefix: Prefix::default(), kind: StmtKind::Error, loc });
+                    stmts.push(Stmt {
+                        prefix: Prefix::default(),
+                        kind: StmtKind::Error,
+                        loc,
+                    });
                 }
             }
         }
@@ -979,12 +1218,20 @@ impl<'s> Recovery<'s> {
             .map_or(end, |t| t.span.start as usize);
         let body_start = open.span.end as usize;
         let tokens = self.token_range(body_start, close);
-        let starts = lexer::piece_starts(self.source, &self.lexed.tokens[tokens], depth + 1, TRUST_KEYWORDS, false);
+        let starts = lexer::piece_starts(
+            self.source,
+            &self.lexed.tokens[tokens],
+            depth + 1,
+            TRUST_KEYWORDS,
+            false,
+        );
         for (piece_start, piece_end) in Self::pieces(starts, body_start, close) {
             if self.is_blank(piece_start, piece_end) {
                 continue;
             }
-            if let Err(error) = Grammar::parse(R::trust_entry_only, &self.source[piece_start..piece_end]) {
+            if let Err(error) =
+                Grammar::parse(R::trust_entry_only, &self.source[piece_start..piece_end])
+            {
                 self.report(&error, piece_start, piece_end, Piece::TrustEntry);
             }
         }

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use iamdsl_diagnostics::{render_human, HumanStyle, Sources};
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// Every `.iamdsl` file below `tests/` and `examples/` of the repository, sorted.
@@ -20,7 +23,9 @@ pub fn all_source_files() -> Vec<PathBuf> {
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries {
         let path = entry.unwrap().path();
         if path.is_dir() {
