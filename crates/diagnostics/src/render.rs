@@ -170,7 +170,6 @@ pub fn render_sarif(sources: &Sources, diagnostics: &[Diagnostic], tool_version:
                 "id": code,
                 "name": info.map_or("", |i| i.name),
                 "shortDescription": { "text": info.map_or("", |i| i.summary) },
-                "helpUri": format!("https://github.com/iamdsl/iamdsl/blob/main/docs/diagnostics.md#{}", code.to_lowercase()),
             })
         })
         .collect();
@@ -227,7 +226,6 @@ pub fn render_sarif(sources: &Sources, diagnostics: &[Diagnostic], tool_version:
             "tool": { "driver": {
                 "name": "iamdsl",
                 "version": tool_version,
-                "informationUri": "https://github.com/iamdsl/iamdsl",
                 "rules": rules,
             }},
             "columnKind": "unicodeCodePoints",
