@@ -1,6 +1,8 @@
 //! The iamdsl front end: grammar (`grammar/iamdsl.pest`), typed AST with byte spans, a parser
 //! that reports every syntax error of a file, and the formatter.
 
+extern crate alloc;
+
 pub mod ast;
 mod errors;
 pub mod format;

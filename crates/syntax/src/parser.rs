@@ -96,6 +96,22 @@ fn internal(file: FileId, span: Span) -> Diagnostic {
 /// or diagnostics would underline blank space and the formatter would misplace comments.
 fn content_end(pair: &Pair<'_, R>) -> usize {
     let end = pair.as_span().end();
+    // Fast path: text that ends in neither white space nor a comment ended where it should.
+    let text = pair.as_str().as_bytes();
+    match text.last() {
+        None => return end,
+        Some(last)
+            if !last.is_ascii_whitespace()
+                && !text.ends_with(b"*/")
+                && !text
+                    .rsplit(|b| *b == b'\n')
+                    .next()
+                    .is_some_and(|line| line.windows(2).any(|w| w == b"//")) =>
+        {
+            return end
+        }
+        _ => {}
+    }
     let Some(last) = pair.clone().into_inner().last() else {
         return end;
     };
@@ -136,9 +152,11 @@ fn is_punctuation(rule: R) -> bool {
     )
 }
 
+type Significant<'i> = std::iter::Peekable<std::iter::Filter<Pairs<'i, R>, fn(&Pair<'i, R>) -> bool>>;
+
 /// The children of a pair without punctuation, read front to back.
 struct Children<'i> {
-    pairs: std::iter::Peekable<std::iter::Filter<Pairs<'i, R>, fn(&Pair<'i, R>) -> bool>>,
+    pairs: Significant<'i>,
     parent: Span,
 }
 
@@ -431,7 +449,7 @@ impl Walker {
             R::trust_block => StmtKind::Trust(self.trust_block(body)?),
             R::property => {
                 let mut inner = Children::new(body);
-                let name = self.ident(inner.expect(R::ident)?)?;
+                let name = self.ident(inner.expect(R::name)?)?;
                 let value = self.value(inner.any()?)?;
                 StmtKind::Property(Property { name, value })
             }

@@ -1,0 +1,2 @@
+-- *.iamdsl files are filetype `iamdsl`.
+vim.filetype.add({ extension = { iamdsl = "iamdsl" } })
