@@ -9,7 +9,8 @@ use std::path::Path;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../stdlib/aws");
     println!("cargo::rerun-if-changed={}", data.display());
-    let header: serde_json::Value = serde_json::from_str(&fs::read_to_string(data.join("catalog.json"))?)?;
+    let header: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(data.join("catalog.json"))?)?;
     let prefixes: Vec<String> = header["services"]
         .as_array()
         .ok_or("catalog.json has no `services` list")?

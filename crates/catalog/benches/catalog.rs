@@ -9,7 +9,10 @@ fn bench(c: &mut Criterion) {
     c.bench_function("catalog load + parse s3, iam, ec2", |b| {
         b.iter(|| {
             let catalog = iamdsl_catalog::Catalog::load_embedded();
-            ["s3", "iam", "ec2"].iter().filter(|p| catalog.service(p).is_some()).count()
+            ["s3", "iam", "ec2"]
+                .iter()
+                .filter(|p| catalog.service(p).is_some())
+                .count()
         })
     });
 }

@@ -21,7 +21,9 @@ impl ArnTemplate {
         let mut segments = Vec::new();
         let mut rest = text;
         while let Some(start) = rest.find("${") {
-            let Some(len) = rest[start..].find('}') else { break };
+            let Some(len) = rest[start..].find('}') else {
+                break;
+            };
             if start > 0 {
                 segments.push(Segment::Literal(rest[..start].to_string()));
             }
@@ -31,7 +33,10 @@ impl ArnTemplate {
         if !rest.is_empty() {
             segments.push(Segment::Literal(rest.to_string()));
         }
-        ArnTemplate { text: text.to_string(), segments }
+        ArnTemplate {
+            text: text.to_string(),
+            segments,
+        }
     }
 
     /// The variables a constructor takes positionally, in order: all but partition, region and
@@ -49,7 +54,9 @@ impl ArnTemplate {
     }
 
     pub fn uses(&self, variable: &str) -> bool {
-        self.segments.iter().any(|s| matches!(s, Segment::Variable(v) if v == variable))
+        self.segments
+            .iter()
+            .any(|s| matches!(s, Segment::Variable(v) if v == variable))
     }
 
     /// The ARN with every variable replaced by `value(variable)`.
@@ -84,14 +91,22 @@ impl ArnTemplate {
 }
 
 fn match_segments(segments: &[Segment], text: &str) -> bool {
-    let Some((first, rest)) = segments.split_first() else { return text.is_empty() };
+    let Some((first, rest)) = segments.split_first() else {
+        return text.is_empty();
+    };
     match first {
-        Segment::Literal(literal) => text.strip_prefix(literal.as_str()).is_some_and(|tail| match_segments(rest, tail)),
+        Segment::Literal(literal) => text
+            .strip_prefix(literal.as_str())
+            .is_some_and(|tail| match_segments(rest, tail)),
         Segment::Variable(name) => {
             let context = CONTEXT_VARIABLES.contains(&name.as_str());
             let min = usize::from(name == "Partition" || !context);
             // The longest value a variable can take ends where its next literal could start.
-            let mut ends: Vec<usize> = text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect();
+            let mut ends: Vec<usize> = text
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(text.len()))
+                .collect();
             ends.retain(|&end| end >= min);
             for end in ends {
                 let value = &text[..end];
@@ -139,7 +154,9 @@ mod tests {
         // A bucket template also matches `b/k` (the variable takes the slash); specificity decides.
         assert!(object.specificity() > bucket.specificity());
 
-        let group = ArnTemplate::parse("arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}");
+        let group = ArnTemplate::parse(
+            "arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}",
+        );
         assert!(group.matches("arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/x:*"));
         assert!(group.matches("arn:aws:logs:*:*:log-group:/aws/lambda/x"));
         let role = ArnTemplate::parse("arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}");

@@ -10,7 +10,9 @@ pub mod wildcard;
 use std::sync::OnceLock;
 
 pub use arn::ArnTemplate;
-pub use model::{Action, ActionResource, ConditionKey, KeyKind, KeyType, Level, ResourceType, Service, Source};
+pub use model::{
+    Action, ActionResource, ConditionKey, KeyKind, KeyType, Level, ResourceType, Service, Source,
+};
 
 static EMBEDDED: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.jsonl"));
 
@@ -32,7 +34,6 @@ pub fn catalog() -> &'static Catalog {
     CATALOG.get_or_init(Catalog::load_embedded)
 }
 
-
 impl Catalog {
     /// A fresh catalog from the embedded data (what [`catalog`] does once per process).
     pub fn load_embedded() -> Catalog {
@@ -46,13 +47,27 @@ impl Catalog {
         let header: Option<model::Header> = lines.next().and_then(|h| serde_json::from_str(h).ok());
         let (source, global_keys) = match header {
             Some(h) => (h.source, h.global_condition_keys),
-            None => (Source { package: "unknown".into(), version: "unknown".into() }, Vec::new()),
+            None => (
+                Source {
+                    package: "unknown".into(),
+                    version: "unknown".into(),
+                },
+                Vec::new(),
+            ),
         };
         let entries = lines
             .filter_map(|line| line.split_once('\t'))
-            .map(|(prefix, line)| Entry { prefix, line, parsed: OnceLock::new() })
+            .map(|(prefix, line)| Entry {
+                prefix,
+                line,
+                parsed: OnceLock::new(),
+            })
             .collect();
-        Catalog { source, global_keys, entries }
+        Catalog {
+            source,
+            global_keys,
+            entries,
+        }
     }
 
     /// Where the data comes from, recorded in every build's output.
@@ -71,11 +86,20 @@ impl Catalog {
 
     /// A service by prefix, ignoring case.
     pub fn service(&self, prefix: &str) -> Option<&Service> {
-        let index = self.entries.binary_search_by(|e| e.prefix.cmp(prefix)).ok().or_else(|| {
-            self.entries.iter().position(|e| e.prefix.eq_ignore_ascii_case(prefix))
-        })?;
+        let index = self
+            .entries
+            .binary_search_by(|e| e.prefix.cmp(prefix))
+            .ok()
+            .or_else(|| {
+                self.entries
+                    .iter()
+                    .position(|e| e.prefix.eq_ignore_ascii_case(prefix))
+            })?;
         let entry = self.entries.get(index)?;
-        entry.parsed.get_or_init(|| serde_json::from_str(entry.line).ok()).as_ref()
+        entry
+            .parsed
+            .get_or_init(|| serde_json::from_str(entry.line).ok())
+            .as_ref()
     }
 
     pub fn services(&self) -> impl Iterator<Item = &Service> + '_ {
@@ -95,9 +119,13 @@ impl Catalog {
 
     /// Every action a pattern such as `s3:Get*` or `*:Describe*` matches, in catalog order.
     pub fn match_actions(&self, pattern: &str) -> Vec<(&Service, &Action)> {
-        let Some((prefix_pattern, name_pattern)) = pattern.split_once(':') else { return Vec::new() };
+        let Some((prefix_pattern, name_pattern)) = pattern.split_once(':') else {
+            return Vec::new();
+        };
         let services: Vec<&Service> = if wildcard::has_wildcard(prefix_pattern) {
-            self.services().filter(|s| wildcard::matches(prefix_pattern, &s.prefix, true)).collect()
+            self.services()
+                .filter(|s| wildcard::matches(prefix_pattern, &s.prefix, true))
+                .collect()
         } else {
             self.service(prefix_pattern).into_iter().collect()
         };
@@ -122,7 +150,10 @@ impl Catalog {
         }
         let (prefix, _) = name.split_once(':')?;
         let service = self.service(prefix)?;
-        service.condition_keys.iter().find(|k| key_matches(&k.name, name))
+        service
+            .condition_keys
+            .iter()
+            .find(|k| key_matches(&k.name, name))
     }
 
     /// The resource types whose ARN template `arn` follows: the most specific template of each
@@ -130,7 +161,9 @@ impl Catalog {
     /// Types of the service named in the ARN come first and alone when there are any; other
     /// services that reuse its ARNs (`ssm.bucket` is an S3 bucket) only when there are none.
     pub fn resource_types_for_arn(&self, arn: &str) -> Vec<(&Service, &ResourceType)> {
-        let Some(namespace) = arn::arn_service(arn) else { return Vec::new() };
+        let Some(namespace) = arn::arn_service(arn) else {
+            return Vec::new();
+        };
         if let Some(own) = self.service(namespace) {
             let found = best_matches(own, arn);
             if !found.is_empty() {
@@ -139,7 +172,11 @@ impl Catalog {
         }
         self.services()
             .filter(|s| s.prefix != namespace)
-            .flat_map(|service| best_matches(service, arn).into_iter().map(move |r| (service, r)))
+            .flat_map(|service| {
+                best_matches(service, arn)
+                    .into_iter()
+                    .map(move |r| (service, r))
+            })
             .collect()
     }
 }
@@ -155,8 +192,14 @@ fn best_matches<'s>(service: &'s Service, arn: &str) -> Vec<&'s ResourceType> {
             }
         }
     }
-    let Some(top) = best.iter().map(|(s, _)| *s).max() else { return Vec::new() };
-    let mut chosen: Vec<&ResourceType> = best.into_iter().filter(|(s, _)| *s == top).map(|(_, r)| r).collect();
+    let Some(top) = best.iter().map(|(s, _)| *s).max() else {
+        return Vec::new();
+    };
+    let mut chosen: Vec<&ResourceType> = best
+        .into_iter()
+        .filter(|(s, _)| *s == top)
+        .map(|(_, r)| r)
+        .collect();
     chosen.dedup_by(|a, b| a.name == b.name);
     chosen
 }
@@ -178,18 +221,26 @@ pub fn constructor_name(type_name: &str) -> String {
 impl Service {
     /// The resource type a constructor name stands for (`log_group`, any case).
     pub fn resource_type_by_constructor(&self, name: &str) -> Option<&ResourceType> {
-        self.resource_types.iter().find(|r| constructor_name(&r.name).eq_ignore_ascii_case(name))
+        self.resource_types
+            .iter()
+            .find(|r| constructor_name(&r.name).eq_ignore_ascii_case(name))
     }
 }
 
 /// Whether a catalog key name (possibly with a variable part) covers `name`.
 pub fn key_matches(template: &str, name: &str) -> bool {
-    let variable = template.find("${").or_else(|| template.find('<')).or_else(|| template.find("tag-key"));
+    let variable = template
+        .find("${")
+        .or_else(|| template.find('<'))
+        .or_else(|| template.find("tag-key"));
     match variable {
         None => template.eq_ignore_ascii_case(name),
         Some(start) => {
             let prefix = &template[..start];
-            name.len() > prefix.len() && name.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+            name.len() > prefix.len()
+                && name
+                    .get(..prefix.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
         }
     }
 }
@@ -207,14 +258,31 @@ mod tests {
         assert!(get.applies_to("object"));
         let (_, pass) = catalog.action("IAM:passrole").expect("case-insensitive");
         assert_eq!(pass.name, "PassRole");
-        let (_, attach) = catalog.action("iam:AttachRolePolicy").expect("iam:AttachRolePolicy");
+        let (_, attach) = catalog
+            .action("iam:AttachRolePolicy")
+            .expect("iam:AttachRolePolicy");
         assert_eq!(attach.level(), Level::PermissionsManagement);
         assert!(catalog.match_actions("s3:Get*").len() > 20);
         assert!(catalog.match_actions("s3:NoSuch*").is_empty());
-        assert_eq!(catalog.condition_key("aws:SourceIp").map(|k| k.kind.base), Some(KeyType::IpAddress));
-        assert_eq!(catalog.condition_key("aws:RequestTag/team").map(|k| k.kind.base), Some(KeyType::String));
-        assert_eq!(catalog.condition_key("s3:ExistingObjectTag/env").map(|k| k.kind.base), Some(KeyType::String));
-        assert!(catalog.condition_key("aws:TagKeys").is_some_and(|k| k.kind.multivalued));
+        assert_eq!(
+            catalog.condition_key("aws:SourceIp").map(|k| k.kind.base),
+            Some(KeyType::IpAddress)
+        );
+        assert_eq!(
+            catalog
+                .condition_key("aws:RequestTag/team")
+                .map(|k| k.kind.base),
+            Some(KeyType::String)
+        );
+        assert_eq!(
+            catalog
+                .condition_key("s3:ExistingObjectTag/env")
+                .map(|k| k.kind.base),
+            Some(KeyType::String)
+        );
+        assert!(catalog
+            .condition_key("aws:TagKeys")
+            .is_some_and(|k| k.kind.multivalued));
         assert!(catalog.condition_key("s3:nonsense").is_none());
     }
 
@@ -222,11 +290,18 @@ mod tests {
     fn raw_arns_find_their_resource_type() {
         let catalog = catalog();
         let names = |arn: &str| {
-            catalog.resource_types_for_arn(arn).iter().map(|(s, r)| format!("{}.{}", s.prefix, r.name)).collect::<Vec<_>>()
+            catalog
+                .resource_types_for_arn(arn)
+                .iter()
+                .map(|(s, r)| format!("{}.{}", s.prefix, r.name))
+                .collect::<Vec<_>>()
         };
         assert_eq!(names("arn:aws:s3:::logs"), vec!["s3.bucket"]);
         assert_eq!(names("arn:aws:s3:::logs/*"), vec!["s3.object"]);
-        assert_eq!(names("arn:aws:dynamodb:eu-west-1:111111111111:table/orders"), vec!["dynamodb.table"]);
+        assert_eq!(
+            names("arn:aws:dynamodb:eu-west-1:111111111111:table/orders"),
+            vec!["dynamodb.table"]
+        );
         assert_eq!(names("arn:aws:iam::111111111111:role/x"), vec!["iam.role"]);
         assert!(names("arn:aws:nosuchservice:::x").is_empty());
     }
@@ -237,6 +312,10 @@ mod tests {
         assert_eq!(constructor_name("function alias"), "function_alias");
         assert_eq!(constructor_name("loadbalancer/app/"), "loadbalancer_app");
         let logs = catalog().service("logs").expect("logs");
-        assert_eq!(logs.resource_type_by_constructor("log_group").map(|r| r.name.as_str()), Some("log-group"));
+        assert_eq!(
+            logs.resource_type_by_constructor("log_group")
+                .map(|r| r.name.as_str()),
+            Some("log-group")
+        );
     }
 }

@@ -73,7 +73,11 @@ impl<'de> Deserialize<'de> for KeyKind {
             "Bool" | "Boolean" => KeyType::Bool,
             "IPAddress" | "IpAddress" => KeyType::IpAddress,
             "Binary" => KeyType::Binary,
-            other => return Err(serde::de::Error::custom(format!("unknown condition key type `{other}`"))),
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "unknown condition key type `{other}`"
+                )))
+            }
         };
         Ok(KeyKind { base, multivalued })
     }
@@ -125,7 +129,9 @@ impl Action {
     }
 
     pub fn applies_to(&self, resource_type: &str) -> bool {
-        self.resources.iter().any(|r| r.resource_type == resource_type)
+        self.resources
+            .iter()
+            .any(|r| r.resource_type == resource_type)
     }
 }
 
@@ -149,7 +155,9 @@ pub struct Service {
 impl Service {
     /// Looks an action up by name, ignoring case as IAM does.
     pub fn action(&self, name: &str) -> Option<&Action> {
-        self.actions.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+        self.actions
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
     }
 
     pub fn resource_type(&self, name: &str) -> Option<&ResourceType> {

@@ -4,7 +4,13 @@
 pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
     let pattern: Vec<char> = pattern.chars().collect();
     let text: Vec<char> = text.chars().collect();
-    let same = |a: char, b: char| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
+    let same = |a: char, b: char| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
     // Iterative matching with one backtrack point: linear in practice, never exponential.
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;

@@ -24,19 +24,16 @@ enum Format {
 }
 
 pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
-    let mut loaded = iamdsl_compiler::load(&crate::paths_or_cwd(args.paths));
-    let mut analysis = iamdsl_compiler::analyze(&loaded.sources);
-    analysis
-        .diagnostics
-        .splice(0..0, loaded.diagnostics.drain(..));
+    let loaded = iamdsl_compiler::load(&crate::paths_or_cwd(args.paths));
+    let analysis = iamdsl_compiler::analyze(&loaded);
     let diagnostics = &analysis.diagnostics;
     match args.format {
         Format::Human => {
             eprint!("{}", render_human(&loaded.sources, diagnostics, style));
             eprintln!(
                 "checked {} file{}: {} error{}, {} warning{}",
-                loaded.sources.len(),
-                plural(loaded.sources.len()),
+                loaded.paths.len(),
+                plural(loaded.paths.len()),
                 analysis.error_count(),
                 plural(analysis.error_count()),
                 analysis.warning_count(),

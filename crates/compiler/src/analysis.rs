@@ -1,12 +1,18 @@
-use iamdsl_diagnostics::{normalize, Diagnostic, FileId, Sources};
+use iamdsl_diagnostics::{normalize, Diagnostic, FileId, Severity};
 use iamdsl_syntax::ast::Module;
+
+use crate::check::Checker;
+use crate::model::Model;
+use crate::project::Project;
 
 /// Everything known about a project after analysis.
 #[derive(Debug, Default)]
 pub struct Analysis {
-    /// The parsed files, in the order of their ids.
+    /// The project's parsed files, in the order of their ids.
     pub modules: Vec<(FileId, Module)>,
-    /// Every diagnostic, sorted by file and position.
+    /// What the project means (complete only when there are no errors).
+    pub model: Model,
+    /// Every diagnostic, sorted by file and position: loading, syntax, checks and lints.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -18,19 +24,51 @@ impl Analysis {
     pub fn warning_count(&self) -> usize {
         self.diagnostics
             .iter()
-            .filter(|d| d.severity == iamdsl_diagnostics::Severity::Warning)
+            .filter(|d| d.severity == Severity::Warning)
             .count()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.error_count() > 0
     }
 }
 
-/// Analyses every file of `sources` as one project.
-pub fn analyze(sources: &Sources) -> Analysis {
-    let mut analysis = Analysis::default();
-    for file in sources.ids() {
-        let parsed = iamdsl_syntax::parse(sources.text(file), file);
-        analysis.diagnostics.extend(parsed.diagnostics);
-        analysis.modules.push((file, parsed.module));
+/// Parses and checks a project: the one analysis that the CLI, the language server and the
+/// tests all use.
+pub fn analyze(project: &Project) -> Analysis {
+    let mut diagnostics = project.diagnostics.clone();
+    let mut modules = Vec::new();
+    for file in project.files() {
+        let parsed = iamdsl_syntax::parse(project.sources.text(file), file);
+        diagnostics.extend(parsed.diagnostics);
+        modules.push((file, parsed.module));
     }
-    normalize(&mut analysis.diagnostics);
-    analysis
+    let std_modules: Vec<(FileId, String, Module)> = project
+        .std_files
+        .iter()
+        .map(|(file, name)| {
+            (
+                *file,
+                name.clone(),
+                iamdsl_syntax::parse(project.sources.text(*file), *file).module,
+            )
+        })
+        .collect();
+
+    let mut checker = Checker::new(&project.config);
+    checker.collect(&modules, &std_modules);
+    checker.resolve_accounts();
+    checker.prepare();
+    let model = checker.lower_all();
+    // A broken statement may hold the only use of a name: no `unused` noise on top of syntax errors.
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        checker.unused();
+    }
+    diagnostics.append(&mut checker.diagnostics);
+    normalize(&mut diagnostics);
+    Analysis {
+        modules,
+        model,
+        diagnostics,
+    }
 }

@@ -1,9 +1,19 @@
-//! The analysis of an iamdsl project: loading its files, parsing them and (as the checker grows)
-//! resolving and checking them. The CLI, the language server and the tests all call this crate;
-//! none of them has an analysis of its own.
+//! The analysis of an iamdsl project: loading its files, parsing, resolving names, checking every
+//! action, resource and condition against the AWS catalog, and lowering it to a [`Model`] of AWS
+//! policy documents. The CLI, the language server and the tests all call this crate; none of
+//! them has an analysis of its own.
 
 mod analysis;
+mod check;
+mod conditions;
+pub mod config;
+pub mod model;
+mod permissions;
 mod project;
+pub mod stdlib;
+mod trust;
 
 pub use analysis::{analyze, Analysis};
-pub use project::{display, load, Loaded, SOURCE_EXTENSION};
+pub use config::Config;
+pub use model::{Account, Entity, EntityKind, Model};
+pub use project::{display, load, Project, SOURCE_EXTENSION};

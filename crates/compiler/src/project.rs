@@ -2,25 +2,48 @@ use std::path::{Path, PathBuf};
 
 use iamdsl_diagnostics::{codes, Diagnostic, FileId, Sources};
 
+use crate::config::{self, Config};
+use crate::stdlib;
+
 pub const SOURCE_EXTENSION: &str = "iamdsl";
 
 /// Larger files are refused: spans are 32-bit, and no policy source is this big.
 const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
-/// The files of a run, in a stable order (sorted by path), and the problems met loading them.
+/// A project as loaded: its files in a stable order (sorted by path), the standard library, its
+/// configuration, and the problems met loading them.
 #[derive(Debug, Default)]
-pub struct Loaded {
+pub struct Project {
     pub sources: Sources,
-    /// For each loaded file, its path on disk.
+    /// The project's own files, each with its path on disk.
     pub paths: Vec<(FileId, PathBuf)>,
+    /// The standard library's files and module names.
+    pub std_files: Vec<(FileId, String)>,
+    pub config: Config,
+    /// Where `iamdsl.toml` was found.
+    pub manifest: Option<PathBuf>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Project {
+    /// The project's own files (not the standard library).
+    pub fn files(&self) -> impl Iterator<Item = FileId> + '_ {
+        self.paths.iter().map(|(id, _)| *id)
+    }
 }
 
 /// Loads every `.iamdsl` file below each path (a path that names a file is loaded whatever its
 /// extension). Hidden directories, `target` and `node_modules` are skipped.
-pub fn load(paths: &[PathBuf]) -> Loaded {
+pub fn load(paths: &[PathBuf]) -> Project {
     let mut files: Vec<PathBuf> = Vec::new();
-    let mut loaded = Loaded::default();
+    let mut loaded = Project::default();
+    if let Some(manifest) = paths.first().and_then(|p| config::find_manifest(p)) {
+        let name = relative_display(&manifest);
+        let (config, diagnostics) = config::read_manifest(&manifest, name, &mut loaded.sources);
+        loaded.config = config;
+        loaded.diagnostics.extend(diagnostics);
+        loaded.manifest = Some(manifest);
+    }
     for path in paths {
         if path.is_file() {
             files.push(path.clone());
@@ -86,10 +109,22 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
     for path in files {
         load_file(&mut loaded, path);
     }
+    loaded.std_files = stdlib::add_to(&mut loaded.sources);
     loaded
 }
 
-fn load_file(loaded: &mut Loaded, path: PathBuf) {
+/// A path for messages: relative to the working directory when it is below it.
+fn relative_display(path: &Path) -> String {
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| d.canonicalize().ok());
+    match cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok()) {
+        Some(relative) => display(relative),
+        None => display(path),
+    }
+}
+
+fn load_file(loaded: &mut Project, path: PathBuf) {
     let name = display(&path);
     match std::fs::metadata(&path) {
         Ok(meta) if meta.len() > MAX_FILE_BYTES => {

@@ -1,7 +1,8 @@
 //! Every diagnostic code iamdsl emits, in one table. Codes are stable: a code is never reused for
 //! another meaning. `docs/diagnostics.md` shows each with a wrong and a right example.
 //!
-//! Ranges: E00xx files and project, E01xx syntax.
+//! Ranges: E00xx files and project, E01xx syntax, E02xx names, E03xx AWS catalog, E04xx values,
+//! E06xx trust; W01xx lints (their `name` is the lint name used in `#[allow(…)]`).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CodeInfo {
@@ -24,6 +25,7 @@ codes! {
     FILE_NOT_UTF8 = "E0002", "file-not-utf8", "a source file is not valid UTF-8";
     NO_SOURCES = "E0003", "no-sources", "no `.iamdsl` file was found at the given path";
     FILE_TOO_LARGE = "E0004", "file-too-large", "a source file is larger than iamdsl reads";
+    CONFIG = "E0005", "invalid-config", "`iamdsl.toml` is not valid";
     SYNTAX = "E0101", "syntax-error", "the text does not follow the grammar";
     UNTERMINATED_STRING = "E0102", "unterminated-string", "a string literal is not closed on its line";
     UNTERMINATED_COMMENT = "E0103", "unterminated-comment", "a block comment is never closed";
@@ -31,6 +33,65 @@ codes! {
     UNMATCHED_DELIMITER = "E0105", "unmatched-delimiter", "a closing bracket has no opening one";
     TOO_MANY_ERRORS = "E0106", "too-many-errors", "so many syntax errors that the rest of the file was skipped";
     INVALID_ESCAPE = "E0107", "invalid-escape", "a string has an escape sequence that does not exist";
+    DUPLICATE = "E0201", "duplicate-declaration", "two declarations have the same name";
+    NOT_ALLOWED_HERE = "E0202", "statement-not-allowed", "a statement that this kind of declaration cannot hold";
+    WRONG_KIND = "E0203", "wrong-kind", "a name of the wrong kind (a role where a policy is needed)";
+    UNKNOWN_NAME = "E0204", "unknown-name", "a name that nothing declares";
+    CROSS_ACCOUNT = "E0205", "cross-account-reference", "a reference that AWS only allows within one account";
+    UNKNOWN_PROPERTY = "E0206", "unknown-property", "a property this declaration does not have";
+    AMBIGUOUS_ACCOUNT = "E0207", "ambiguous-account", "a declaration whose account is not clear";
+    NO_ACCOUNT = "E0208", "no-account", "principals and policies need a declared account";
+    TEMPLATE_ARGUMENTS = "E0209", "template-arguments", "a template used with the wrong arguments";
+    DUPLICATE_ACCOUNT_ID = "E0210", "duplicate-account-id", "two account names for one account id";
+    RECURSIVE = "E0211", "recursive-definition", "a `let` or template that refers to itself";
+    UNKNOWN_SERVICE = "E0301", "unknown-service", "a service prefix the AWS catalog does not know";
+    UNKNOWN_ACTION = "E0302", "unknown-action", "an action the AWS catalog does not know";
+    UNKNOWN_RESOURCE_TYPE = "E0303", "unknown-resource-type", "a resource type the service does not have";
+    CONSTRUCTOR_ARGUMENTS = "E0304", "constructor-arguments", "a resource constructor with the wrong arguments";
+    ARN_MATCHES_NO_TYPE = "E0305", "arn-matches-no-type", "an ARN that fits no resource type of the catalog";
+    INTENT_NEEDS_TYPE = "E0306", "intent-needs-resource-type", "an access level on a resource whose type is unknown";
+    WILDCARD_MATCHES_NOTHING = "E0307", "wildcard-matches-nothing", "an action wildcard that matches no action";
+    ACTION_NOT_APPLICABLE = "E0308", "action-not-applicable", "an action on a resource type it does not apply to";
+    ACTION_NEEDS_STAR = "E0309", "action-needs-star", "an action without resource-level permissions on a specific resource";
+    EXCEPT_WITHOUT_STAR = "E0310", "except-without-star", "`except` after something other than `*`";
+    INTENT_EXPANDS_TO_NOTHING = "E0311", "intent-expands-to-nothing", "an access level that means no action on the resource";
+    UNKNOWN_CONDITION_KEY = "E0312", "unknown-condition-key", "a condition key the AWS catalog does not know";
+    KEY_NOT_APPLICABLE = "E0313", "condition-key-not-applicable", "a condition key of a service the statement does not use";
+    WRONG_OPERATOR = "E0314", "wrong-operator", "an operator that does not fit the condition key's type";
+    INVALID_CONDITION_VALUE = "E0315", "invalid-condition-value", "a condition value of the wrong form for its key";
+    UNKNOWN_OPERATOR = "E0316", "unknown-operator", "a condition operator AWS does not have";
+    MALFORMED_ARN = "E0401", "malformed-arn", "an ARN that is not well formed";
+    INVALID_DURATION = "E0402", "invalid-duration", "a duration out of range or malformed";
+    INVALID_ACCOUNT_ID = "E0403", "invalid-account-id", "an account id that is not 12 digits";
+    INVALID_NAME = "E0404", "invalid-name", "a name or path AWS does not accept";
+    INVALID_VALUE = "E0405", "invalid-value", "a value of the wrong kind for where it is used";
+    INVALID_DATE = "E0406", "invalid-date", "a date that is not a real ISO-8601 date";
+    WILDCARD_PRINCIPAL = "E0601", "wildcard-principal", "a trust policy that trusts everyone";
+    INVALID_PRINCIPAL = "E0602", "invalid-principal", "a trusted principal that is not well formed";
+    UNKNOWN_LINT = "W0100", "unknown-lint", "an attribute or setting names a lint that does not exist";
+    WILDCARD_ACTION = "W0101", "wildcard_action", "`*` as an action in an allow";
+    WILDCARD_RESOURCE = "W0102", "wildcard_resource", "write or permissions access on `*` where the actions take specific resources";
+    PRIVILEGE_ESCALATION = "W0103", "privilege_escalation", "an action that lets a principal grant itself more";
+    UNGUARDED_CROSS_ACCOUNT_TRUST = "W0104", "unguarded_cross_account_trust", "cross-account trust without ExternalId, MFA or organization condition";
+    USER_POLICY = "W0105", "user_policy", "permissions given straight to a user instead of a group";
+    ADMIN_WITHOUT_MFA = "W0106", "admin_without_mfa", "administrator access without an MFA condition";
+    UNUSED = "W0107", "unused", "a declaration nothing uses";
+    IMPLICIT_REGION = "W0108", "implicit_region", "a regional ARN built without a region, so it covers all regions";
+    EXPIRED_GRANT = "W0109", "expired_grant", "an `until` date that has passed";
+    HALF_CONFIGURED_ASSUME = "W0110", "half_configured_assume", "a trust entry without the identity permission to use it, or the reverse";
+    MULTIVALUED_KEY = "W0111", "multivalued_key", "a multivalued condition key used without `any`/`all`, or the reverse";
+}
+
+/// Lints: warnings with a name, silenced by `#[allow(name)]`, their level set in `iamdsl.toml`.
+pub fn is_lint(code: &str) -> bool {
+    code.starts_with('W') && code != UNKNOWN_LINT
+}
+
+/// The code of a lint by its name (`wildcard_resource`).
+pub fn lint_by_name(name: &str) -> Option<&'static CodeInfo> {
+    CODES
+        .iter()
+        .find(|info| is_lint(info.code) && info.name == name)
 }
 
 pub fn lookup(code: &str) -> Option<&'static CodeInfo> {
@@ -51,6 +112,8 @@ mod tests {
                 pair[1].code
             );
         }
+        assert!(lint_by_name("wildcard_resource").is_some());
+        assert!(lint_by_name("unknown-lint").is_none());
         let mut names: Vec<_> = CODES.iter().map(|c| c.name).collect();
         names.sort_unstable();
         names.dedup();

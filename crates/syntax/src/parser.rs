@@ -152,7 +152,8 @@ fn is_punctuation(rule: R) -> bool {
     )
 }
 
-type Significant<'i> = std::iter::Peekable<std::iter::Filter<Pairs<'i, R>, fn(&Pair<'i, R>) -> bool>>;
+type Significant<'i> =
+    std::iter::Peekable<std::iter::Filter<Pairs<'i, R>, fn(&Pair<'i, R>) -> bool>>;
 
 /// The children of a pair without punctuation, read front to back.
 struct Children<'i> {

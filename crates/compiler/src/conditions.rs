@@ -1,0 +1,559 @@
+//! `when …`: condition keys checked against the catalog, operators chosen by the key's type,
+//! values checked against it.
+
+use std::collections::BTreeSet;
+
+use iamdsl_catalog::{KeyKind, KeyType};
+use iamdsl_diagnostics::{codes, suggest, Diagnostic};
+use iamdsl_policy::Conditions;
+use iamdsl_syntax::ast::{
+    Clause, ClauseKind, CompareOp, CondKey, Condition, Quantifier, Spanned, Value,
+};
+
+use crate::check::{Checker, Scope, Val};
+
+/// Every AWS condition operator, without `ForAnyValue:`/`ForAllValues:` and `IfExists`.
+pub(crate) const OPERATORS: &[&str] = &[
+    "ArnEquals",
+    "ArnLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "BinaryEquals",
+    "Bool",
+    "DateEquals",
+    "DateGreaterThan",
+    "DateGreaterThanEquals",
+    "DateLessThan",
+    "DateLessThanEquals",
+    "DateNotEquals",
+    "IpAddress",
+    "NotIpAddress",
+    "Null",
+    "NumericEquals",
+    "NumericGreaterThan",
+    "NumericGreaterThanEquals",
+    "NumericLessThan",
+    "NumericLessThanEquals",
+    "NumericNotEquals",
+    "StringEquals",
+    "StringEqualsIgnoreCase",
+    "StringLike",
+    "StringNotEquals",
+    "StringNotEqualsIgnoreCase",
+    "StringNotLike",
+];
+
+/// Keys written without a service: `external_id == "…"`.
+const SHORTHANDS: &[(&str, &str)] = &[
+    ("external_id", "sts:ExternalId"),
+    ("org", "aws:PrincipalOrgID"),
+    ("source_vpc", "aws:SourceVpc"),
+];
+
+/// Keys of an OIDC provider, written relative to it in its trust entry: `aud`, `sub`, …
+const PROVIDER_KEYS: &[&str] = &[
+    "aud",
+    "sub",
+    "amr",
+    "azp",
+    "oaud",
+    "email",
+    "id",
+    "actor",
+    "repository",
+    "ref",
+    "environment",
+    "job_workflow_ref",
+];
+
+/// The AWS operator for a comparison on a key of this type, if it has one.
+fn operator_for(base: KeyType, op: CompareOp) -> Option<&'static str> {
+    use CompareOp::*;
+    Some(match (base, op) {
+        (KeyType::String, Eq | In) => "StringEquals",
+        (KeyType::String, Ne | NotIn) => "StringNotEquals",
+        (KeyType::String, Like) => "StringLike",
+        (KeyType::String, NotLike) => "StringNotLike",
+        (KeyType::Arn, Eq | In) => "ArnEquals",
+        (KeyType::Arn, Ne | NotIn) => "ArnNotEquals",
+        (KeyType::Arn, Like) => "ArnLike",
+        (KeyType::Arn, NotLike) => "ArnNotLike",
+        (KeyType::Numeric, Eq | In) => "NumericEquals",
+        (KeyType::Numeric, Ne | NotIn) => "NumericNotEquals",
+        (KeyType::Numeric, Lt) => "NumericLessThan",
+        (KeyType::Numeric, Le) => "NumericLessThanEquals",
+        (KeyType::Numeric, Gt) => "NumericGreaterThan",
+        (KeyType::Numeric, Ge) => "NumericGreaterThanEquals",
+        (KeyType::Date, Eq | In) => "DateEquals",
+        (KeyType::Date, Ne | NotIn) => "DateNotEquals",
+        (KeyType::Date, Lt) => "DateLessThan",
+        (KeyType::Date, Le) => "DateLessThanEquals",
+        (KeyType::Date, Gt) => "DateGreaterThan",
+        (KeyType::Date, Ge) => "DateGreaterThanEquals",
+        (KeyType::Bool, Eq) => "Bool",
+        (KeyType::IpAddress, Eq | In) => "IpAddress",
+        (KeyType::IpAddress, Ne | NotIn) => "NotIpAddress",
+        (KeyType::Binary, Eq | In) => "BinaryEquals",
+        _ => return None,
+    })
+}
+
+fn operators_of(base: KeyType) -> &'static str {
+    match base {
+        KeyType::String | KeyType::Arn => "`==`, `!=`, `like`, `not like`, `in`, `not in`",
+        KeyType::Numeric | KeyType::Date => "`==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not in`",
+        KeyType::Bool => "`==`",
+        KeyType::IpAddress => "`==`, `!=`, `in`, `not in`",
+        KeyType::Binary => "`==`, `in`",
+    }
+}
+
+/// Whether `text` is a real date (`2027-01-31`) or date-time (`2027-01-31T12:00:00Z`).
+pub(crate) fn is_iso_date(text: &str) -> bool {
+    let (date, time) = match text.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (text, None),
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return false;
+    };
+    let (Ok(year), Ok(month), Ok(day)) = (
+        year.parse::<u32>(),
+        month.parse::<u32>(),
+        day.parse::<u32>(),
+    ) else {
+        return false;
+    };
+    if year.to_string().len() != 4 || !(1..=12).contains(&month) {
+        return false;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=days).contains(&day) {
+        return false;
+    }
+    match time {
+        None => true,
+        Some(time) => {
+            let clock = time.trim_end_matches('Z');
+            let clock = clock.split(['+', '-']).next().unwrap_or("");
+            let fields: Vec<&str> = clock.split(':').collect();
+            let ok = |s: &str, max: u32| {
+                s.split('.')
+                    .next()
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .is_some_and(|n| n <= max)
+            };
+            match fields.as_slice() {
+                [h, m] => ok(h, 23) && ok(m, 59),
+                [h, m, s] => ok(h, 23) && ok(m, 59) && ok(s, 60),
+                _ => false,
+            }
+        }
+    }
+}
+
+fn is_ip_or_cidr(text: &str) -> bool {
+    let (address, prefix) = match text.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (text, None),
+    };
+    match address.parse::<std::net::IpAddr>() {
+        Ok(ip) => prefix.is_none_or(|p| {
+            p.parse::<u8>()
+                .is_ok_and(|n| n <= if ip.is_ipv4() { 32 } else { 128 })
+        }),
+        Err(_) => false,
+    }
+}
+
+impl Checker<'_> {
+    /// Lowers `when …` into AWS's condition block. `services`: the services of the statement's
+    /// actions (service keys must be of one of them); `None` when that is not known (`*`).
+    pub fn lower_condition(
+        &mut self,
+        scope: &Scope,
+        condition: Option<&Condition>,
+        services: Option<&BTreeSet<String>>,
+    ) -> Conditions {
+        let mut out = Conditions::default();
+        if let Some(condition) = condition {
+            for clause in &condition.clauses {
+                self.lower_clause(scope, clause, services, &mut out);
+            }
+        }
+        out
+    }
+
+    pub fn lower_until(&mut self, scope: &Scope, until: &Spanned<String>, out: &mut Conditions) {
+        if !is_iso_date(&until.node) {
+            self.report(
+                Some(scope),
+                Diagnostic::error(
+                    codes::INVALID_DATE,
+                    format!("`{}` is not a date", until.node),
+                )
+                .at(scope.file, until.span(), "not a real calendar date"),
+            );
+            return;
+        }
+        let moment = if until.node.contains('T') {
+            until.node.clone()
+        } else {
+            format!("{}T00:00:00Z", until.node)
+        };
+        if moment.as_str() < today().as_str() {
+            self.lint(
+                scope,
+                Diagnostic::warning(
+                    codes::EXPIRED_GRANT,
+                    format!("this grant ended on {}", until.node),
+                )
+                .at(scope.file, until.span(), "in the past")
+                .with_help("remove the statement, or move the date"),
+            );
+        }
+        out.insert("DateLessThan", "aws:CurrentTime", [moment]);
+    }
+
+    fn lower_clause(
+        &mut self,
+        scope: &Scope,
+        clause: &Clause,
+        services: Option<&BTreeSet<String>>,
+        out: &mut Conditions,
+    ) {
+        match &clause.kind {
+            ClauseKind::Mfa => {
+                out.insert("Bool", "aws:MultiFactorAuthPresent", ["true".to_string()])
+            }
+            ClauseKind::Exists { key, negated } => {
+                if let Some((name, _)) = self.resolve_key(scope, key, services) {
+                    out.insert(
+                        "Null",
+                        &name,
+                        [if *negated { "true" } else { "false" }.to_string()],
+                    );
+                }
+            }
+            ClauseKind::Raw {
+                operator,
+                key,
+                value,
+            } => {
+                let base = operator
+                    .node
+                    .trim_start_matches("ForAnyValue:")
+                    .trim_start_matches("ForAllValues:");
+                let base = base.strip_suffix("IfExists").unwrap_or(base);
+                if !OPERATORS.contains(&base) {
+                    let mut diagnostic = Diagnostic::error(
+                        codes::UNKNOWN_OPERATOR,
+                        format!("`{}` is not an AWS condition operator", operator.node),
+                    )
+                    .at(scope.file, operator.span(), "unknown operator");
+                    if let Some(close) = suggest::closest(base, OPERATORS.iter().copied()) {
+                        diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
+                    }
+                    self.report(Some(scope), diagnostic);
+                    return;
+                }
+                let Some((name, _)) = self.resolve_key(scope, key, services) else {
+                    return;
+                };
+                let Some(values) = self.condition_values(scope, value) else {
+                    return;
+                };
+                out.insert(
+                    &operator.node,
+                    &name,
+                    values.into_iter().filter_map(|v| self.val_text(&v)),
+                );
+            }
+            ClauseKind::Compare {
+                quantifier,
+                key,
+                if_exists,
+                op,
+                value,
+            } => {
+                let Some((name, kind)) = self.resolve_key(scope, key, services) else {
+                    return;
+                };
+                let Some(base_operator) = operator_for(kind.base, op.node) else {
+                    self.report(
+                        Some(scope),
+                        Diagnostic::error(
+                            codes::WRONG_OPERATOR,
+                            format!(
+                                "`{}` does not apply to `{name}`, a {} key",
+                                op.node.symbol(),
+                                kind.base.name()
+                            ),
+                        )
+                        .at(
+                            scope.file,
+                            op.span(),
+                            format!("not an operator for {} keys", kind.base.name()),
+                        )
+                        .with_help(match (kind.base, op.node) {
+                            (KeyType::Bool, CompareOp::Ne) => {
+                                "write `== false` (AWS has no Bool not-equals)".to_string()
+                            }
+                            _ => format!(
+                                "{} keys take {}",
+                                kind.base.name(),
+                                operators_of(kind.base)
+                            ),
+                        }),
+                    );
+                    return;
+                };
+                match (quantifier, kind.multivalued) {
+                    (None, true) => self.lint(
+                        scope,
+                        Diagnostic::warning(codes::MULTIVALUED_KEY, format!("`{name}` can hold several values; say whether any or all must match"))
+                            .at(scope.file, key.loc.span(), "a multivalued key")
+                            .with_help(format!("write `any {name} …` (ForAnyValue) or `all {name} …` (ForAllValues)")),
+                    ),
+                    (Some(q), false) => self.lint(
+                        scope,
+                        Diagnostic::warning(codes::MULTIVALUED_KEY, format!("`{name}` holds one value; `any`/`all` is for multivalued keys"))
+                            .at(scope.file, q.span(), "a set operator on a single-valued key")
+                            .with_help("`all` on a single-valued key is true when the key is missing; remove the quantifier"),
+                    ),
+                    _ => {}
+                }
+                let Some(values) = self.condition_values(scope, value) else {
+                    return;
+                };
+                let mut texts = Vec::new();
+                for v in &values {
+                    match self.typed_value(kind, op.node, v) {
+                        Ok(text) => texts.push(text),
+                        Err(expected) => {
+                            self.report(
+                                Some(scope),
+                                Diagnostic::error(
+                                    codes::INVALID_CONDITION_VALUE,
+                                    format!(
+                                        "`{name}` is a {} key; this value is not {expected}",
+                                        kind.base.name()
+                                    ),
+                                )
+                                .at(
+                                    scope.file,
+                                    value.span(),
+                                    format!("expected {expected}"),
+                                ),
+                            );
+                            return;
+                        }
+                    }
+                }
+                let prefix = match quantifier.as_ref().map(|q| q.node) {
+                    Some(Quantifier::Any) => "ForAnyValue:",
+                    Some(Quantifier::All) => "ForAllValues:",
+                    None => "",
+                };
+                let suffix = if *if_exists { "IfExists" } else { "" };
+                out.insert(&format!("{prefix}{base_operator}{suffix}"), &name, texts);
+            }
+        }
+    }
+
+    fn condition_values(&mut self, scope: &Scope, value: &Value) -> Option<Vec<Val>> {
+        Some(match self.eval(scope, value)? {
+            Val::List(values) => values,
+            one => vec![one],
+        })
+    }
+
+    /// A value as the text AWS gets, or what was expected instead.
+    fn typed_value(
+        &self,
+        kind: KeyKind,
+        op: CompareOp,
+        value: &Val,
+    ) -> Result<String, &'static str> {
+        let text = self.val_text(value).ok_or("a single value")?;
+        let like = matches!(op, CompareOp::Like | CompareOp::NotLike);
+        match kind.base {
+            KeyType::String => Ok(text),
+            KeyType::Arn if like || text.starts_with("arn:") || text == "*" => Ok(text),
+            KeyType::Arn => Err("an ARN"),
+            KeyType::Numeric if text.parse::<f64>().is_ok() => Ok(text),
+            KeyType::Numeric => Err("a number"),
+            KeyType::Date if is_iso_date(&text) || text.parse::<u64>().is_ok() => Ok(text),
+            KeyType::Date => {
+                Err("a date (`2027-01-31` or `2027-01-31T12:00:00Z`) or epoch seconds")
+            }
+            KeyType::Bool if text == "true" || text == "false" => Ok(text),
+            KeyType::Bool => Err("`true` or `false`"),
+            KeyType::IpAddress if is_ip_or_cidr(&text) => Ok(text),
+            KeyType::IpAddress => Err("an IP address or CIDR block (`10.0.0.0/8`)"),
+            KeyType::Binary => Ok(text),
+        }
+    }
+
+    /// A key's AWS name and type. Checks that it exists and belongs to the statement's services.
+    fn resolve_key(
+        &mut self,
+        scope: &Scope,
+        key: &CondKey,
+        services: Option<&BTreeSet<String>>,
+    ) -> Option<(String, KeyKind)> {
+        let span = key.loc.span();
+        let string = KeyKind {
+            base: KeyType::String,
+            multivalued: false,
+        };
+        if !key.name.contains(':') {
+            if let Some((provider, oidc)) = &scope.provider {
+                if *oidc && PROVIDER_KEYS.contains(&key.name.as_str()) {
+                    let multivalued = key.name == "amr";
+                    return Some((
+                        format!("{provider}:{}", key.name),
+                        KeyKind {
+                            base: KeyType::String,
+                            multivalued,
+                        },
+                    ));
+                }
+                if !oidc && key.name == "aud" {
+                    return Some(("SAML:aud".to_string(), string));
+                }
+            }
+            if let Some((_, full)) = SHORTHANDS.iter().find(|(short, _)| *short == key.name) {
+                return self
+                    .catalog
+                    .condition_key(full)
+                    .map(|k| ((*full).to_string(), k.kind))
+                    .or(Some(((*full).to_string(), string)));
+            }
+            let mut diagnostic = Diagnostic::error(
+                codes::UNKNOWN_CONDITION_KEY,
+                format!("unknown condition key `{}`", key.name),
+            )
+            .at(scope.file, span, "not a key, and not a shorthand");
+            let shorthands: Vec<&str> = SHORTHANDS.iter().map(|(s, _)| *s).collect();
+            diagnostic = match suggest::closest(&key.name, shorthands.iter().copied()) {
+                Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
+                None => diagnostic.with_help(format!(
+                    "keys are written `service:Key` (`aws:SourceIp`); the shorthands are `mfa`, {}{}",
+                    shorthands.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "),
+                    if scope.provider.is_some() { ", and the provider's `aud`, `sub`, `amr`" } else { "" }
+                )),
+            };
+            self.report(Some(scope), diagnostic);
+            return None;
+        }
+        let (prefix, _) = key.name.split_once(':').unwrap_or(("", ""));
+        if let Some((provider, _)) = &scope.provider {
+            if prefix.eq_ignore_ascii_case(provider) || prefix.eq_ignore_ascii_case("saml") {
+                return Some((key.name.clone(), string));
+            }
+        }
+        let Some(found) = self.catalog.condition_key(&key.name) else {
+            let mut candidates: Vec<String> = self
+                .catalog
+                .global_condition_keys()
+                .iter()
+                .map(|k| k.name.clone())
+                .collect();
+            if let Some(service) = self.catalog.service(prefix) {
+                candidates.extend(service.condition_keys.iter().map(|k| k.name.clone()));
+            }
+            let mut diagnostic = Diagnostic::error(
+                codes::UNKNOWN_CONDITION_KEY,
+                format!("unknown condition key `{}`", key.name),
+            )
+            .at(scope.file, span, "the AWS catalog has no such key");
+            if let Some(close) = suggest::closest(&key.name, candidates.iter().map(String::as_str))
+            {
+                diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
+            }
+            self.report(Some(scope), diagnostic);
+            return None;
+        };
+        let global = self
+            .catalog
+            .global_condition_keys()
+            .iter()
+            .any(|g| std::ptr::eq(g, found));
+        if !global {
+            if let Some(services) = services {
+                if !services.iter().any(|s| s.eq_ignore_ascii_case(prefix)) {
+                    let listed: Vec<String> = services.iter().map(|s| format!("`{s}`")).collect();
+                    self.report(
+                        Some(scope),
+                        Diagnostic::error(codes::KEY_NOT_APPLICABLE, format!("`{}` is a key of `{prefix}`, and this statement is about {}", key.name, listed.join(", ")))
+                            .at(scope.file, span, format!("no `{prefix}` action here"))
+                            .with_help("AWS ignores a service key on other services' actions; use a global `aws:` key or a key of these services"),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some((key.name.clone(), found.kind))
+    }
+}
+
+/// Today at midnight UTC, as an ISO-8601 date-time, for the `expired_grant` lint.
+fn today() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (seconds / 86_400) as i64;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T00:00:00Z")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_addresses() {
+        assert!(is_iso_date("2027-01-31"));
+        assert!(is_iso_date("2024-02-29"));
+        assert!(!is_iso_date("2023-02-29"));
+        assert!(!is_iso_date("2027-13-01"));
+        assert!(is_iso_date("2027-01-31T12:30:00Z"));
+        assert!(!is_iso_date("2027-01-31T25:00:00Z"));
+        assert!(is_ip_or_cidr("10.0.0.0/8"));
+        assert!(is_ip_or_cidr("2001:db8::/32"));
+        assert!(!is_ip_or_cidr("10.0.0.0/33"));
+        assert!(!is_ip_or_cidr("office"));
+        assert!(today().starts_with("20"));
+    }
+
+    #[test]
+    fn operators_follow_key_types() {
+        assert_eq!(
+            operator_for(KeyType::IpAddress, CompareOp::NotIn),
+            Some("NotIpAddress")
+        );
+        assert_eq!(operator_for(KeyType::String, CompareOp::Lt), None);
+        assert_eq!(operator_for(KeyType::Bool, CompareOp::Ne), None);
+        assert_eq!(
+            operator_for(KeyType::Date, CompareOp::Le),
+            Some("DateLessThanEquals")
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! What a checked project means: accounts and IAM entities with their policy documents, ready to
+//! be written as AWS JSON. Produced by the checker; consumed by build, diff, explain and the LSP.
+
+use iamdsl_diagnostics::{FileId, Span};
+use iamdsl_policy::{Origin, PolicyDocument};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub name: String,
+    pub id: String,
+    pub default: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EntityKind {
+    ManagedPolicy,
+    Group,
+    User,
+    Role,
+}
+
+impl EntityKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            EntityKind::ManagedPolicy => "policy",
+            EntityKind::Group => "group",
+            EntityKind::User => "user",
+            EntityKind::Role => "role",
+        }
+    }
+
+    /// The resource part of the entity's ARN: `arn:aws:iam::ACCOUNT:<this>/PATH/NAME`.
+    pub fn arn_kind(self) -> &'static str {
+        match self {
+            EntityKind::ManagedPolicy => "policy",
+            EntityKind::Group => "group",
+            EntityKind::User => "user",
+            EntityKind::Role => "role",
+        }
+    }
+}
+
+/// A managed policy, group, user or role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    pub kind: EntityKind,
+    /// The name in iamdsl source.
+    pub ident: String,
+    /// The name in AWS (the `name` property, else the identifier).
+    pub name: String,
+    pub path: String,
+    pub account: Account,
+    pub description: Option<String>,
+    /// Where it is declared (the name).
+    pub origin: Origin,
+    /// The managed policy's document, or the principal's inline policy.
+    pub document: PolicyDocument,
+    /// Roles: who may assume it.
+    pub trust: Option<PolicyDocument>,
+    /// ARNs of attached managed policies (customer and AWS managed), sorted.
+    pub managed: Vec<String>,
+    /// ARN of the permissions boundary.
+    pub boundary: Option<String>,
+    /// Users: the groups they are in (AWS names), sorted.
+    pub groups: Vec<String>,
+    /// Roles: maximum session duration in seconds.
+    pub max_session: Option<u32>,
+    pub instance_profile: bool,
+}
+
+impl Entity {
+    pub fn arn(&self, partition: &str) -> String {
+        format!(
+            "arn:{partition}:iam::{}:{}{}{}",
+            self.account.id,
+            self.kind.arn_kind(),
+            self.path,
+            self.name
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Model {
+    pub partition: String,
+    /// The AWS catalog the intents were expanded against.
+    pub catalog_version: String,
+    pub accounts: Vec<Account>,
+    /// Sorted by kind, account and name.
+    pub entities: Vec<Entity>,
+}
+
+impl Model {
+    pub fn entity(&self, kind: EntityKind, ident: &str) -> Option<&Entity> {
+        self.entities
+            .iter()
+            .find(|e| e.kind == kind && e.ident == ident)
+    }
+}
+
+pub(crate) fn origin(file: FileId, span: Span) -> Origin {
+    Origin { file, span }
+}

@@ -1,0 +1,53 @@
+//! The standard library: templates written in iamdsl (`stdlib/std/*.iamdsl`), compiled into the
+//! binary and used as `use std.MODULE.TEMPLATE(…)`.
+
+use iamdsl_diagnostics::{FileId, Sources};
+
+/// Module name and source of every standard library file.
+pub const MODULES: &[(&str, &str)] = &[
+    (
+        "dynamodb",
+        include_str!("../../../stdlib/std/dynamodb.iamdsl"),
+    ),
+    ("ec2", include_str!("../../../stdlib/std/ec2.iamdsl")),
+    ("ecs", include_str!("../../../stdlib/std/ecs.iamdsl")),
+    ("kms", include_str!("../../../stdlib/std/kms.iamdsl")),
+    ("lambda", include_str!("../../../stdlib/std/lambda.iamdsl")),
+    ("s3", include_str!("../../../stdlib/std/s3.iamdsl")),
+    ("sqs", include_str!("../../../stdlib/std/sqs.iamdsl")),
+];
+
+/// Adds the standard library to `sources` (as `<std>/MODULE.iamdsl`) and returns its files.
+pub fn add_to(sources: &mut Sources) -> Vec<(FileId, String)> {
+    MODULES
+        .iter()
+        .map(|(module, text)| {
+            (
+                sources.add(format!("<std>/{module}.iamdsl"), *text),
+                (*module).to_string(),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_file_of_stdlib_std_is_compiled_in() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../stdlib/std");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().replace(".iamdsl", ""))
+                    .collect()
+            })
+            .unwrap_or_default();
+        on_disk.sort();
+        let compiled: Vec<String> = super::MODULES
+            .iter()
+            .map(|(m, _)| (*m).to_string())
+            .collect();
+        assert_eq!(on_disk, compiled);
+    }
+}
