@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod catalog;
 mod check;
+mod expand;
 mod fmt;
 mod output;
 
@@ -38,6 +40,10 @@ enum Command {
     Check(check::Args),
     /// Rewrite files in the canonical layout
     Fmt(fmt::Args),
+    /// Show the policy an intent expands to
+    Expand(expand::Args),
+    /// Look up AWS actions, resource types, services and condition keys
+    Catalog(catalog::Args),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +61,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(args, style),
         Command::Fmt(args) => fmt::run(args, style),
+        Command::Expand(args) => expand::run(args, style),
+        Command::Catalog(args) => catalog::run(args),
     };
     match result {
         Ok(code) => code,

@@ -26,6 +26,18 @@ pub struct Project {
 }
 
 impl Project {
+    /// A project from texts in memory (the language server's open documents, `iamdsl expand`).
+    pub fn in_memory(files: Vec<(String, String)>, config: Config) -> Project {
+        let mut project = Project { config, ..Project::default() };
+        for (name, text) in files {
+            let path = PathBuf::from(&name);
+            let id = project.sources.add(name, text);
+            project.paths.push((id, path));
+        }
+        project.std_files = stdlib::add_to(&mut project.sources);
+        project
+    }
+
     /// The project's own files (not the standard library).
     pub fn files(&self) -> impl Iterator<Item = FileId> + '_ {
         self.paths.iter().map(|(id, _)| *id)

@@ -1,7 +1,9 @@
 //! The AWS side of iamdsl: the policy document model the compiler produces, and (with the
 //! build) its canonical JSON form.
 
+pub mod canonical;
 mod document;
+pub mod json;
 
 pub use document::{
     ActionBlock, Conditions, Effect, Origin, PolicyDocument, Principals, ResourceBlock, Statement,
