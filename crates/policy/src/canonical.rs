@@ -63,7 +63,7 @@ pub fn canonicalize(document: &PolicyDocument) -> PolicyDocument {
     for statement in &mut statements {
         remove_covered(statement);
     }
-    statements.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    statements.sort_by_key(sort_key);
     statements.dedup_by(|a, b| {
         sort_key(a) == sort_key(b) && {
             b.origins.extend(a.origins.iter().copied());
