@@ -11,7 +11,13 @@ pub struct Args {
     query: String,
 }
 
-const LEVELS: [Level; 5] = [Level::List, Level::Read, Level::Write, Level::PermissionsManagement, Level::Tagging];
+const LEVELS: [Level; 5] = [
+    Level::List,
+    Level::Read,
+    Level::Write,
+    Level::PermissionsManagement,
+    Level::Tagging,
+];
 
 fn level_keyword(level: Level) -> &'static str {
     match level {
@@ -28,33 +34,69 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let query = args.query.trim();
     let mut out = String::new();
     if query.contains(':') {
-        if let Some(key) = catalog.condition_key(query).filter(|_| !query.contains('*')) {
-            let kind = if key.kind.multivalued { format!("multivalued {}", key.kind.base.name()) } else { key.kind.base.name().to_string() };
+        if let Some(key) = catalog
+            .condition_key(query)
+            .filter(|_| !query.contains('*'))
+        {
+            let kind = if key.kind.multivalued {
+                format!("multivalued {}", key.kind.base.name())
+            } else {
+                key.kind.base.name().to_string()
+            };
             out.push_str(&format!("{}  condition key, {kind}\n", key.name));
         } else {
             let matched = catalog.match_actions(query);
             if matched.is_empty() {
                 return Err(not_found(query));
             }
-            let width = matched.iter().map(|(s, a)| s.prefix.len() + a.name.len() + 1).max().unwrap_or(0);
+            let width = matched
+                .iter()
+                .map(|(s, a)| s.prefix.len() + a.name.len() + 1)
+                .max()
+                .unwrap_or(0);
             for (service, action) in matched {
                 let resources: Vec<String> = action
                     .resources
                     .iter()
-                    .map(|r| format!("{}{}", constructor_name(&r.resource_type), if r.required { "*" } else { "" }))
+                    .map(|r| {
+                        format!(
+                            "{}{}",
+                            constructor_name(&r.resource_type),
+                            if r.required { "*" } else { "" }
+                        )
+                    })
                     .collect();
-                let on = if resources.is_empty() { "* (no resource-level permissions)".to_string() } else { resources.join(", ") };
+                let on = if resources.is_empty() {
+                    "* (no resource-level permissions)".to_string()
+                } else {
+                    resources.join(", ")
+                };
                 let name = format!("{}:{}", service.prefix, action.name);
-                out.push_str(&format!("{name:width$}  {:<11}  on {on}\n", level_keyword(action.level())));
+                out.push_str(&format!(
+                    "{name:width$}  {:<11}  on {on}\n",
+                    level_keyword(action.level())
+                ));
             }
         }
     } else if let Some((prefix, type_name)) = query.split_once('.') {
         let service = catalog.service(prefix).ok_or_else(|| not_found(query))?;
-        let resource_type = service.resource_type_by_constructor(type_name).ok_or_else(|| not_found(query))?;
-        out.push_str(&format!("{}.{}  resource type of {}\n", service.prefix, constructor_name(&resource_type.name), display_name(service)));
+        let resource_type = service
+            .resource_type_by_constructor(type_name)
+            .ok_or_else(|| not_found(query))?;
+        out.push_str(&format!(
+            "{}.{}  resource type of {}\n",
+            service.prefix,
+            constructor_name(&resource_type.name),
+            display_name(service)
+        ));
         for arn in &resource_type.arns {
             let template = ArnTemplate::parse(arn);
-            out.push_str(&format!("  ARN          {arn}\n  constructor  {}.{}({})\n", service.prefix, constructor_name(&resource_type.name), template.parameters().join(", ")));
+            out.push_str(&format!(
+                "  ARN          {arn}\n  constructor  {}.{}({})\n",
+                service.prefix,
+                constructor_name(&resource_type.name),
+                template.parameters().join(", ")
+            ));
         }
         for level in LEVELS {
             let actions: Vec<&str> = service
@@ -64,18 +106,45 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                 .map(|a| a.name.as_str())
                 .collect();
             if !actions.is_empty() {
-                out.push_str(&format!("  {:<12} {}\n", level_keyword(level), actions.join(", ")));
+                out.push_str(&format!(
+                    "  {:<12} {}\n",
+                    level_keyword(level),
+                    actions.join(", ")
+                ));
             }
         }
         if !resource_type.condition_keys.is_empty() {
-            out.push_str(&format!("  keys         {}\n", resource_type.condition_keys.join(", ")));
+            out.push_str(&format!(
+                "  keys         {}\n",
+                resource_type.condition_keys.join(", ")
+            ));
         }
     } else {
         let service = catalog.service(query).ok_or_else(|| not_found(query))?;
-        out.push_str(&format!("{}  {}: {} actions\n", service.prefix, display_name(service), service.actions.len()));
-        let types: Vec<String> = service.resource_types.iter().map(|r| constructor_name(&r.name)).collect();
-        out.push_str(&format!("  resources  {}\n", if types.is_empty() { "none (actions take `*`)".to_string() } else { types.join(", ") }));
-        let keys: Vec<&str> = service.condition_keys.iter().map(|k| k.name.as_str()).collect();
+        out.push_str(&format!(
+            "{}  {}: {} actions\n",
+            service.prefix,
+            display_name(service),
+            service.actions.len()
+        ));
+        let types: Vec<String> = service
+            .resource_types
+            .iter()
+            .map(|r| constructor_name(&r.name))
+            .collect();
+        out.push_str(&format!(
+            "  resources  {}\n",
+            if types.is_empty() {
+                "none (actions take `*`)".to_string()
+            } else {
+                types.join(", ")
+            }
+        ));
+        let keys: Vec<&str> = service
+            .condition_keys
+            .iter()
+            .map(|k| k.name.as_str())
+            .collect();
         if !keys.is_empty() {
             out.push_str(&format!("  keys       {}\n", keys.join(", ")));
         }
@@ -97,15 +166,30 @@ fn not_found(query: &str) -> String {
     let catalog = catalog();
     let prefix = query.split([':', '.']).next().unwrap_or(query);
     let hint = match catalog.service(prefix) {
-        None => suggest::closest(prefix, catalog.prefixes()).map(|c| format!("; did you mean `{c}`?")),
+        None => {
+            suggest::closest(prefix, catalog.prefixes()).map(|c| format!("; did you mean `{c}`?"))
+        }
         Some(service) if query.contains(':') => {
-            let names: Vec<String> = service.actions.iter().map(|a| format!("{}:{}", service.prefix, a.name)).collect();
-            suggest::closest(query, names.iter().map(String::as_str)).map(|c| format!("; did you mean `{c}`?"))
+            let names: Vec<String> = service
+                .actions
+                .iter()
+                .map(|a| format!("{}:{}", service.prefix, a.name))
+                .collect();
+            suggest::closest(query, names.iter().map(String::as_str))
+                .map(|c| format!("; did you mean `{c}`?"))
         }
         Some(service) => {
-            let names: Vec<String> = service.resource_types.iter().map(|r| format!("{}.{}", service.prefix, constructor_name(&r.name))).collect();
-            suggest::closest(query, names.iter().map(String::as_str)).map(|c| format!("; did you mean `{c}`?"))
+            let names: Vec<String> = service
+                .resource_types
+                .iter()
+                .map(|r| format!("{}.{}", service.prefix, constructor_name(&r.name)))
+                .collect();
+            suggest::closest(query, names.iter().map(String::as_str))
+                .map(|c| format!("; did you mean `{c}`?"))
         }
     };
-    format!("nothing in the AWS catalog matches `{query}`{}", hint.unwrap_or_default())
+    format!(
+        "nothing in the AWS catalog matches `{query}`{}",
+        hint.unwrap_or_default()
+    )
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod build;
 mod catalog;
 mod check;
 mod expand;
@@ -38,6 +39,8 @@ enum Color {
 enum Command {
     /// Report every problem in a project (exit 1 on errors)
     Check(check::Args),
+    /// Write canonical AWS policy JSON for every policy, principal and account
+    Build(build::Args),
     /// Rewrite files in the canonical layout
     Fmt(fmt::Args),
     /// Show the policy an intent expands to
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Check(args) => check::run(args, style),
+        Command::Build(args) => build::run(args, style),
         Command::Fmt(args) => fmt::run(args, style),
         Command::Expand(args) => expand::run(args, style),
         Command::Catalog(args) => catalog::run(args),

@@ -677,6 +677,13 @@ impl<'a> Checker<'a> {
                 let trust = entity.trust.get_or_insert_with(PolicyDocument::default);
                 trust.statements.extend(statements);
             }
+            if entity.trust.as_ref().is_none_or(PolicyDocument::is_empty) {
+                self.diagnostics.push(
+                    Diagnostic::error(codes::ROLE_WITHOUT_TRUST, format!("nobody may assume role `{}`", entity.ident))
+                        .at(entity.origin.file, entity.origin.span, "a role without a trust policy")
+                        .with_help("add `trust { service lambda }` (or the principals that use it), or `assume` it from a user, group or role"),
+                );
+            }
         }
         entities.sort_by(|a, b| {
             (a.kind, &a.account.id, &a.name).cmp(&(b.kind, &b.account.id, &b.name))

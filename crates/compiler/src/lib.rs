@@ -4,9 +4,11 @@
 //! them has an analysis of its own.
 
 mod analysis;
+pub mod bundle;
 mod check;
 mod conditions;
 pub mod config;
+pub mod minimize;
 pub mod model;
 mod permissions;
 mod project;

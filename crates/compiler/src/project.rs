@@ -28,7 +28,10 @@ pub struct Project {
 impl Project {
     /// A project from texts in memory (the language server's open documents, `iamdsl expand`).
     pub fn in_memory(files: Vec<(String, String)>, config: Config) -> Project {
-        let mut project = Project { config, ..Project::default() };
+        let mut project = Project {
+            config,
+            ..Project::default()
+        };
         for (name, text) in files {
             let path = PathBuf::from(&name);
             let id = project.sources.add(name, text);

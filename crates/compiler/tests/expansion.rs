@@ -12,8 +12,10 @@ use iamdsl_policy::ActionBlock;
 /// read straight from stdlib/aws/services/SERVICE.json. Actions listed with two levels
 /// ("Permissions management, Write") count as the non-Write one (docs/language.md).
 fn expected(service: &str, resource_type: &str, level: &str) -> BTreeSet<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../stdlib/aws/services/{service}.json"));
-    let data: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../../stdlib/aws/services/{service}.json"));
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let wanted = match level {
         "list" => "List",
         "read" => "Read",
@@ -27,11 +29,26 @@ fn expected(service: &str, resource_type: &str, level: &str) -> BTreeSet<String>
         .unwrap()
         .iter()
         .filter(|action| {
-            let levels: Vec<&str> = action["levels"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
-            let own = levels.iter().copied().find(|l| *l != "Write").unwrap_or("Write");
+            let levels: Vec<&str> = action["levels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l.as_str().unwrap())
+                .collect();
+            let own = levels
+                .iter()
+                .copied()
+                .find(|l| *l != "Write")
+                .unwrap_or("Write");
             own == wanted
         })
-        .filter(|action| action["resources"].as_array().unwrap().iter().any(|r| r["type"] == resource_type))
+        .filter(|action| {
+            action["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["type"] == resource_type)
+        })
         .map(|action| format!("{service}:{}", action["name"].as_str().unwrap()))
         .collect()
 }
@@ -39,18 +56,38 @@ fn expected(service: &str, resource_type: &str, level: &str) -> BTreeSet<String>
 /// What the compiler makes of `allow LEVEL on RESOURCE`.
 fn expanded(level: &str, resource: &str) -> Option<BTreeSet<String>> {
     let source = format!("account prod = \"111111111111\"\n#[allow(unused)]\npolicy p {{\n  allow {level} on {resource}\n}}\n");
-    let config = Config { defaults: iamdsl_compiler::config::Defaults { region: Some("eu-west-1".into()), partition: None }, ..Config::default() };
+    let config = Config {
+        defaults: iamdsl_compiler::config::Defaults {
+            region: Some("eu-west-1".into()),
+            partition: None,
+        },
+        ..Config::default()
+    };
     let project = Project::in_memory(vec![("test.iamdsl".into(), source)], config);
     let analysis = analyze(&project);
-    let errors: Vec<_> = analysis.diagnostics.iter().filter(|d| d.is_error()).collect();
+    let errors: Vec<_> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
     if !errors.is_empty() {
-        assert!(errors.iter().all(|d| d.code == "E0311"), "{level} on {resource}: {errors:#?}");
+        assert!(
+            errors.iter().all(|d| d.code == "E0311"),
+            "{level} on {resource}: {errors:#?}"
+        );
         return None;
     }
-    let policy = analysis.model.entities.iter().find(|e| e.kind == EntityKind::ManagedPolicy).unwrap();
+    let policy = analysis
+        .model
+        .entities
+        .iter()
+        .find(|e| e.kind == EntityKind::ManagedPolicy)
+        .unwrap();
     let mut actions = BTreeSet::new();
     for statement in &policy.document.statements {
-        let ActionBlock::Action(set) = &statement.action else { panic!("NotAction from an intent") };
+        let ActionBlock::Action(set) = &statement.action else {
+            panic!("NotAction from an intent")
+        };
         actions.extend(set.iter().cloned());
     }
     Some(actions)
@@ -79,18 +116,27 @@ fn every_level_on_common_resource_types_is_exact() {
                     compared += 1;
                 }
                 // An intent that means nothing is an error (E0311), never an empty grant.
-                None => assert!(want.is_empty(), "{level} on {constructor} should expand to {want:?}"),
+                None => assert!(
+                    want.is_empty(),
+                    "{level} on {constructor} should expand to {want:?}"
+                ),
             }
         }
     }
-    assert!(compared >= 25, "only {compared} non-empty expansions compared");
+    assert!(
+        compared >= 25,
+        "only {compared} non-empty expansions compared"
+    );
 }
 
 #[test]
 fn write_never_includes_permissions_management_or_tagging() {
     let write = expanded("write", "iam.role(\"r\")").unwrap();
     assert!(write.contains("iam:DeleteRole"));
-    assert!(!write.contains("iam:AttachRolePolicy"), "permissions management leaked into write");
+    assert!(
+        !write.contains("iam:AttachRolePolicy"),
+        "permissions management leaked into write"
+    );
     assert!(!write.contains("iam:TagRole"), "tagging leaked into write");
     let permissions = expanded("permissions", "iam.role(\"r\")").unwrap();
     assert!(permissions.contains("iam:AttachRolePolicy"));
@@ -105,8 +151,12 @@ fn intents_over_several_resources_keep_each_action_on_its_own_type() {
     let policy = &analysis.model.entities[0];
     assert_eq!(policy.document.statements.len(), 2);
     for statement in &policy.document.statements {
-        let ActionBlock::Action(actions) = &statement.action else { panic!() };
-        let Some(iamdsl_policy::ResourceBlock::Resource(resources)) = &statement.resource else { panic!() };
+        let ActionBlock::Action(actions) = &statement.action else {
+            panic!()
+        };
+        let Some(iamdsl_policy::ResourceBlock::Resource(resources)) = &statement.resource else {
+            panic!()
+        };
         if resources.contains("arn:aws:s3:::b") {
             assert!(actions.contains("s3:GetBucketPolicy") && !actions.contains("s3:GetObject"));
         } else {

@@ -66,8 +66,11 @@ codes! {
     INVALID_NAME = "E0404", "invalid-name", "a name or path AWS does not accept";
     INVALID_VALUE = "E0405", "invalid-value", "a value of the wrong kind for where it is used";
     INVALID_DATE = "E0406", "invalid-date", "a date that is not a real ISO-8601 date";
+    POLICY_TOO_LARGE = "E0501", "policy-too-large", "a policy document over AWS's size quota";
+    TOO_MANY_ATTACHMENTS = "E0502", "too-many-attachments", "more managed policies attached than AWS allows";
     WILDCARD_PRINCIPAL = "E0601", "wildcard-principal", "a trust policy that trusts everyone";
     INVALID_PRINCIPAL = "E0602", "invalid-principal", "a trusted principal that is not well formed";
+    ROLE_WITHOUT_TRUST = "E0603", "role-without-trust", "a role that nobody may assume";
     UNKNOWN_LINT = "W0100", "unknown-lint", "an attribute or setting names a lint that does not exist";
     WILDCARD_ACTION = "W0101", "wildcard_action", "`*` as an action in an allow";
     WILDCARD_RESOURCE = "W0102", "wildcard_resource", "write or permissions access on `*` where the actions take specific resources";

@@ -1,6 +1,7 @@
 //! The AWS side of iamdsl: the policy document model the compiler produces, and (with the
 //! build) its canonical JSON form.
 
+pub mod authz;
 pub mod canonical;
 mod document;
 pub mod json;

@@ -1,0 +1,407 @@
+//! `iamdsl build`: the model as files. One canonical JSON document per managed policy, inline
+//! policy and trust policy, and per account one `account-authorization-details.json` in the
+//! shape AWS prints, checked against AWS's quotas. Writing to disk is the caller's (atomic) job.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use iamdsl_diagnostics::{codes, Diagnostic};
+use iamdsl_policy::authz::{
+    AttachedPolicy, AuthorizationDetails, GroupDetail, InlinePolicy, InstanceProfile,
+    ManagedPolicyDetail, RoleDetail, UserDetail,
+};
+use iamdsl_policy::canonical::{canonicalize, document_json, quota_size};
+use iamdsl_policy::json::Json;
+use iamdsl_policy::{ActionBlock, PolicyDocument};
+
+use crate::minimize::minimize;
+use crate::model::{Entity, EntityKind, Model};
+
+/// The name of the inline policy iamdsl gives each principal.
+pub const INLINE_POLICY_NAME: &str = "iamdsl";
+
+pub const MANAGED_POLICY_LIMIT: usize = 6144;
+pub const TRUST_POLICY_LIMIT: usize = 2048;
+pub const ATTACHMENT_LIMIT: usize = 10;
+
+fn inline_limit(kind: EntityKind) -> usize {
+    match kind {
+        EntityKind::Role => 10_240,
+        EntityKind::Group => 5_120,
+        _ => 2_048,
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildOptions {
+    /// Split an oversized managed policy into numbered policies instead of failing.
+    pub split: bool,
+    /// Replace action lists by wildcards where the catalog proves them equal.
+    pub minimize: bool,
+}
+
+/// A file of the build, by its path relative to the output directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub path: String,
+    pub contents: String,
+}
+
+#[derive(Debug, Default)]
+pub struct BuildOutput {
+    pub artifacts: Vec<Artifact>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// `--minimize`: bytes saved over all documents (without white space, as AWS counts).
+    pub bytes_saved: usize,
+    /// Per account: its name and the directory of its bundle (`""` for the output itself).
+    pub bundles: Vec<(String, String)>,
+}
+
+/// The authorization details of each account of the model, keyed by account name.
+pub fn authorization_details(model: &Model) -> BTreeMap<String, AuthorizationDetails> {
+    let mut details: BTreeMap<String, AuthorizationDetails> = model
+        .accounts
+        .iter()
+        .map(|a| (a.name.clone(), AuthorizationDetails::default()))
+        .collect();
+    let partition = &model.partition;
+    for entity in &model.entities {
+        let Some(bundle) = details.get_mut(&entity.account.name) else {
+            continue;
+        };
+        let arn = entity.arn(partition);
+        let inline = if entity.document.is_empty() || entity.kind == EntityKind::ManagedPolicy {
+            Vec::new()
+        } else {
+            vec![InlinePolicy {
+                name: INLINE_POLICY_NAME.to_string(),
+                document: entity.document.clone(),
+            }]
+        };
+        let attached: Vec<AttachedPolicy> = entity
+            .managed
+            .iter()
+            .map(|arn| AttachedPolicy::from_arn(arn))
+            .collect();
+        match entity.kind {
+            EntityKind::ManagedPolicy => bundle.policies.push(ManagedPolicyDetail {
+                path: entity.path.clone(),
+                name: entity.name.clone(),
+                arn,
+                id: None,
+                description: entity.description.clone(),
+                document: entity.document.clone(),
+            }),
+            EntityKind::Group => bundle.groups.push(GroupDetail {
+                path: entity.path.clone(),
+                name: entity.name.clone(),
+                arn,
+                id: None,
+                inline,
+                attached,
+            }),
+            EntityKind::User => bundle.users.push(UserDetail {
+                path: entity.path.clone(),
+                name: entity.name.clone(),
+                arn,
+                id: None,
+                groups: entity.groups.clone(),
+                inline,
+                attached,
+                boundary: entity.boundary.clone(),
+            }),
+            EntityKind::Role => bundle.roles.push(RoleDetail {
+                path: entity.path.clone(),
+                name: entity.name.clone(),
+                instance_profiles: if entity.instance_profile {
+                    vec![InstanceProfile {
+                        path: entity.path.clone(),
+                        name: entity.name.clone(),
+                        arn: format!(
+                            "arn:{partition}:iam::{}:instance-profile{}{}",
+                            entity.account.id, entity.path, entity.name
+                        ),
+                    }]
+                } else {
+                    Vec::new()
+                },
+                arn,
+                id: None,
+                description: entity.description.clone(),
+                trust: entity.trust.clone().unwrap_or_default(),
+                inline,
+                attached,
+                boundary: entity.boundary.clone(),
+                max_session: entity.max_session,
+            }),
+        }
+    }
+    for bundle in details.values_mut() {
+        bundle.sort();
+    }
+    details
+}
+
+/// Builds the artifacts of a checked model (call only when analysis found no errors).
+pub fn build(model: &Model, options: BuildOptions) -> BuildOutput {
+    let mut output = BuildOutput::default();
+    let mut model = model.clone();
+    if options.minimize {
+        for entity in &mut model.entities {
+            let before = quota_size(&entity.document);
+            entity.document = minimize(&entity.document);
+            output.bytes_saved += before.saturating_sub(quota_size(&entity.document));
+        }
+    }
+    if options.split {
+        split_oversized(&mut model);
+    }
+    check_quotas(&model, &mut output.diagnostics);
+    if output.diagnostics.iter().any(Diagnostic::is_error) {
+        return output;
+    }
+
+    let several = model.accounts.len() > 1;
+    let details = authorization_details(&model);
+    for account in &model.accounts {
+        let dir = if several {
+            format!("{}/", account.name)
+        } else {
+            String::new()
+        };
+        output
+            .bundles
+            .push((account.name.clone(), dir.trim_end_matches('/').to_string()));
+        let mut push = |path: String, json: Json| {
+            output.artifacts.push(Artifact {
+                path: format!("{dir}{path}"),
+                contents: json.pretty(),
+            })
+        };
+        for entity in model.entities.iter().filter(|e| e.account.id == account.id) {
+            let document = document_json(&canonicalize(&entity.document));
+            match entity.kind {
+                EntityKind::ManagedPolicy => {
+                    push(format!("policies/{}.json", entity.name), document)
+                }
+                kind => {
+                    let folder = match kind {
+                        EntityKind::Group => "groups",
+                        EntityKind::User => "users",
+                        _ => "roles",
+                    };
+                    if !entity.document.is_empty() {
+                        push(format!("{folder}/{}/inline.json", entity.name), document);
+                    }
+                    if let Some(trust) = &entity.trust {
+                        push(
+                            format!("{folder}/{}/trust.json", entity.name),
+                            document_json(&canonicalize(trust)),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(bundle) = details.get(&account.name) {
+            push(
+                "account-authorization-details.json".to_string(),
+                bundle.to_json(),
+            );
+        }
+    }
+    let accounts = model
+        .accounts
+        .iter()
+        .map(|a| {
+            let dir = if several {
+                a.name.clone()
+            } else {
+                String::new()
+            };
+            Json::Object(vec![
+                ("Name".into(), Json::str(&a.name)),
+                ("Id".into(), Json::str(&a.id)),
+                ("Directory".into(), Json::str(dir)),
+            ])
+        })
+        .collect();
+    output.artifacts.push(Artifact {
+        path: "build-info.json".to_string(),
+        contents: Json::Object(vec![
+            (
+                "Generator".into(),
+                Json::str(format!("iamdsl {}", env!("CARGO_PKG_VERSION"))),
+            ),
+            ("Catalog".into(), Json::str(&model.catalog_version)),
+            ("Partition".into(), Json::str(&model.partition)),
+            ("Accounts".into(), Json::Array(accounts)),
+        ])
+        .pretty(),
+    });
+    output.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    output
+}
+
+fn too_large(entity: &Entity, what: &str, size: usize, limit: usize, help: &str) -> Diagnostic {
+    Diagnostic::error(
+        codes::POLICY_TOO_LARGE,
+        format!(
+            "the {what} of {} `{}` is {size} characters, over AWS's limit of {limit}",
+            entity.kind.keyword(),
+            entity.ident
+        ),
+    )
+    .at(
+        entity.origin.file,
+        entity.origin.span,
+        format!("{size} > {limit} characters (white space not counted)"),
+    )
+    .with_help(help.to_string())
+}
+
+fn check_quotas(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
+    for entity in &model.entities {
+        let size = quota_size(&entity.document);
+        match entity.kind {
+            EntityKind::ManagedPolicy if size > MANAGED_POLICY_LIMIT => diagnostics.push(too_large(
+                entity,
+                "document",
+                size,
+                MANAGED_POLICY_LIMIT,
+                "split it into several policies, or build with `--split`; `--minimize` may also help",
+            )),
+            EntityKind::ManagedPolicy => {}
+            kind => {
+                let limit = inline_limit(kind);
+                if !entity.document.is_empty() && size > limit {
+                    diagnostics.push(too_large(entity, "inline policy", size, limit, "move statements into managed policies and attach them"));
+                }
+                if entity.managed.len() > ATTACHMENT_LIMIT {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            codes::TOO_MANY_ATTACHMENTS,
+                            format!("{} `{}` has {} managed policies attached, over AWS's limit of {ATTACHMENT_LIMIT}", kind.keyword(), entity.ident, entity.managed.len()),
+                        )
+                        .at(entity.origin.file, entity.origin.span, "too many `attach`")
+                        .with_help("merge policies, or attach them to a group instead (users)"),
+                    );
+                }
+            }
+        }
+        if let Some(trust) = &entity.trust {
+            let size = quota_size(trust);
+            if size > TRUST_POLICY_LIMIT {
+                diagnostics.push(too_large(
+                    entity,
+                    "trust policy",
+                    size,
+                    TRUST_POLICY_LIMIT,
+                    "trust fewer principals per role, or ask AWS to raise the quota",
+                ));
+            }
+        }
+    }
+}
+
+/// `--split`: a managed policy over the quota becomes `NAME-1`, `NAME-2`, …, each attached
+/// wherever the original was.
+fn split_oversized(model: &mut Model) {
+    let partition = model.partition.clone();
+    let mut replaced: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut added = Vec::new();
+    for entity in &mut model.entities {
+        if entity.kind != EntityKind::ManagedPolicy
+            || quota_size(&entity.document) <= MANAGED_POLICY_LIMIT
+        {
+            continue;
+        }
+        let parts = split_document(&entity.document, MANAGED_POLICY_LIMIT);
+        if parts.len() < 2 {
+            continue;
+        }
+        let original_arn = entity.arn(&partition);
+        let mut arns = Vec::new();
+        for (index, document) in parts.into_iter().enumerate() {
+            let mut part = entity.clone();
+            part.name = format!("{}-{}", entity.name, index + 1);
+            part.ident = format!("{}-{}", entity.ident, index + 1);
+            part.document = document;
+            arns.push(part.arn(&partition));
+            added.push(part);
+        }
+        replaced.insert(original_arn, arns);
+        entity.document = PolicyDocument::default();
+    }
+    if replaced.is_empty() {
+        return;
+    }
+    model.entities.retain(|e| {
+        !(e.kind == EntityKind::ManagedPolicy && replaced.contains_key(&e.arn(&partition)))
+    });
+    model.entities.extend(added);
+    for entity in &mut model.entities {
+        let mut managed = Vec::new();
+        for arn in &entity.managed {
+            match replaced.get(arn) {
+                Some(parts) => managed.extend(parts.iter().cloned()),
+                None => managed.push(arn.clone()),
+            }
+        }
+        entity.managed = managed;
+        if let Some(boundary) = &entity.boundary {
+            if let Some(parts) = replaced.get(boundary) {
+                // A boundary is one policy: keep the first part (documented limitation).
+                entity.boundary = parts.first().cloned();
+            }
+        }
+    }
+    model
+        .entities
+        .sort_by(|a, b| (a.kind, &a.account.id, &a.name).cmp(&(b.kind, &b.account.id, &b.name)));
+}
+
+/// Packs statements into documents under `limit`; a statement too large alone is cut by actions.
+fn split_document(document: &PolicyDocument, limit: usize) -> Vec<PolicyDocument> {
+    let canonical = canonicalize(document);
+    let mut pieces = Vec::new();
+    for statement in canonical.statements {
+        let mut queue = vec![statement];
+        while let Some(mut statement) = queue.pop() {
+            statement.sid = None;
+            let alone = PolicyDocument {
+                statements: vec![statement.clone()],
+            };
+            let ActionBlock::Action(actions) = &statement.action else {
+                pieces.push(statement);
+                continue;
+            };
+            if quota_size(&alone) <= limit || actions.len() < 2 {
+                pieces.push(statement);
+                continue;
+            }
+            let list: Vec<String> = actions.iter().cloned().collect();
+            let (left, right) = list.split_at(list.len() / 2);
+            let mut first = statement.clone();
+            first.action = ActionBlock::Action(left.iter().cloned().collect::<BTreeSet<_>>());
+            let mut second = statement;
+            second.action = ActionBlock::Action(right.iter().cloned().collect::<BTreeSet<_>>());
+            queue.push(second);
+            queue.push(first);
+        }
+    }
+    let mut documents: Vec<PolicyDocument> = Vec::new();
+    let mut current = PolicyDocument::default();
+    for piece in pieces {
+        let mut candidate = current.clone();
+        candidate.statements.push(piece.clone());
+        if !current.statements.is_empty() && quota_size(&candidate) > limit {
+            documents.push(std::mem::take(&mut current));
+            current.statements.push(piece);
+        } else {
+            current = candidate;
+        }
+    }
+    if !current.statements.is_empty() {
+        documents.push(current);
+    }
+    documents
+}
