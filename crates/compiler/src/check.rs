@@ -711,7 +711,8 @@ impl<'a> Checker<'a> {
             name,
             path,
             account: account.clone(),
-            description: decl.item.prefix.doc_text(),
+            // AWS descriptions are one paragraph: doc lines joined by spaces.
+            description: decl.item.prefix.doc_text().map(|text| text.split_whitespace().collect::<Vec<_>>().join(" ")),
             origin: origin(decl.file, decl.name.span()),
             document: PolicyDocument::default(),
             trust: (kind == EntityKind::Role).then(PolicyDocument::default),
