@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use iamdsl_compiler::bundle::{build, BuildOptions};
-use iamdsl_diagnostics::{render_human, HumanStyle};
+use iamdsl_diagnostics::{codes, render_human, HumanStyle};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -27,15 +27,21 @@ pub struct Args {
 pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
     let project = iamdsl_compiler::load(&crate::paths_or_cwd(args.paths));
     let analysis = iamdsl_compiler::analyze(&project);
-    eprint!(
-        "{}",
-        render_human(&project.sources, &analysis.diagnostics, style)
-    );
-    let failed = analysis.has_errors() || (args.deny_warnings && analysis.warning_count() > 0);
+    // Quotas are checked again after `--split` and `--minimize`, which may fix them.
+    let is_quota =
+        |code: &str| code == codes::POLICY_TOO_LARGE || code == codes::TOO_MANY_ATTACHMENTS;
+    let shown: Vec<_> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| !is_quota(d.code))
+        .cloned()
+        .collect();
+    eprint!("{}", render_human(&project.sources, &shown, style));
+    let errors = shown.iter().filter(|d| d.is_error()).count();
+    let failed = errors > 0 || (args.deny_warnings && analysis.warning_count() > 0);
     if failed {
         eprintln!(
-            "build failed: {} error(s), {} warning(s); `{}` left as it was",
-            analysis.error_count(),
+            "build failed: {errors} error(s), {} warning(s); `{}` left as it was",
             analysis.warning_count(),
             args.output.display()
         );

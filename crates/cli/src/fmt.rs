@@ -25,44 +25,39 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         std::io::stdin()
             .read_to_string(&mut source)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
-        return Ok(match iamdsl_syntax::format_source(&source) {
-            Some(formatted) => {
-                print!("{formatted}");
-                ExitCode::SUCCESS
-            }
-            None => {
-                let mut sources = Sources::new();
-                let file = sources.add("<stdin>", source);
-                let parsed = iamdsl_syntax::parse(sources.text(file), file);
-                eprint!("{}", render_human(&sources, &parsed.diagnostics, style));
-                ExitCode::from(1)
-            }
-        });
+        let mut sources = Sources::new();
+        let file = sources.add("<stdin>", source);
+        return Ok(
+            match iamdsl_syntax::format_verified(sources.text(file), file) {
+                Ok(formatted) => {
+                    print!("{formatted}");
+                    ExitCode::SUCCESS
+                }
+                Err(refusal) => {
+                    report_refusal(&sources, file, refusal, style);
+                    ExitCode::from(1)
+                }
+            },
+        );
     }
     let loaded = iamdsl_compiler::load(&crate::paths_or_cwd(args.paths));
     eprint!(
         "{}",
         render_human(&loaded.sources, &loaded.diagnostics, style)
     );
-    let mut failed = !loaded.diagnostics.is_empty();
+    let mut failed = loaded.diagnostics.iter().any(|d| d.is_error());
     let mut changed = 0;
     for (file, path) in &loaded.paths {
         let source = loaded.sources.text(*file);
-        let parsed = iamdsl_syntax::parse(source, *file);
-        if parsed.has_errors() {
-            // A file that does not parse is left exactly as it is.
-            eprint!(
-                "{}",
-                render_human(&loaded.sources, &parsed.diagnostics, style)
-            );
-            eprintln!(
-                "not formatted: {} has syntax errors",
-                loaded.sources.name(*file)
-            );
-            failed = true;
-            continue;
-        }
-        let formatted = iamdsl_syntax::format_module(&parsed.module, source);
+        let formatted = match iamdsl_syntax::format_verified(source, *file) {
+            Ok(formatted) => formatted,
+            Err(refusal) => {
+                // A file that cannot be formatted safely is left exactly as it is.
+                report_refusal(&loaded.sources, *file, refusal, style);
+                failed = true;
+                continue;
+            }
+        };
         if formatted == source {
             continue;
         }
@@ -84,4 +79,21 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn report_refusal(
+    sources: &Sources,
+    file: iamdsl_diagnostics::FileId,
+    refusal: iamdsl_syntax::Refusal,
+    style: HumanStyle,
+) {
+    match refusal {
+        iamdsl_syntax::Refusal::SyntaxErrors(diagnostics) => {
+            eprint!("{}", render_human(sources, &diagnostics, style));
+            eprintln!("not formatted: {} has syntax errors", sources.name(file));
+        }
+        iamdsl_syntax::Refusal::WouldChangeMeaning => {
+            eprintln!("not formatted: {}: the formatter would have changed its meaning (a bug in iamdsl; please report it with this file)", sources.name(file));
+        }
+    }
 }

@@ -6,11 +6,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn iamdsl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iamdsl")).current_dir(dir).args(args).env("NO_COLOR", "1").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_iamdsl"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
 }
 
 fn stderr(output: &Output) -> String {
@@ -27,7 +35,11 @@ fn read_tree(dir: &Path) -> BTreeMap<String, String> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let relative = path.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                let relative = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 files.insert(relative, std::fs::read_to_string(&path).unwrap());
             }
         }
@@ -37,7 +49,10 @@ fn read_tree(dir: &Path) -> BTreeMap<String, String> {
 
 fn build_example(into: &Path) -> BTreeMap<String, String> {
     let out = into.join("out");
-    let output = iamdsl(&repo_root(), &["build", "examples/platform", "-o", out.to_str().unwrap()]);
+    let output = iamdsl(
+        &repo_root(),
+        &["build", "examples/platform", "-o", out.to_str().unwrap()],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     read_tree(&out)
 }
@@ -57,20 +72,55 @@ fn the_example_builds_to_reviewed_documents() {
 /// Checks a document against AWS's policy grammar (the parts a build can get wrong).
 fn assert_valid_policy(path: &str, document: &serde_json::Value, trust: bool) {
     assert_eq!(document["Version"], "2012-10-17", "{path}");
-    let statements = document["Statement"].as_array().unwrap_or_else(|| panic!("{path}: no Statement list"));
+    let statements = document["Statement"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{path}: no Statement list"));
     assert!(!statements.is_empty(), "{path}: no statements");
     let operators = [
-        "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike",
-        "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals",
-        "DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals", "Bool",
-        "BinaryEquals", "IpAddress", "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "Null",
+        "StringEquals",
+        "StringNotEquals",
+        "StringEqualsIgnoreCase",
+        "StringNotEqualsIgnoreCase",
+        "StringLike",
+        "StringNotLike",
+        "NumericEquals",
+        "NumericNotEquals",
+        "NumericLessThan",
+        "NumericLessThanEquals",
+        "NumericGreaterThan",
+        "NumericGreaterThanEquals",
+        "DateEquals",
+        "DateNotEquals",
+        "DateLessThan",
+        "DateLessThanEquals",
+        "DateGreaterThan",
+        "DateGreaterThanEquals",
+        "Bool",
+        "BinaryEquals",
+        "IpAddress",
+        "NotIpAddress",
+        "ArnEquals",
+        "ArnLike",
+        "ArnNotEquals",
+        "ArnNotLike",
+        "Null",
     ];
     for statement in statements {
         let object = statement.as_object().unwrap();
         let sid = object["Sid"].as_str().unwrap();
-        assert!(sid.chars().all(|c| c.is_ascii_alphanumeric()), "{path}: Sid {sid}");
-        assert!(matches!(object["Effect"].as_str(), Some("Allow" | "Deny")), "{path}");
-        assert_eq!(object.contains_key("Action") as u8 + object.contains_key("NotAction") as u8, 1, "{path}: one of Action/NotAction");
+        assert!(
+            sid.chars().all(|c| c.is_ascii_alphanumeric()),
+            "{path}: Sid {sid}"
+        );
+        assert!(
+            matches!(object["Effect"].as_str(), Some("Allow" | "Deny")),
+            "{path}"
+        );
+        assert_eq!(
+            object.contains_key("Action") as u8 + object.contains_key("NotAction") as u8,
+            1,
+            "{path}: one of Action/NotAction"
+        );
         for key in ["Action", "NotAction", "Resource", "NotResource"] {
             if let Some(list) = object.get(key) {
                 let list = list.as_array().unwrap();
@@ -78,31 +128,68 @@ fn assert_valid_policy(path: &str, document: &serde_json::Value, trust: bool) {
                 for item in list {
                     let text = item.as_str().unwrap();
                     if key.ends_with("Action") {
-                        assert!(text == "*" || text.split_once(':').is_some_and(|(s, a)| !s.is_empty() && !a.is_empty()), "{path}: action {text}");
+                        assert!(
+                            text == "*"
+                                || text
+                                    .split_once(':')
+                                    .is_some_and(|(s, a)| !s.is_empty() && !a.is_empty()),
+                            "{path}: action {text}"
+                        );
                     } else {
-                        assert!(text == "*" || text.starts_with("arn:"), "{path}: resource {text}");
+                        assert!(
+                            text == "*" || text.starts_with("arn:"),
+                            "{path}: resource {text}"
+                        );
                     }
                 }
             }
         }
         if trust {
-            assert!(object.contains_key("Principal"), "{path}: trust statement without Principal");
-            assert!(!object.contains_key("Resource"), "{path}: trust statement with Resource");
+            assert!(
+                object.contains_key("Principal"),
+                "{path}: trust statement without Principal"
+            );
+            assert!(
+                !object.contains_key("Resource"),
+                "{path}: trust statement with Resource"
+            );
             for (kind, values) in object["Principal"].as_object().unwrap() {
-                assert!(["AWS", "Service", "Federated"].contains(&kind.as_str()), "{path}: principal kind {kind}");
-                assert!(values.as_array().unwrap().iter().all(|v| v.as_str() != Some("*")), "{path}: wildcard principal");
+                assert!(
+                    ["AWS", "Service", "Federated"].contains(&kind.as_str()),
+                    "{path}: principal kind {kind}"
+                );
+                assert!(
+                    values
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .all(|v| v.as_str() != Some("*")),
+                    "{path}: wildcard principal"
+                );
             }
         } else {
-            assert!(!object.contains_key("Principal"), "{path}: identity policy with Principal");
-            assert_eq!(object.contains_key("Resource") as u8 + object.contains_key("NotResource") as u8, 1, "{path}");
+            assert!(
+                !object.contains_key("Principal"),
+                "{path}: identity policy with Principal"
+            );
+            assert_eq!(
+                object.contains_key("Resource") as u8 + object.contains_key("NotResource") as u8,
+                1,
+                "{path}"
+            );
         }
         if let Some(condition) = object.get("Condition") {
             for (operator, keys) in condition.as_object().unwrap() {
-                let base = operator.trim_start_matches("ForAnyValue:").trim_start_matches("ForAllValues:");
+                let base = operator
+                    .trim_start_matches("ForAnyValue:")
+                    .trim_start_matches("ForAllValues:");
                 let base = base.strip_suffix("IfExists").unwrap_or(base);
                 assert!(operators.contains(&base), "{path}: operator {operator}");
                 for values in keys.as_object().unwrap().values() {
-                    assert!(!values.as_array().unwrap().is_empty(), "{path}: empty condition values");
+                    assert!(
+                        !values.as_array().unwrap().is_empty(),
+                        "{path}: empty condition values"
+                    );
                 }
             }
         }
@@ -115,7 +202,8 @@ fn every_emitted_document_follows_the_aws_policy_grammar() {
     let files = build_example(dir.path());
     let mut documents = 0;
     for (path, contents) in &files {
-        let value: serde_json::Value = serde_json::from_str(contents).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let value: serde_json::Value =
+            serde_json::from_str(contents).unwrap_or_else(|e| panic!("{path}: {e}"));
         if path.ends_with("account-authorization-details.json") {
             for role in value["RoleDetailList"].as_array().unwrap() {
                 assert_valid_policy(path, &role["AssumeRolePolicyDocument"], true);
@@ -152,10 +240,24 @@ fn file_names_order_and_layout_do_not_change_the_bytes() {
             // Split into top-level items at lines that start a declaration.
             let mut current = String::new();
             for line in text.lines() {
-                let starts = ["account ", "let ", "policy ", "template ", "group ", "user ", "role ", "in ", "///", "#["]
-                    .iter()
-                    .any(|k| line.starts_with(k));
-                let continues_prefix = current.lines().last().is_some_and(|l| l.starts_with("///") || l.starts_with("#["));
+                let starts = [
+                    "account ",
+                    "let ",
+                    "policy ",
+                    "template ",
+                    "group ",
+                    "user ",
+                    "role ",
+                    "in ",
+                    "///",
+                    "#[",
+                ]
+                .iter()
+                .any(|k| line.starts_with(k));
+                let continues_prefix = current
+                    .lines()
+                    .last()
+                    .is_some_and(|l| l.starts_with("///") || l.starts_with("#["));
                 if starts && !continues_prefix && !current.trim().is_empty() {
                     all_items.push(std::mem::take(&mut current));
                 }
@@ -185,10 +287,16 @@ fn file_names_order_and_layout_do_not_change_the_bytes() {
         std::fs::write(shuffled.join(format!("z{index:02}.iamdsl")), chunk.concat()).unwrap();
     }
     let out = dir.path().join("out2");
-    let output = iamdsl(dir.path(), &["build", "shuffled", "-o", out.to_str().unwrap()]);
+    let output = iamdsl(
+        dir.path(),
+        &["build", "shuffled", "-o", out.to_str().unwrap()],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let rebuilt = read_tree(&out);
-    assert_eq!(original.keys().collect::<Vec<_>>(), rebuilt.keys().collect::<Vec<_>>());
+    assert_eq!(
+        original.keys().collect::<Vec<_>>(),
+        rebuilt.keys().collect::<Vec<_>>()
+    );
     for (path, contents) in &original {
         assert_eq!(contents, &rebuilt[path], "{path} differs");
     }
@@ -199,7 +307,11 @@ fn a_failed_build_leaves_the_previous_output_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("p");
     std::fs::create_dir_all(&project).unwrap();
-    std::fs::write(project.join("a.iamdsl"), "account prod = \"111111111111\"\nrole r { trust { service ec2 } }\n").unwrap();
+    std::fs::write(
+        project.join("a.iamdsl"),
+        "account prod = \"111111111111\"\nrole r { trust { service ec2 } }\n",
+    )
+    .unwrap();
     let ok = iamdsl(dir.path(), &["build", "p", "-o", "out"]);
     assert!(ok.status.success(), "{}", stderr(&ok));
     let before = read_tree(&dir.path().join("out"));
@@ -208,16 +320,27 @@ fn a_failed_build_leaves_the_previous_output_untouched() {
     std::fs::write(project.join("a.iamdsl"), "account prod = \"111111111111\"\nrole r { trust { service ec2 } allow s3:GetObjekt on * }\n").unwrap();
     let failed = iamdsl(dir.path(), &["build", "p", "-o", "out"]);
     assert_eq!(failed.status.code(), Some(1));
-    assert!(stderr(&failed).contains("`out` left as it was"), "{}", stderr(&failed));
+    assert!(
+        stderr(&failed).contains("`out` left as it was"),
+        "{}",
+        stderr(&failed)
+    );
     assert_eq!(read_tree(&dir.path().join("out")), before);
     // No staging directory is left behind.
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(leftovers.len(), 2, "{leftovers:?}");
 }
 
 fn big_policy(actions: usize) -> String {
     let iam = [
-        "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListRoleTags",
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:ListRolePolicies",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListRoleTags",
         "iam:ListInstanceProfilesForRole",
     ];
     let mut statements = String::new();
@@ -238,20 +361,34 @@ fn quotas_fail_the_build_and_split_fixes_it() {
     std::fs::write(project.join("a.iamdsl"), big_policy(120)).unwrap();
     let failed = iamdsl(dir.path(), &["build", "p", "-o", "out"]);
     assert_eq!(failed.status.code(), Some(1));
-    assert!(stderr(&failed).contains("error[E0501]: the document of policy `big` is"), "{}", stderr(&failed));
-    assert!(stderr(&failed).contains("over AWS's limit of 6144"), "{}", stderr(&failed));
+    assert!(
+        stderr(&failed).contains("error[E0501]: the document of policy `big` is"),
+        "{}",
+        stderr(&failed)
+    );
+    assert!(
+        stderr(&failed).contains("over AWS's limit of 6144"),
+        "{}",
+        stderr(&failed)
+    );
 
     let split = iamdsl(dir.path(), &["build", "p", "-o", "out", "--split"]);
     assert!(split.status.success(), "{}", stderr(&split));
     let files = read_tree(&dir.path().join("out"));
-    let parts: Vec<&String> = files.keys().filter(|k| k.starts_with("policies/big-")).collect();
+    let parts: Vec<&String> = files
+        .keys()
+        .filter(|k| k.starts_with("policies/big-"))
+        .collect();
     assert!(parts.len() >= 2, "{parts:?}");
     for part in &parts {
         let size = files[*part].chars().filter(|c| !c.is_whitespace()).count();
         assert!(size <= 6144, "{part} is {size}");
     }
-    let details: serde_json::Value = serde_json::from_str(&files["account-authorization-details.json"]).unwrap();
-    let attached = details["RoleDetailList"][0]["AttachedManagedPolicies"].as_array().unwrap();
+    let details: serde_json::Value =
+        serde_json::from_str(&files["account-authorization-details.json"]).unwrap();
+    let attached = details["RoleDetailList"][0]["AttachedManagedPolicies"]
+        .as_array()
+        .unwrap();
     assert_eq!(attached.len(), parts.len());
 }
 
@@ -271,16 +408,29 @@ fn minimize_reports_savings_and_never_widens() {
     assert!(minimized.status.success(), "{}", stderr(&minimized));
     let saved: usize = stderr(&minimized)
         .lines()
-        .find_map(|l| l.strip_prefix("--minimize saved ").and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()))
+        .find_map(|l| {
+            l.strip_prefix("--minimize saved ")
+                .and_then(|r| r.split(' ').next())
+                .and_then(|n| n.parse().ok())
+        })
         .unwrap();
     assert!(saved > 0);
     let actions = |dir: &str| -> Vec<String> {
         let text = std::fs::read_to_string(dir_path(dir.as_ref(), &project)).unwrap();
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-        value["Statement"][0]["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect()
+        value["Statement"][0]["Action"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect()
     };
     fn dir_path(out: &Path, project: &Path) -> PathBuf {
-        project.parent().unwrap().join(out).join("roles/r/inline.json")
+        project
+            .parent()
+            .unwrap()
+            .join(out)
+            .join("roles/r/inline.json")
     }
     let before = actions("plain");
     let after = actions("min");

@@ -1,4 +1,4 @@
-use iamdsl_diagnostics::{normalize, Diagnostic, FileId, Severity};
+use iamdsl_diagnostics::{codes, normalize, Diagnostic, FileId, Severity};
 use iamdsl_syntax::ast::Module;
 
 use crate::check::Checker;
@@ -55,14 +55,31 @@ pub fn analyze(project: &Project) -> Analysis {
         })
         .collect();
 
+    let syntax_errors = diagnostics.iter().any(Diagnostic::is_error);
     let mut checker = Checker::new(&project.config);
     checker.collect(&modules, &std_modules);
     checker.resolve_accounts();
     checker.prepare();
     let model = checker.lower_all();
-    // A broken statement may hold the only use of a name: no `unused` noise on top of syntax errors.
-    if !diagnostics.iter().any(Diagnostic::is_error) {
+    checker.half_configured(&model);
+    if syntax_errors {
+        // A declaration that did not parse is missing, not absent: do not report what follows
+        // from its absence.
+        checker.diagnostics.retain(|d| {
+            ![
+                codes::NO_ACCOUNT,
+                codes::AMBIGUOUS_ACCOUNT,
+                codes::ROLE_WITHOUT_TRUST,
+            ]
+            .contains(&d.code)
+        });
+    }
+    // An error may hide the only use of a name: `unused` only for projects without errors.
+    if !syntax_errors && !checker.diagnostics.iter().any(Diagnostic::is_error) {
         checker.unused();
+        checker
+            .diagnostics
+            .extend(crate::bundle::check_quotas(&model));
     }
     diagnostics.append(&mut checker.diagnostics);
     normalize(&mut diagnostics);

@@ -155,7 +155,7 @@ pub fn build(model: &Model, options: BuildOptions) -> BuildOutput {
     if options.split {
         split_oversized(&mut model);
     }
-    check_quotas(&model, &mut output.diagnostics);
+    output.diagnostics = check_quotas(&model);
     if output.diagnostics.iter().any(Diagnostic::is_error) {
         return output;
     }
@@ -258,7 +258,9 @@ fn too_large(entity: &Entity, what: &str, size: usize, limit: usize, help: &str)
     .with_help(help.to_string())
 }
 
-fn check_quotas(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
+/// AWS's size and attachment quotas, checked on the model as it would be written.
+pub fn check_quotas(model: &Model) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
     for entity in &model.entities {
         let size = quota_size(&entity.document);
         match entity.kind {
@@ -282,7 +284,7 @@ fn check_quotas(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
                             format!("{} `{}` has {} managed policies attached, over AWS's limit of {ATTACHMENT_LIMIT}", kind.keyword(), entity.ident, entity.managed.len()),
                         )
                         .at(entity.origin.file, entity.origin.span, "too many `attach`")
-                        .with_help("merge policies, or attach them to a group instead (users)"),
+                        .with_help(if kind == EntityKind::User { "attach them to a group the user is in, or merge policies" } else { "merge some of the policies into one" }),
                     );
                 }
             }
@@ -300,6 +302,7 @@ fn check_quotas(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
             }
         }
     }
+    diagnostics
 }
 
 /// `--split`: a managed policy over the quota becomes `NAME-1`, `NAME-2`, …, each attached

@@ -106,6 +106,19 @@ pub(crate) struct Checker<'a> {
     pub boundaries: BTreeSet<String>,
     /// Trust entries that `assume` statements add to roles: role identifier to statements.
     pending_trust: BTreeMap<String, Vec<Statement>>,
+    /// Groups without users that `assume` a role: role identifier to group identifiers.
+    memberless_assumers: BTreeMap<String, Vec<String>>,
+    /// Trust entries that name a declared user or role, to check the identity half (W0110).
+    pub declared_trust: Vec<DeclaredTrust>,
+}
+
+/// `trust { role X }` in role `role`, for the `half_configured_assume` lint.
+#[derive(Debug, Clone)]
+pub(crate) struct DeclaredTrust {
+    pub role: String,
+    pub principal: String,
+    pub scope: Scope,
+    pub span: Span,
 }
 
 pub(crate) fn std_name(path: &[Ident]) -> String {
@@ -130,6 +143,8 @@ impl<'a> Checker<'a> {
             members: BTreeMap::new(),
             boundaries: BTreeSet::new(),
             pending_trust: BTreeMap::new(),
+            memberless_assumers: BTreeMap::new(),
+            declared_trust: Vec::new(),
         }
     }
 
@@ -677,11 +692,36 @@ impl<'a> Checker<'a> {
                 let trust = entity.trust.get_or_insert_with(PolicyDocument::default);
                 trust.statements.extend(statements);
             }
-            if entity.trust.as_ref().is_none_or(PolicyDocument::is_empty) {
+            // A role with a `trust` block whose entries were all rejected already has its errors.
+            let has_trust_block =
+                self.symbols
+                    .get(&entity.ident)
+                    .is_some_and(|decl| match &decl.item.kind {
+                        ItemKind::Block(block) => block
+                            .body
+                            .iter()
+                            .any(|stmt| matches!(stmt.kind, StmtKind::Trust(_))),
+                        _ => false,
+                    });
+            if entity.trust.as_ref().is_none_or(PolicyDocument::is_empty) && !has_trust_block {
+                let help = match self.memberless_assumers.get(&entity.ident) {
+                    Some(groups) => format!(
+                        "group `{}` assumes it but has no users, and a trust policy cannot name a group: put users in the group",
+                        groups.join("`, `")
+                    ),
+                    None => "add `trust { service lambda }` (or the principals that use it), or `assume` it from a user, group or role".to_string(),
+                };
                 self.diagnostics.push(
-                    Diagnostic::error(codes::ROLE_WITHOUT_TRUST, format!("nobody may assume role `{}`", entity.ident))
-                        .at(entity.origin.file, entity.origin.span, "a role without a trust policy")
-                        .with_help("add `trust { service lambda }` (or the principals that use it), or `assume` it from a user, group or role"),
+                    Diagnostic::error(
+                        codes::ROLE_WITHOUT_TRUST,
+                        format!("nobody may assume role `{}`", entity.ident),
+                    )
+                    .at(
+                        entity.origin.file,
+                        entity.origin.span,
+                        "a role without a trust policy",
+                    )
+                    .with_help(help),
                 );
             }
         }
@@ -712,7 +752,11 @@ impl<'a> Checker<'a> {
             path,
             account: account.clone(),
             // AWS descriptions are one paragraph: doc lines joined by spaces.
-            description: decl.item.prefix.doc_text().map(|text| text.split_whitespace().collect::<Vec<_>>().join(" ")),
+            description: decl
+                .item
+                .prefix
+                .doc_text()
+                .map(|text| text.split_whitespace().collect::<Vec<_>>().join(" ")),
             origin: origin(decl.file, decl.name.span()),
             document: PolicyDocument::default(),
             trust: (kind == EntityKind::Role).then(PolicyDocument::default),
@@ -759,7 +803,7 @@ impl<'a> Checker<'a> {
                 )
                 .at(
                     decl.file,
-                    decl.name.span(),
+                    property_span(decl, "name").unwrap_or(decl.name.span()),
                     format!("AWS allows 1 to {limit} letters, digits and `+=,.@_-`"),
                 )
                 .with_help("set the AWS name with `name = \"…\"`"),
@@ -777,8 +821,8 @@ impl<'a> Checker<'a> {
                 )
                 .at(
                     decl.file,
-                    decl.name.span(),
-                    "in the `path` of this declaration",
+                    property_span(decl, "path").unwrap_or(decl.name.span()),
+                    "not a path AWS accepts",
                 )
                 .with_help("a path starts and ends with `/`, such as \"/platform/\""),
             );
@@ -966,6 +1010,12 @@ impl<'a> Checker<'a> {
             _ => self.entity_arn(&scope.owner).into_iter().collect(),
         };
         if principals.is_empty() {
+            if scope.owner_kind == SymbolKind::Group {
+                self.memberless_assumers
+                    .entry(role)
+                    .or_default()
+                    .push(scope.owner.clone());
+            }
             return;
         }
         let mut principal = iamdsl_policy::Principals::default();
@@ -1349,6 +1399,17 @@ impl Decl<'_> {
     }
 }
 
+/// The span of a property's value in a block declaration.
+fn property_span(decl: &Decl<'_>, name: &str) -> Option<Span> {
+    let ItemKind::Block(block) = &decl.item.kind else {
+        return None;
+    };
+    block.body.iter().find_map(|stmt| match &stmt.kind {
+        StmtKind::Property(p) if p.name.name == name => Some(p.value.span()),
+        _ => None,
+    })
+}
+
 /// The lints named in `#[allow(…)]` attributes; unknown names are reported.
 pub(crate) fn attribute_lints(
     checker: &mut Checker<'_>,
@@ -1413,4 +1474,90 @@ pub(crate) fn parse_duration(text: &str) -> Option<u64> {
         digits.clear();
     }
     digits.is_empty().then_some(total)
+}
+
+impl Checker<'_> {
+    /// `half_configured_assume`: a role trusts a declared user or role that has no permission to
+    /// assume it (`assume` writes both halves; a hand-written trust entry writes only one).
+    pub fn half_configured(&mut self, model: &Model) {
+        let partition = model.partition.clone();
+        for trust in std::mem::take(&mut self.declared_trust) {
+            let (Some(role), Some(principal)) = (
+                model
+                    .entities
+                    .iter()
+                    .find(|e| e.kind == EntityKind::Role && e.ident == trust.role),
+                model.entities.iter().find(|e| {
+                    matches!(e.kind, EntityKind::User | EntityKind::Role)
+                        && e.ident == trust.principal
+                }),
+            ) else {
+                continue;
+            };
+            let role_arn = role.arn(&partition);
+            // The principal's documents: its own, its groups', and the managed policies attached.
+            let mut documents = vec![&principal.document];
+            let mut attached: Vec<&String> = principal.managed.iter().collect();
+            for group in model.entities.iter().filter(|e| {
+                e.kind == EntityKind::Group
+                    && e.account.id == principal.account.id
+                    && principal.groups.contains(&e.name)
+            }) {
+                documents.push(&group.document);
+                attached.extend(group.managed.iter());
+            }
+            // An AWS managed policy may grant it; iamdsl does not know its contents.
+            if attached.iter().any(|arn| arn.contains(":iam::aws:policy/")) {
+                continue;
+            }
+            for arn in attached {
+                if let Some(policy) = model
+                    .entities
+                    .iter()
+                    .find(|e| e.kind == EntityKind::ManagedPolicy && &e.arn(&partition) == arn)
+                {
+                    documents.push(&policy.document);
+                }
+            }
+            if documents.iter().any(|d| grants_assume(d, &role_arn)) {
+                continue;
+            }
+            let kind = principal.kind.keyword();
+            self.lint(
+                &trust.scope,
+                Diagnostic::warning(
+                    codes::HALF_CONFIGURED_ASSUME,
+                    format!(
+                        "role `{}` trusts {kind} `{}`, which may not assume it",
+                        trust.role, trust.principal
+                    ),
+                )
+                .at(trust.scope.file, trust.span, "the trust half only")
+                .with_help(format!(
+                    "write `assume {}` in {kind} `{}` instead: it writes both halves",
+                    trust.role, trust.principal
+                )),
+            );
+        }
+    }
+}
+
+/// Whether a document allows `sts:AssumeRole` on `role_arn` (conditions aside).
+fn grants_assume(document: &PolicyDocument, role_arn: &str) -> bool {
+    use iamdsl_catalog::wildcard::matches;
+    document.statements.iter().any(|statement| {
+        if statement.effect != Effect::Allow {
+            return false;
+        }
+        let action = match &statement.action {
+            ActionBlock::Action(set) => set.iter().any(|a| matches(a, "sts:AssumeRole", true)),
+            // Not worth proving; do not warn on what may be granted.
+            ActionBlock::NotAction(_) => true,
+        };
+        let resource = match &statement.resource {
+            Some(ResourceBlock::Resource(set)) => set.iter().any(|r| matches(r, role_arn, false)),
+            _ => true,
+        };
+        action && resource
+    })
 }

@@ -292,9 +292,9 @@ impl Checker<'_> {
                         Diagnostic::error(
                             codes::WRONG_OPERATOR,
                             format!(
-                                "`{}` does not apply to `{name}`, a {} key",
+                                "`{}` does not apply to `{name}`, {} key",
                                 op.node.symbol(),
-                                kind.base.name()
+                                with_article(kind.base.name())
                             ),
                         )
                         .at(
@@ -343,8 +343,8 @@ impl Checker<'_> {
                                 Diagnostic::error(
                                     codes::INVALID_CONDITION_VALUE,
                                     format!(
-                                        "`{name}` is a {} key; this value is not {expected}",
-                                        kind.base.name()
+                                        "`{name}` is {} key; this value is not {expected}",
+                                        with_article(kind.base.name())
                                     ),
                                 )
                                 .at(
@@ -503,6 +503,12 @@ impl Checker<'_> {
         }
         Some((key.name.clone(), found.kind))
     }
+}
+
+/// `an ARN`, `an IPAddress`, `a String`.
+fn with_article(word: &str) -> String {
+    let vowel = word.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']);
+    format!("{} {word}", if vowel { "an" } else { "a" })
 }
 
 /// Today at midnight UTC, as an ISO-8601 date-time, for the `expired_grant` lint.

@@ -95,7 +95,17 @@ pub fn parse_manifest(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
             let mut diagnostics = Vec::new();
             for name in config.lints.keys() {
                 if codes::lint_by_name(name).is_none() {
-                    let start = text.find(name.as_str()).unwrap_or(0);
+                    // The key where it is set: at the start of a line, not in a comment.
+                    let start = text
+                        .match_indices(name.as_str())
+                        .map(|(i, _)| i)
+                        .find(|&i| {
+                            text[..i]
+                                .rsplit('\n')
+                                .next()
+                                .is_some_and(|before| before.trim().is_empty())
+                        })
+                        .unwrap_or(0);
                     let lints: Vec<&str> = codes::CODES
                         .iter()
                         .filter(|c| codes::is_lint(c.code))

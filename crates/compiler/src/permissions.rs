@@ -234,7 +234,10 @@ impl Checker<'_> {
                                 )
                             })
                             .collect();
-                        let on: Vec<&str> = resources.iter().map(|r| r.describe.as_str()).collect();
+                        let on: Vec<String> = resources
+                            .iter()
+                            .map(|r| format!("`{}`", r.describe))
+                            .collect();
                         self.report(
                             Some(scope),
                             Diagnostic::error(
@@ -282,7 +285,10 @@ impl Checker<'_> {
                         }
                     }
                     if !applied && !resources.is_empty() && !not_resource_mode {
-                        let on: Vec<&str> = resources.iter().map(|r| r.describe.as_str()).collect();
+                        let on: Vec<String> = resources
+                            .iter()
+                            .map(|r| format!("`{}`", r.describe))
+                            .collect();
                         self.report(
                             Some(scope),
                             Diagnostic::error(

@@ -97,6 +97,12 @@ impl Checker<'_> {
                             let decl = self.resolve(Some(scope), scope.file, ident, &[want])?;
                             let account = self.account_of(&decl)?;
                             let arn = self.entity_arn(&ident.name)?;
+                            self.declared_trust.push(crate::check::DeclaredTrust {
+                                role: scope.owner.clone(),
+                                principal: ident.name.clone(),
+                                scope: scope.clone(),
+                                span: entry.loc.span(),
+                            });
                             ("AWS", arn, "sts:AssumeRole", Some(account.id))
                         }
                         Target::Arn(lit) => {

@@ -31,7 +31,7 @@ codes! {
     UNTERMINATED_COMMENT = "E0103", "unterminated-comment", "a block comment is never closed";
     UNCLOSED_DELIMITER = "E0104", "unclosed-delimiter", "a bracket is opened and never closed";
     UNMATCHED_DELIMITER = "E0105", "unmatched-delimiter", "a closing bracket has no opening one";
-    TOO_MANY_ERRORS = "E0106", "too-many-errors", "so many syntax errors that the rest of the file was skipped";
+    TOO_MANY_ERRORS = "E0106", "too-many-errors", "so many syntax errors that the rest are not shown";
     INVALID_ESCAPE = "E0107", "invalid-escape", "a string has an escape sequence that does not exist";
     DUPLICATE = "E0201", "duplicate-declaration", "two declarations have the same name";
     NOT_ALLOWED_HERE = "E0202", "statement-not-allowed", "a statement that this kind of declaration cannot hold";

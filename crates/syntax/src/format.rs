@@ -26,6 +26,40 @@ pub fn format_source(source: &str) -> Option<String> {
     Some(format_module(&parsed.module, source))
 }
 
+/// Why [`format_verified`] left a text alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The text does not parse; its diagnostics say why.
+    SyntaxErrors(Vec<iamdsl_diagnostics::Diagnostic>),
+    /// The formatted text would mean something else or lose a comment: a formatter bug, caught
+    /// before it could touch the file.
+    WouldChangeMeaning,
+}
+
+/// Formats, then proves the result parses to the same tree with the same comments; files are
+/// only ever rewritten through this.
+pub fn format_verified(source: &str, file: FileId) -> Result<String, Refusal> {
+    let parsed = parse(source, file);
+    if parsed.has_errors() {
+        return Err(Refusal::SyntaxErrors(parsed.diagnostics));
+    }
+    let formatted = format_module(&parsed.module, source);
+    let reparsed = parse(&formatted, file);
+    let comments = |text: &str| {
+        lexer::comments(text)
+            .into_iter()
+            .map(|span| text.get(span.range()).unwrap_or("").trim_end().to_string())
+            .collect::<Vec<_>>()
+    };
+    if reparsed.has_errors()
+        || reparsed.module != parsed.module
+        || comments(source) != comments(&formatted)
+    {
+        return Err(Refusal::WouldChangeMeaning);
+    }
+    Ok(formatted)
+}
+
 /// Prints a parsed module, with the comments of the source it was parsed from.
 pub fn format_module(module: &Module, source: &str) -> String {
     let mut printer = Printer {
@@ -383,10 +417,11 @@ fn one_line_stmt(stmt: &Stmt) -> Option<String> {
         StmtKind::Flag(flag) => flag.name.clone(),
         StmtKind::Trust(trust) => one_line_trust(trust)?,
         StmtKind::Permission(p) if p.condition.is_none() && p.until.is_none() => {
-            permission_lines(p, 0)
-                .into_iter()
-                .next()
-                .filter(|_| p.resources.items.len() == 1)?
+            // Only a permission that fits on one line by itself; never its first line alone.
+            match permission_lines(p, 0).as_slice() {
+                [line] if p.resources.items.len() == 1 => line.clone(),
+                _ => return None,
+            }
         }
         _ => return None,
     })

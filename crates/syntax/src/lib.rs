@@ -9,5 +9,5 @@ pub mod format;
 pub mod lexer;
 mod parser;
 
-pub use format::{format_module, format_source};
+pub use format::{format_module, format_source, format_verified, Refusal};
 pub use parser::{parse, parse_intent, Parsed};
