@@ -185,10 +185,9 @@ impl Catalog {
 fn best_matches<'s>(service: &'s Service, arn: &str) -> Vec<&'s ResourceType> {
     let mut best: Vec<(usize, &ResourceType)> = Vec::new();
     for resource_type in &service.resource_types {
-        for template in &resource_type.arns {
-            let parsed = ArnTemplate::parse(template);
-            if parsed.matches(arn) {
-                best.push((parsed.specificity(), resource_type));
+        for template in resource_type.templates() {
+            if template.matches(arn) {
+                best.push((template.specificity(), resource_type));
             }
         }
     }

@@ -140,6 +140,33 @@ pub struct ResourceType {
     pub name: String,
     pub arns: Vec<String>,
     pub condition_keys: Vec<String>,
+    /// Computed on first use: the constructor name and the parsed ARN templates.
+    #[serde(skip)]
+    derived: std::sync::OnceLock<(String, Vec<crate::ArnTemplate>)>,
+}
+
+impl ResourceType {
+    fn derived(&self) -> &(String, Vec<crate::ArnTemplate>) {
+        self.derived.get_or_init(|| {
+            (
+                crate::constructor_name(&self.name),
+                self.arns
+                    .iter()
+                    .map(|a| crate::ArnTemplate::parse(a))
+                    .collect(),
+            )
+        })
+    }
+
+    /// `log-group` → `log_group`.
+    pub fn constructor(&self) -> &str {
+        &self.derived().0
+    }
+
+    /// The ARN templates, parsed.
+    pub fn templates(&self) -> &[crate::ArnTemplate] {
+        &self.derived().1
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

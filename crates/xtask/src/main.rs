@@ -1,0 +1,41 @@
+//! `cargo run -p xtask -- gen-org --roles 2000 --out /tmp/org`
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    match args.first().map(String::as_str) {
+        Some("gen-org") => {
+            let Some(roles) = value("--roles").and_then(|r| r.parse::<usize>().ok()) else {
+                eprintln!("usage: xtask gen-org --roles N --out DIR");
+                return ExitCode::from(2);
+            };
+            let out = PathBuf::from(value("--out").unwrap_or_else(|| "generated-org".to_string()));
+            if let Err(error) = std::fs::create_dir_all(&out) {
+                eprintln!("cannot create {}: {error}", out.display());
+                return ExitCode::from(1);
+            }
+            let mut lines = 0;
+            for (name, text) in xtask::generate_org(roles) {
+                lines += text.lines().count();
+                if let Err(error) = std::fs::write(out.join(&name), text) {
+                    eprintln!("cannot write {name}: {error}");
+                    return ExitCode::from(1);
+                }
+            }
+            eprintln!("wrote {roles} roles, {lines} lines to {}", out.display());
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("usage: xtask gen-org --roles N --out DIR");
+            ExitCode::from(2)
+        }
+    }
+}
