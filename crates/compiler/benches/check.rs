@@ -4,8 +4,17 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use iamdsl_compiler::{analyze, config, Project};
 
 fn project(roles: usize) -> Project {
-    let files: Vec<(String, String)> = xtask::generate_org(roles).into_iter().filter(|(name, _)| name.ends_with(".iamdsl")).collect();
-    let config = config::Config { defaults: config::Defaults { region: Some("eu-west-1".into()), partition: None }, ..Default::default() };
+    let files: Vec<(String, String)> = xtask::generate_org(roles)
+        .into_iter()
+        .filter(|(name, _)| name.ends_with(".iamdsl"))
+        .collect();
+    let config = config::Config {
+        defaults: config::Defaults {
+            region: Some("eu-west-1".into()),
+            partition: None,
+        },
+        ..Default::default()
+    };
     Project::in_memory(files, config)
 }
 
@@ -14,7 +23,12 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     let large = project(2000);
     let analysis = analyze(&large);
-    assert_eq!(analysis.error_count(), 0, "{:?}", analysis.diagnostics.first());
+    assert_eq!(
+        analysis.error_count(),
+        0,
+        "{:?}",
+        analysis.diagnostics.first()
+    );
     group.bench_function("check 2000 roles", |b| b.iter(|| analyze(&large)));
     group.bench_function("build 2000 roles (documents and bundles in memory)", |b| {
         b.iter(|| iamdsl_compiler::bundle::build(&analysis.model, Default::default()))
