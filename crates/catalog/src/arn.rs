@@ -101,23 +101,27 @@ fn match_segments(segments: &[Segment], text: &str) -> bool {
         Segment::Variable(name) => {
             let context = CONTEXT_VARIABLES.contains(&name.as_str());
             let min = usize::from(name == "Partition" || !context);
-            // The longest value a variable can take ends where its next literal could start.
-            let mut ends: Vec<usize> = text
-                .char_indices()
-                .map(|(i, _)| i)
-                .chain(std::iter::once(text.len()))
-                .collect();
-            ends.retain(|&end| end >= min);
-            for end in ends {
-                let value = &text[..end];
-                if context && value.contains(':') {
-                    break;
+            // A context variable never holds `:`: it ends at the first one at the latest.
+            let limit = if context {
+                text.find(':').unwrap_or(text.len())
+            } else {
+                text.len()
+            };
+            let fits =
+                |end: usize| end >= min && end <= limit && match_segments(rest, &text[end..]);
+            match rest.first() {
+                // Last segment: the variable takes the rest.
+                None => fits(text.len()),
+                // Followed by fixed text: it can only end where that text starts.
+                Some(Segment::Literal(next)) => {
+                    text.match_indices(next.as_str()).map(|(i, _)| i).any(fits)
                 }
-                if match_segments(rest, &text[end..]) {
-                    return true;
-                }
+                Some(Segment::Variable(_)) => text
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .chain(std::iter::once(text.len()))
+                    .any(fits),
             }
-            false
         }
     }
 }

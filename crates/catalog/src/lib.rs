@@ -181,8 +181,9 @@ impl Catalog {
     }
 }
 
-/// The most specific resource types of `service` whose template `arn` follows.
-fn best_matches<'s>(service: &'s Service, arn: &str) -> Vec<&'s ResourceType> {
+/// The most specific resource types of `service` whose template `arn` follows (an object ARN
+/// also fits the bucket template; only the object type is returned).
+pub fn best_matches<'s>(service: &'s Service, arn: &str) -> Vec<&'s ResourceType> {
     let mut best: Vec<(usize, &ResourceType)> = Vec::new();
     for resource_type in &service.resource_types {
         for template in resource_type.templates() {

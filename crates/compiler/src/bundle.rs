@@ -9,7 +9,7 @@ use iamdsl_policy::authz::{
     AttachedPolicy, AuthorizationDetails, GroupDetail, InlinePolicy, InstanceProfile,
     ManagedPolicyDetail, RoleDetail, UserDetail,
 };
-use iamdsl_policy::canonical::{canonicalize, document_json, quota_size};
+use iamdsl_policy::canonical::{canonical_size, canonicalize, document_json, quota_size};
 use iamdsl_policy::json::Json;
 use iamdsl_policy::{ActionBlock, PolicyDocument};
 
@@ -147,9 +147,9 @@ pub fn build(model: &Model, options: BuildOptions) -> BuildOutput {
     let mut model = model.clone();
     if options.minimize {
         for entity in &mut model.entities {
-            let before = quota_size(&entity.document);
-            entity.document = minimize(&entity.document);
-            output.bytes_saved += before.saturating_sub(quota_size(&entity.document));
+            let before = canonical_size(&entity.document);
+            entity.document = canonicalize(&minimize(&entity.document));
+            output.bytes_saved += before.saturating_sub(canonical_size(&entity.document));
         }
     }
     if options.split {
@@ -178,7 +178,7 @@ pub fn build(model: &Model, options: BuildOptions) -> BuildOutput {
             })
         };
         for entity in model.entities.iter().filter(|e| e.account.id == account.id) {
-            let document = document_json(&canonicalize(&entity.document));
+            let document = document_json(&entity.document);
             match entity.kind {
                 EntityKind::ManagedPolicy => {
                     push(format!("policies/{}.json", entity.name), document)
@@ -195,7 +195,7 @@ pub fn build(model: &Model, options: BuildOptions) -> BuildOutput {
                     if let Some(trust) = &entity.trust {
                         push(
                             format!("{folder}/{}/trust.json", entity.name),
-                            document_json(&canonicalize(trust)),
+                            document_json(trust),
                         );
                     }
                 }
@@ -262,7 +262,7 @@ fn too_large(entity: &Entity, what: &str, size: usize, limit: usize, help: &str)
 pub fn check_quotas(model: &Model) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for entity in &model.entities {
-        let size = quota_size(&entity.document);
+        let size = canonical_size(&entity.document);
         match entity.kind {
             EntityKind::ManagedPolicy if size > MANAGED_POLICY_LIMIT => diagnostics.push(too_large(
                 entity,
@@ -290,7 +290,7 @@ pub fn check_quotas(model: &Model) -> Vec<Diagnostic> {
             }
         }
         if let Some(trust) = &entity.trust {
-            let size = quota_size(trust);
+            let size = canonical_size(trust);
             if size > TRUST_POLICY_LIMIT {
                 diagnostics.push(too_large(
                     entity,
@@ -313,7 +313,7 @@ fn split_oversized(model: &mut Model) {
     let mut added = Vec::new();
     for entity in &mut model.entities {
         if entity.kind != EntityKind::ManagedPolicy
-            || quota_size(&entity.document) <= MANAGED_POLICY_LIMIT
+            || canonical_size(&entity.document) <= MANAGED_POLICY_LIMIT
         {
             continue;
         }
@@ -327,7 +327,7 @@ fn split_oversized(model: &mut Model) {
             let mut part = entity.clone();
             part.name = format!("{}-{}", entity.name, index + 1);
             part.ident = format!("{}-{}", entity.ident, index + 1);
-            part.document = document;
+            part.document = canonicalize(&document);
             arns.push(part.arn(&partition));
             added.push(part);
         }

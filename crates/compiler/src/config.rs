@@ -93,6 +93,23 @@ pub fn parse_manifest(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
     match toml::from_str::<Config>(text) {
         Ok(config) => {
             let mut diagnostics = Vec::new();
+            if let Some(region) = &config.defaults.region {
+                if !crate::permissions::is_region(region) {
+                    let start = text.find(region.as_str()).unwrap_or(0);
+                    diagnostics.push(
+                        Diagnostic::error(
+                            codes::CONFIG,
+                            format!("`{region}` is not an AWS region"),
+                        )
+                        .at(
+                            file,
+                            Span::new(start, start + region.len()),
+                            "under `[defaults]`",
+                        )
+                        .with_help("write a region such as \"eu-west-1\""),
+                    );
+                }
+            }
             for name in config.lints.keys() {
                 if codes::lint_by_name(name).is_none() {
                     // The key where it is set: at the start of a line, not in a comment.

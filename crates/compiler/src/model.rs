@@ -53,9 +53,9 @@ pub struct Entity {
     pub description: Option<String>,
     /// Where it is declared (the name).
     pub origin: Origin,
-    /// The managed policy's document, or the principal's inline policy.
+    /// The managed policy's document, or the principal's inline policy (canonical).
     pub document: PolicyDocument,
-    /// Roles: who may assume it.
+    /// Roles: who may assume it (canonical).
     pub trust: Option<PolicyDocument>,
     /// ARNs of attached managed policies (customer and AWS managed), sorted.
     pub managed: Vec<String>,

@@ -61,15 +61,12 @@ pub(crate) fn catalog_level(level: AccessLevel) -> Level {
     }
 }
 
-/// Whether an action may be used on `arn`: one of its resource types has a template `arn` follows.
+/// Whether an action may be used on `arn`: the ARN's most specific resource type in the
+/// action's service is one the action applies to.
 pub(crate) fn action_applies(service: &Service, action: &Action, arn: &str) -> bool {
-    action.resources.iter().any(|r| {
-        service.resource_type(&r.resource_type).is_some_and(|t| {
-            t.arns
-                .iter()
-                .any(|template| ArnTemplate::parse(template).matches(arn))
-        })
-    })
+    iamdsl_catalog::best_matches(service, arn)
+        .iter()
+        .any(|t| action.applies_to(&t.name))
 }
 
 fn full_name(service: &Service, action: &Action) -> String {
@@ -722,7 +719,19 @@ impl Checker<'_> {
             let Some(name) = &arg.name else { continue };
             let value = self.eval(scope, &arg.value)?;
             match name.name.as_str() {
-                "region" => region = self.val_text(&value),
+                "region" => {
+                    let text = self.val_text(&value).unwrap_or_default();
+                    if !is_region(&text) {
+                        self.report(
+                            Some(scope),
+                            Diagnostic::error(codes::INVALID_VALUE, format!("`{text}` is not an AWS region"))
+                                .at(scope.file, arg.value.span(), "expected a region such as \"eu-west-1\"")
+                                .with_help("regions read `area-direction-number` (`us-east-1`, `eu-central-2`); `*` stands for all"),
+                        );
+                        return None;
+                    }
+                    region = Some(text);
+                }
                 "partition" => partition = self.val_text(&value).unwrap_or(partition),
                 "account" => {
                     let id = self.val_text(&value).unwrap_or_default();
@@ -908,6 +917,26 @@ impl Checker<'_> {
     }
 }
 
+/// `eu-west-1`, `us-gov-west-1`, `cn-north-1`, or a pattern with `*`.
+pub(crate) fn is_region(text: &str) -> bool {
+    if text.contains('*') {
+        return text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '*');
+    }
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() >= 3
+        && parts
+            .first()
+            .is_some_and(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+}
+
 /// What is wrong with an ARN's form, if anything.
 pub(crate) fn arn_problem(arn: &str) -> Option<&'static str> {
     if arn.len() > 2048 {
@@ -951,4 +980,26 @@ pub(crate) fn arn_problem(arn: &str) -> Option<&'static str> {
         return Some("the resource part is empty");
     }
     None
+}
+
+#[cfg(test)]
+mod region_tests {
+    use super::is_region;
+
+    #[test]
+    fn regions() {
+        for ok in [
+            "eu-west-1",
+            "us-gov-west-1",
+            "cn-north-1",
+            "ap-southeast-2",
+            "*",
+            "eu-*",
+        ] {
+            assert!(is_region(ok), "{ok}");
+        }
+        for bad in ["eu-west", "EU-WEST-1", "west-1", "eu--1", "eu-west-1a", ""] {
+            assert!(!is_region(bad), "{bad}");
+        }
+    }
 }

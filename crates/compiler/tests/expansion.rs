@@ -164,3 +164,17 @@ fn intents_over_several_resources_keep_each_action_on_its_own_type() {
         }
     }
 }
+
+#[test]
+fn an_explicit_action_applies_only_to_the_most_specific_type_of_an_arn() {
+    // A log-stream ARN also fits the log-group template (the group name variable would take the
+    // rest); it is a log stream, and DescribeLogStreams applies to log groups only.
+    let source = "account prod = \"111111111111\"\n#[allow(unused)]\npolicy p {\n  allow logs:DescribeLogStreams on logs.log_stream(\"g\", \"*\", region: \"eu-west-1\")\n}\n";
+    let project = Project::in_memory(vec![("t.iamdsl".into(), source.into())], Config::default());
+    let codes: Vec<&str> = analyze(&project)
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect();
+    assert_eq!(codes, vec!["E0308"]);
+}

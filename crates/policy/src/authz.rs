@@ -1,7 +1,7 @@
 //! The shape of `aws iam get-account-authorization-details`: what build writes and what diff
 //! reads, so that built and deployed state compare like with like.
 
-use crate::canonical::{canonicalize, document_json};
+use crate::canonical::document_json;
 use crate::document::PolicyDocument;
 use crate::json::Json;
 
@@ -90,8 +90,9 @@ pub struct AuthorizationDetails {
     pub policies: Vec<ManagedPolicyDetail>,
 }
 
+/// Documents in authorization details are canonical (callers canonicalize what they read).
 fn doc(document: &PolicyDocument) -> Json {
-    document_json(&canonicalize(document))
+    document_json(document)
 }
 
 fn inline_list(inline: &[InlinePolicy]) -> Json {

@@ -289,7 +289,12 @@ pub fn to_canonical_json(document: &PolicyDocument) -> String {
 
 /// Size as AWS counts it for quotas: the JSON without white space.
 pub fn quota_size(document: &PolicyDocument) -> usize {
-    document_json(&canonicalize(document)).compact_len()
+    canonical_size(&canonicalize(document))
+}
+
+/// [`quota_size`] of a document that is already canonical.
+pub fn canonical_size(document: &PolicyDocument) -> usize {
+    document_json(document).compact_len()
 }
 
 #[cfg(test)]
