@@ -25,7 +25,56 @@ struct Entry {
 pub struct Catalog {
     source: Source,
     global_keys: Vec<ConditionKey>,
+    global_index: OnceLock<KeyIndex>,
     entries: Vec<Entry>,
+    /// Prefix (as written, and lowercased) to entry index.
+    by_prefix: std::collections::HashMap<&'static str, usize>,
+}
+
+/// Condition keys by lowercase name, and the keys with a variable part by their fixed prefix.
+#[derive(Debug, Default)]
+pub(crate) struct KeyIndex {
+    exact: std::collections::HashMap<String, usize>,
+    patterns: Vec<(String, usize)>,
+}
+
+impl KeyIndex {
+    pub(crate) fn new(keys: &[ConditionKey]) -> KeyIndex {
+        let mut index = KeyIndex::default();
+        for (i, key) in keys.iter().enumerate() {
+            match variable_start(&key.name) {
+                Some(start) => index
+                    .patterns
+                    .push((key.name[..start].to_ascii_lowercase(), i)),
+                None => {
+                    index
+                        .exact
+                        .entry(key.name.to_ascii_lowercase())
+                        .or_insert(i);
+                }
+            }
+        }
+        index
+    }
+
+    pub(crate) fn find(&self, name: &str) -> Option<usize> {
+        let lower = name.to_ascii_lowercase();
+        if let Some(i) = self.exact.get(&lower) {
+            return Some(*i);
+        }
+        self.patterns
+            .iter()
+            .find(|(prefix, _)| lower.len() > prefix.len() && lower.starts_with(prefix.as_str()))
+            .map(|(_, i)| *i)
+    }
+}
+
+/// Where the variable part of a key name starts: `${TagKey}`, `<key>` or `tag-key`.
+fn variable_start(template: &str) -> Option<usize> {
+    template
+        .find("${")
+        .or_else(|| template.find('<'))
+        .or_else(|| template.find("tag-key"))
 }
 
 /// The catalog compiled into this binary.
@@ -55,7 +104,7 @@ impl Catalog {
                 Vec::new(),
             ),
         };
-        let entries = lines
+        let entries: Vec<Entry> = lines
             .filter_map(|line| line.split_once('\t'))
             .map(|(prefix, line)| Entry {
                 prefix,
@@ -63,10 +112,17 @@ impl Catalog {
                 parsed: OnceLock::new(),
             })
             .collect();
+        let by_prefix = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e): (usize, &Entry)| (e.prefix, i))
+            .collect();
         Catalog {
             source,
             global_keys,
+            global_index: OnceLock::new(),
             entries,
+            by_prefix,
         }
     }
 
@@ -86,15 +142,13 @@ impl Catalog {
 
     /// A service by prefix, ignoring case.
     pub fn service(&self, prefix: &str) -> Option<&Service> {
-        let index = self
-            .entries
-            .binary_search_by(|e| e.prefix.cmp(prefix))
-            .ok()
-            .or_else(|| {
-                self.entries
-                    .iter()
-                    .position(|e| e.prefix.eq_ignore_ascii_case(prefix))
-            })?;
+        let index = match self.by_prefix.get(prefix) {
+            Some(index) => *index,
+            None => self
+                .entries
+                .iter()
+                .position(|e| e.prefix.eq_ignore_ascii_case(prefix))?,
+        };
         let entry = self.entries.get(index)?;
         entry
             .parsed
@@ -144,16 +198,15 @@ impl Catalog {
     /// Looks up a condition key, global or of a service, ignoring case. Keys with a variable part
     /// (`aws:RequestTag/${TagKey}`, `s3:ExistingObjectTag/<key>`) match any text in its place.
     pub fn condition_key(&self, name: &str) -> Option<&ConditionKey> {
-        let global = self.global_keys.iter().find(|k| key_matches(&k.name, name));
-        if global.is_some() {
-            return global;
+        let global = self
+            .global_index
+            .get_or_init(|| KeyIndex::new(&self.global_keys));
+        if let Some(index) = global.find(name) {
+            return self.global_keys.get(index);
         }
         let (prefix, _) = name.split_once(':')?;
         let service = self.service(prefix)?;
-        service
-            .condition_keys
-            .iter()
-            .find(|k| key_matches(&k.name, name))
+        service.condition_key(name)
     }
 
     /// The resource types whose ARN template `arn` follows: the most specific template of each
@@ -224,24 +277,6 @@ impl Service {
         self.resource_types
             .iter()
             .find(|r| constructor_name(&r.name).eq_ignore_ascii_case(name))
-    }
-}
-
-/// Whether a catalog key name (possibly with a variable part) covers `name`.
-pub fn key_matches(template: &str, name: &str) -> bool {
-    let variable = template
-        .find("${")
-        .or_else(|| template.find('<'))
-        .or_else(|| template.find("tag-key"));
-    match variable {
-        None => template.eq_ignore_ascii_case(name),
-        Some(start) => {
-            let prefix = &template[..start];
-            name.len() > prefix.len()
-                && name
-                    .get(..prefix.len())
-                    .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
-        }
     }
 }
 

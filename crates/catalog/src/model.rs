@@ -169,7 +169,7 @@ impl ResourceType {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct Service {
     pub prefix: String,
     #[serde(default)]
@@ -177,6 +177,8 @@ pub struct Service {
     pub resource_types: Vec<ResourceType>,
     pub condition_keys: Vec<ConditionKey>,
     pub actions: Vec<Action>,
+    #[serde(skip)]
+    key_index: std::sync::OnceLock<crate::KeyIndex>,
 }
 
 impl Service {
@@ -189,6 +191,14 @@ impl Service {
 
     pub fn resource_type(&self, name: &str) -> Option<&ResourceType> {
         self.resource_types.iter().find(|r| r.name == name)
+    }
+
+    /// One of this service's condition keys, by name (any case; variable parts match anything).
+    pub fn condition_key(&self, name: &str) -> Option<&ConditionKey> {
+        let index = self
+            .key_index
+            .get_or_init(|| crate::KeyIndex::new(&self.condition_keys));
+        index.find(name).and_then(|i| self.condition_keys.get(i))
     }
 }
 

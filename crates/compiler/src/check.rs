@@ -727,10 +727,12 @@ impl<'a> Checker<'a> {
         }
         // Documents in the model are canonical: everything downstream writes or compares them as they are.
         for entity in &mut entities {
-            entity.document = iamdsl_policy::canonical::canonicalize(&entity.document);
-            if let Some(trust) = &entity.trust {
-                entity.trust = Some(iamdsl_policy::canonical::canonicalize(trust));
-            }
+            entity.document =
+                iamdsl_policy::canonical::canonicalize_owned(std::mem::take(&mut entity.document));
+            entity.trust = entity
+                .trust
+                .take()
+                .map(iamdsl_policy::canonical::canonicalize_owned);
         }
         entities.sort_by(|a, b| {
             (a.kind, &a.account.id, &a.name).cmp(&(b.kind, &b.account.id, &b.name))

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use iamdsl_catalog::{Action, ArnTemplate, Level, ResourceType, Service};
+use iamdsl_catalog::{Action, Level, ResourceType, Service};
 use iamdsl_diagnostics::{codes, suggest, Diagnostic, Span};
 use iamdsl_policy::{ActionBlock, Effect, ResourceBlock, Statement};
 use iamdsl_syntax::ast::{self, AccessLevel, ActionItem, Permission, Resource, Stmt};
@@ -67,6 +67,17 @@ pub(crate) fn action_applies(service: &Service, action: &Action, arn: &str) -> b
     iamdsl_catalog::best_matches(service, arn)
         .iter()
         .any(|t| action.applies_to(&t.name))
+}
+
+impl Resolved {
+    /// Whether an action may be used on this resource. A type of the action's own service is
+    /// known already; only ARNs of other services' types need matching.
+    fn admits(&self, service: &Service, action: &Action) -> bool {
+        match self.types.iter().find(|(s, _)| s.prefix == service.prefix) {
+            Some((_, resource_type)) => action.applies_to(&resource_type.name),
+            None => action_applies(service, action, &self.arn),
+        }
+    }
 }
 
 fn full_name(service: &Service, action: &Action) -> String {
@@ -213,7 +224,7 @@ impl Checker<'_> {
                                 )),
                             );
                             applied = true;
-                        } else if action_applies(service, action, &resource.arn) {
+                        } else if resource.admits(service, action) {
                             per_resource[index].insert(name.clone());
                             granted.push((service, action, index));
                             applied = true;
@@ -272,7 +283,7 @@ impl Checker<'_> {
                         } else {
                             matched
                                 .iter()
-                                .filter(|(s, a)| action_applies(s, a, &resource.arn))
+                                .filter(|(s, a)| resource.admits(s, a))
                                 .collect()
                         };
                         if !fits.is_empty() {
@@ -638,13 +649,9 @@ impl Checker<'_> {
             return None;
         };
         let template_text = resource_type.arns.first()?;
-        let template = ArnTemplate::parse(template_text);
+        let template = resource_type.templates().first()?;
         let params = template.parameters();
-        let describe = format!(
-            "{}.{}",
-            service.prefix,
-            iamdsl_catalog::constructor_name(&resource_type.name)
-        );
+        let describe = format!("{}.{}", service.prefix, resource_type.constructor());
         let positional: Vec<&ast::Arg> = c.args.iter().filter(|a| a.name.is_none()).collect();
         if positional.len() != params.len() {
             self.report(

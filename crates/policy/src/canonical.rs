@@ -1,7 +1,7 @@
 //! The canonical form of a policy document: the same meaning gives the same bytes, whatever the
 //! order or shape it was written in. The rules are documented in docs/canonical-json.md.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::document::{
     ActionBlock, Conditions, PolicyDocument, Principals, ResourceBlock, Statement,
@@ -13,49 +13,32 @@ pub const POLICY_VERSION: &str = "2012-10-17";
 /// Merges statements that differ only in their actions (or only in their resources), orders
 /// them, and gives each a Sid derived from its content.
 pub fn canonicalize(document: &PolicyDocument) -> PolicyDocument {
-    let mut statements: Vec<Statement> = document.statements.iter().map(normalize_case).collect();
+    canonicalize_owned(document.clone())
+}
+
+/// [`canonicalize`], reusing the document's storage.
+pub fn canonicalize_owned(document: PolicyDocument) -> PolicyDocument {
+    let mut statements = document.statements;
+    for statement in &mut statements {
+        normalize_case(statement);
+    }
     // Merging by resources can make action lists equal and the reverse: repeat until stable.
     loop {
         let before = statements.len();
-        statements = merge(
-            statements,
-            |s| {
-                (
-                    s.effect,
-                    s.principal.clone(),
-                    s.resource.clone(),
-                    s.condition.clone(),
-                    not_action(&s.action),
-                )
-            },
-            |into, from| {
-                if let (ActionBlock::Action(a), ActionBlock::Action(b))
-                | (ActionBlock::NotAction(a), ActionBlock::NotAction(b)) =
-                    (&mut into.action, &from.action)
-                {
-                    a.extend(b.iter().cloned());
-                }
-            },
-        );
-        statements = merge(
-            statements,
-            |s| {
-                (
-                    s.effect,
-                    s.principal.clone(),
-                    s.action.clone(),
-                    s.condition.clone(),
-                    not_resource(&s.resource),
-                )
-            },
-            |into, from| {
-                if let (Some(ResourceBlock::Resource(a)), Some(ResourceBlock::Resource(b))) =
-                    (&mut into.resource, &from.resource)
-                {
-                    a.extend(b.iter().cloned());
-                }
-            },
-        );
+        statements = merge(statements, same_but_actions, |into, from| {
+            if let (ActionBlock::Action(a), ActionBlock::Action(b)) =
+                (&mut into.action, from.action)
+            {
+                a.extend(b);
+            }
+        });
+        statements = merge(statements, same_but_resources, |into, from| {
+            if let (Some(ResourceBlock::Resource(a)), Some(ResourceBlock::Resource(b))) =
+                (&mut into.resource, from.resource)
+            {
+                a.extend(b);
+            }
+        });
         if statements.len() == before {
             break;
         }
@@ -78,63 +61,72 @@ pub fn canonicalize(document: &PolicyDocument) -> PolicyDocument {
     PolicyDocument { statements }
 }
 
-/// The merge key part for actions: lists merge, NotAction lists only when equal.
-fn not_action(action: &ActionBlock) -> Option<BTreeSet<String>> {
-    match action {
-        ActionBlock::Action(_) => None,
-        ActionBlock::NotAction(set) => Some(set.clone()),
-    }
+/// Statements that may merge their action lists: all else equal (NotAction lists only merge
+/// when they are the same list, that is never).
+fn same_but_actions(a: &Statement, b: &Statement) -> bool {
+    matches!(
+        (&a.action, &b.action),
+        (ActionBlock::Action(_), ActionBlock::Action(_))
+    ) && a.effect == b.effect
+        && a.principal == b.principal
+        && a.resource == b.resource
+        && a.condition == b.condition
 }
 
-/// The merge key part for resources: lists merge, NotResource lists only when equal.
-fn not_resource(resource: &Option<ResourceBlock>) -> Option<Option<ResourceBlock>> {
-    match resource {
-        Some(ResourceBlock::Resource(_)) => None,
-        other => Some(other.clone()),
-    }
+/// Statements that may merge their resource lists: all else equal, both `Resource` lists.
+fn same_but_resources(a: &Statement, b: &Statement) -> bool {
+    matches!(
+        (&a.resource, &b.resource),
+        (
+            Some(ResourceBlock::Resource(_)),
+            Some(ResourceBlock::Resource(_))
+        )
+    ) && a.effect == b.effect
+        && a.principal == b.principal
+        && a.action == b.action
+        && a.condition == b.condition
 }
 
-/// Groups statements by `key` (keeping first-seen order) and folds each group with `fold`.
-fn merge<K: Ord>(
+/// Folds each statement into the first earlier one it may merge with. Pairwise comparison of
+/// borrowed statements: documents are small, and no key is cloned.
+fn merge(
     statements: Vec<Statement>,
-    key: impl Fn(&Statement) -> K,
-    fold: impl Fn(&mut Statement, &Statement),
+    same: fn(&Statement, &Statement) -> bool,
+    fold: fn(&mut Statement, Statement),
 ) -> Vec<Statement> {
-    let mut groups: BTreeMap<K, usize> = BTreeMap::new();
-    let mut out: Vec<Statement> = Vec::new();
+    let mut out: Vec<Statement> = Vec::with_capacity(statements.len());
     for statement in statements {
-        let k = key(&statement);
-        match groups.get(&k) {
-            Some(&index) => {
-                fold(&mut out[index], &statement);
-                let origins = statement.origins.clone();
-                out[index].origins.extend(origins);
+        match out.iter_mut().find(|existing| same(existing, &statement)) {
+            Some(existing) => {
+                existing.origins.extend(statement.origins.iter().copied());
+                fold(existing, statement);
             }
-            _ => {
-                groups.insert(k, out.len());
-                out.push(statement);
-            }
+            None => out.push(statement),
         }
     }
     out
 }
 
 /// Lowercases the service prefix of actions (IAM compares actions case-insensitively).
-fn normalize_case(statement: &Statement) -> Statement {
-    let fix = |set: &BTreeSet<String>| -> BTreeSet<String> {
-        set.iter()
-            .map(|a| match a.split_once(':') {
-                Some((service, name)) => format!("{}:{name}", service.to_ascii_lowercase()),
-                None => a.clone(),
-            })
-            .collect()
+fn normalize_case(statement: &mut Statement) {
+    let needs = |a: &String| {
+        a.split(':')
+            .next()
+            .is_some_and(|service| service.bytes().any(|b| b.is_ascii_uppercase()))
     };
-    let mut out = statement.clone();
-    out.action = match &statement.action {
-        ActionBlock::Action(set) => ActionBlock::Action(fix(set)),
-        ActionBlock::NotAction(set) => ActionBlock::NotAction(fix(set)),
+    let set = match &mut statement.action {
+        ActionBlock::Action(set) | ActionBlock::NotAction(set) => set,
     };
-    out
+    if !set.iter().any(needs) {
+        return;
+    }
+    *set = std::mem::take(set)
+        .into_iter()
+        .map(|a| match a.split_once(':') {
+            Some((service, name)) => format!("{}:{name}", service.to_ascii_lowercase()),
+            None => a,
+        })
+        .collect();
 }
 
 /// `*` covers everything else in the same list.
@@ -202,24 +194,70 @@ fn sid(statement: &Statement) -> String {
     } else {
         service
     };
-    let mut unnamed = statement.clone();
-    unnamed.sid = None;
-    let body = statement_json(&unnamed).compact();
     format!(
         "{}{service}{:08x}",
         statement.effect.as_str(),
-        fnv1a(body.as_bytes()) as u32
+        content_hash(statement) as u32
     )
 }
 
-/// FNV-1a: tiny, stable across platforms and versions (unlike std's hasher).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        hash ^= u64::from(*b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
+/// A hash of everything in a statement but its Sid, fed field by field (with separators, so that
+/// no two statements feed the same bytes).
+fn content_hash(statement: &Statement) -> u64 {
+    let mut hash = Fnv::default();
+    hash.feed(statement.effect.as_str());
+    if let Some(principals) = &statement.principal {
+        hash.feed("\u{1}P");
+        for (kind, values) in &principals.0 {
+            hash.feed(kind);
+            values.iter().for_each(|v| hash.feed(v));
+        }
     }
-    hash
+    let (kind, actions) = match &statement.action {
+        ActionBlock::Action(set) => ("\u{1}A", set),
+        ActionBlock::NotAction(set) => ("\u{1}N", set),
+    };
+    hash.feed(kind);
+    actions.iter().for_each(|a| hash.feed(a));
+    match &statement.resource {
+        Some(ResourceBlock::Resource(set)) => {
+            hash.feed("\u{1}R");
+            set.iter().for_each(|r| hash.feed(r));
+        }
+        Some(ResourceBlock::NotResource(set)) => {
+            hash.feed("\u{1}X");
+            set.iter().for_each(|r| hash.feed(r));
+        }
+        None => {}
+    }
+    for (operator, keys) in &statement.condition.0 {
+        hash.feed("\u{1}C");
+        hash.feed(operator);
+        for (key, values) in keys {
+            hash.feed(key);
+            values.iter().for_each(|v| hash.feed(v));
+        }
+    }
+    hash.0
+}
+
+/// FNV-1a: tiny, stable across platforms and versions (unlike std's hasher).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    /// Feeds a string and a terminator.
+    fn feed(&mut self, text: &str) {
+        for b in text.bytes().chain(std::iter::once(0)) {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 pub fn statement_json(statement: &Statement) -> Json {
@@ -292,9 +330,77 @@ pub fn quota_size(document: &PolicyDocument) -> usize {
     canonical_size(&canonicalize(document))
 }
 
-/// [`quota_size`] of a document that is already canonical.
+/// [`quota_size`] of a document that is already canonical: the length of its JSON without
+/// white space, counted without writing it.
 pub fn canonical_size(document: &PolicyDocument) -> usize {
-    document_json(document).compact_len()
+    let strings = |items: &BTreeSet<String>| {
+        2 + items.iter().map(|s| json_len(s)).sum::<usize>() + items.len().saturating_sub(1)
+    };
+    let field = |name: &str| json_len(name) + 1;
+    let statements: usize = document
+        .statements
+        .iter()
+        .map(|s| {
+            let mut fields = Vec::with_capacity(6);
+            if let Some(sid) = &s.sid {
+                fields.push(field("Sid") + json_len(sid));
+            }
+            fields.push(field("Effect") + json_len(s.effect.as_str()));
+            if let Some(principals) = &s.principal {
+                let inner: Vec<usize> = principals
+                    .0
+                    .iter()
+                    .map(|(kind, values)| field(kind) + strings(values))
+                    .collect();
+                fields.push(field("Principal") + object_len(&inner));
+            }
+            fields.push(match &s.action {
+                ActionBlock::Action(set) => field("Action") + strings(set),
+                ActionBlock::NotAction(set) => field("NotAction") + strings(set),
+            });
+            match &s.resource {
+                Some(ResourceBlock::Resource(set)) => fields.push(field("Resource") + strings(set)),
+                Some(ResourceBlock::NotResource(set)) => {
+                    fields.push(field("NotResource") + strings(set))
+                }
+                None => {}
+            }
+            if !s.condition.is_empty() {
+                let operators: Vec<usize> = s
+                    .condition
+                    .0
+                    .iter()
+                    .map(|(op, keys)| {
+                        let keys: Vec<usize> = keys
+                            .iter()
+                            .map(|(key, values)| field(key) + strings(values))
+                            .collect();
+                        field(op) + object_len(&keys)
+                    })
+                    .collect();
+                fields.push(field("Condition") + object_len(&operators));
+            }
+            object_len(&fields)
+        })
+        .collect::<Vec<_>>()
+        .iter()
+        .sum::<usize>()
+        + document.statements.len().saturating_sub(1);
+    // {"Version":"2012-10-17","Statement":[…]}
+    object_len(&[
+        field("Version") + json_len(POLICY_VERSION),
+        field("Statement") + 2 + statements,
+    ])
+}
+
+/// Length of `{a,b,c}` given the lengths of its members.
+fn object_len(members: &[usize]) -> usize {
+    2 + members.iter().sum::<usize>() + members.len().saturating_sub(1)
+}
+
+/// Length of a JSON string literal.
+fn json_len(text: &str) -> usize {
+    crate::json::escaped_len(text)
 }
 
 #[cfg(test)]
@@ -314,6 +420,30 @@ mod tests {
             condition: Conditions::default(),
             origins: Vec::new(),
         }
+    }
+
+    #[test]
+    fn the_size_is_the_length_of_the_compact_json() {
+        let mut doc = PolicyDocument {
+            statements: vec![
+                allow(&["s3:GetObject"], &["arn:aws:s3:::b/*"]),
+                allow(&["s3:ListBucket"], &["arn:aws:s3:::b"]),
+            ],
+        };
+        doc.statements[0]
+            .condition
+            .insert("StringEquals", "aws:username", ["a\"b".to_string()]);
+        let mut principals = Principals::default();
+        principals.0.insert(
+            "AWS".into(),
+            ["arn:aws:iam::1:root".to_string()].into_iter().collect(),
+        );
+        doc.statements[1].principal = Some(principals);
+        let canonical = canonicalize(&doc);
+        assert_eq!(
+            canonical_size(&canonical),
+            document_json(&canonical).compact().chars().count()
+        );
     }
 
     #[test]

@@ -159,7 +159,7 @@ fn escape_into(out: &mut String, text: &str) {
 
 /// Characters of `text` as a JSON string literal, without white space: spaces inside the string
 /// count, as they do for AWS.
-fn escaped_len(text: &str) -> usize {
+pub fn escaped_len(text: &str) -> usize {
     2 + text
         .chars()
         .map(|c| match c {

@@ -76,6 +76,30 @@ role svc{r}{placement} {{
   allow execute-api:Invoke on execute-api.execute_api_general("api{r}", "prod", "GET", "/items")
   allow lambda:InvokeFunction on lambda.function("svc-{r}-worker")
   allow iam:PassRole on iam.role("svc-{r}-runtime") when iam:PassedToService == "lambda.amazonaws.com"
+  allow secretsmanager:GetSecretValue, secretsmanager:DescribeSecret
+    on secretsmanager.secret("svc/{r}/*")
+    when aws:PrincipalTag/team == "team-{r}"
+  allow sns:Publish on sns.topic("events-{r}")
+  allow events:PutEvents on events.event_bus("bus-{r}")
+  #[allow(wildcard_resource)]
+  allow cloudwatch:PutMetricData on * when cloudwatch:namespace == "Svc{r}"
+  allow ecr:GetAuthorizationToken on *
+  allow ecr:BatchGetImage, ecr:GetDownloadUrlForLayer on ecr.repository("svc-{r}")
+  allow states:StartExecution on states.stateMachine("flow-{r}")
+  allow read on dynamodb.table("reference-data")
+  allow s3:GetObject on s3.object("org-config", "svc-{r}/*") until 2099-01-01
+  allow xray:PutTraceSegments, xray:PutTelemetryRecords on *
+  // Read-only views for the on-call tooling.
+  allow logs:FilterLogEvents, logs:DescribeLogStreams
+    on logs.log_group("/aws/lambda/svc-{r}-*")
+    when aws:SourceIp in office
+  allow logs:GetLogEvents on logs.log_stream("/aws/lambda/svc-{r}-*", "*")
+  allow dynamodb:DescribeTable, dynamodb:DescribeTimeToLive
+    on dynamodb.table("table-{r}")
+  allow sqs:GetQueueAttributes, sqs:ListQueueTags
+    on sqs.queue("queue-{r}")
+  use std.sqs.consumer("queue-{r}-dlq")
+  use std.s3.read_only("org-artifacts", "svc-{r}/*")
   deny s3:DeleteObject on s3.object(logs, "*")
   deny * on s3.bucket("org-confidential-{r}"), s3.object("org-confidential-{r}", "*")
 }}
