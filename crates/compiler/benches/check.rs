@@ -1,6 +1,10 @@
 //! Check and build of a large generated organisation: `cargo bench -p iamdsl-compiler`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+
+// The allocator of the `iamdsl` binary, so that the figures are the ones users see.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use iamdsl_compiler::{analyze, config, Project};
 
 fn project(roles: usize) -> Project {

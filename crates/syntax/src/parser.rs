@@ -96,6 +96,27 @@ fn internal(file: FileId, span: Span) -> Diagnostic {
 /// or diagnostics would underline blank space and the formatter would misplace comments.
 fn content_end(pair: &Pair<'_, R>) -> usize {
     let end = pair.as_span().end();
+    // Atomic rules skip nothing: their end is exact.
+    if matches!(
+        pair.as_rule(),
+        R::name
+            | R::ident
+            | R::string
+            | R::action_pattern
+            | R::access_level
+            | R::key_name
+            | R::number
+            | R::duration
+            | R::date
+            | R::boolean
+            | R::star
+            | R::service_name
+            | R::doc_comment
+            | R::attr_word
+            | R::operator_name
+    ) {
+        return end;
+    }
     // Fast path: text that ends in neither white space nor a comment ended where it should.
     let text = pair.as_str().as_bytes();
     match text.last() {
