@@ -52,6 +52,12 @@ enum Command {
     Expand(expand::Args),
     /// Look up AWS actions, resource types, services and condition keys
     Catalog(catalog::Args),
+    /// Run the language server on standard input and output (for editors)
+    Lsp {
+        /// Accepted for clients that pass it; stdio is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -72,6 +78,7 @@ fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args, style),
         Command::Expand(args) => expand::run(args, style),
         Command::Catalog(args) => catalog::run(args),
+        Command::Lsp { .. } => lsp(),
     };
     match result {
         Ok(code) => code,
@@ -80,6 +87,15 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+fn lsp() -> Result<ExitCode, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the language server: {e}"))?;
+    runtime.block_on(iamdsl_lsp::serve_stdio());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Paths as given on the command line; `.` when none is given.

@@ -50,6 +50,12 @@ impl Project {
 /// Loads every `.iamdsl` file below each path (a path that names a file is loaded whatever its
 /// extension). Hidden directories, `target` and `node_modules` are skipped.
 pub fn load(paths: &[PathBuf]) -> Project {
+    load_with(paths, &|_| None)
+}
+
+/// [`load`], taking a file's text from `overlay` when it has one (the language server's open
+/// documents, which may differ from the disk or not exist there yet).
+pub fn load_with(paths: &[PathBuf], overlay: &dyn Fn(&Path) -> Option<String>) -> Project {
     let mut files: Vec<PathBuf> = Vec::new();
     let mut loaded = Project::default();
     if let Some(manifest) = paths.first().and_then(|p| config::find_manifest(p)) {
@@ -60,7 +66,7 @@ pub fn load(paths: &[PathBuf]) -> Project {
         loaded.manifest = Some(manifest);
     }
     for path in paths {
-        if path.is_file() {
+        if path.is_file() || overlay(path).is_some() {
             files.push(path.clone());
             continue;
         }
@@ -122,7 +128,13 @@ pub fn load(paths: &[PathBuf]) -> Project {
     files.sort();
     files.dedup();
     for path in files {
-        load_file(&mut loaded, path);
+        match overlay(&path) {
+            Some(text) => {
+                let id = loaded.sources.add(display(&path), text);
+                loaded.paths.push((id, path));
+            }
+            None => load_file(&mut loaded, path),
+        }
     }
     loaded.std_files = stdlib::add_to(&mut loaded.sources);
     loaded

@@ -1,0 +1,598 @@
+//! What the server answers, computed from a [`Snapshot`] of the compiler's analysis.
+
+use std::collections::HashMap;
+
+use iamdsl_catalog::{catalog, constructor_name};
+use iamdsl_compiler::navigate::occurrence_at;
+use iamdsl_compiler::EntityKind;
+use iamdsl_policy::canonical::document_json;
+use iamdsl_syntax::ast::{DeclKind, Item, ItemKind};
+use tower_lsp::lsp_types::*;
+
+use crate::convert::{offset, position, range};
+use crate::Snapshot;
+
+const KEYWORDS: &[&str] = &[
+    "account",
+    "let",
+    "policy",
+    "template",
+    "group",
+    "user",
+    "role",
+    "in",
+    "default",
+    "allow",
+    "deny",
+    "on",
+    "except",
+    "when",
+    "and",
+    "not",
+    "like",
+    "exists",
+    "any",
+    "all",
+    "mfa",
+    "until",
+    "attach",
+    "boundary",
+    "aws",
+    "assume",
+    "use",
+    "trust",
+    "service",
+    "saml",
+    "oidc",
+    "tag_session",
+    "instance_profile",
+    "expect",
+    "can",
+    "cannot",
+    "arn",
+    "list",
+    "read",
+    "write",
+    "tagging",
+    "permissions",
+    "max_session",
+    "path",
+    "groups",
+    "name",
+    "description",
+];
+
+/// The word around `at`: letters, digits and the characters of actions, keys and constructors.
+fn word_at(text: &str, at: usize) -> (usize, usize) {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || "_-:.*?/".contains(c);
+    let start = text[..at.min(text.len())]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_word(*c))
+        .last()
+        .map_or(at, |(i, _)| i);
+    let end = text[at.min(text.len())..]
+        .char_indices()
+        .find(|(_, c)| !is_word(*c))
+        .map_or(text.len(), |(i, _)| at + i);
+    (start, end)
+}
+
+fn markdown(value: String) -> Hover {
+    Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value,
+        }),
+        range: None,
+    }
+}
+
+fn declaration<'a>(snapshot: &'a Snapshot, name: &str) -> Option<&'a Item> {
+    fn find<'a>(items: &'a [Item], name: &str) -> Option<&'a Item> {
+        items.iter().find_map(|item| match &item.kind {
+            ItemKind::In(block) => find(&block.items, name),
+            ItemKind::Account(a) if a.name.name == name => Some(item),
+            ItemKind::Let(l) if l.name.name == name => Some(item),
+            ItemKind::Block(b) if b.name.name == name => Some(item),
+            ItemKind::Template(t) if t.name.name == name => Some(item),
+            _ => None,
+        })
+    }
+    snapshot
+        .analysis
+        .modules
+        .iter()
+        .find_map(|(_, module)| find(&module.items, name))
+}
+
+pub fn hover(snapshot: &Snapshot, url: &Url, at: Position) -> Option<Hover> {
+    let file = snapshot.file_of(url)?;
+    let text = snapshot.project.sources.text(file);
+    let offset = offset(text, at);
+    if let Some(occurrence) = occurrence_at(&snapshot.occurrences, file, offset) {
+        let item = declaration(snapshot, &occurrence.name)?;
+        let (kind, entity_kind) = match &item.kind {
+            ItemKind::Account(a) => (
+                format!(
+                    "account `{}` = {}",
+                    a.name.name,
+                    a.id.as_plain().unwrap_or_default()
+                ),
+                None,
+            ),
+            ItemKind::Let(_) => ("`let` value".to_string(), None),
+            ItemKind::Template(t) => (
+                format!(
+                    "template `{}({})`",
+                    t.name.name,
+                    t.params
+                        .iter()
+                        .map(|p| p.name.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None,
+            ),
+            ItemKind::Block(b) => {
+                let kind = match b.kind {
+                    DeclKind::Policy => EntityKind::ManagedPolicy,
+                    DeclKind::Group => EntityKind::Group,
+                    DeclKind::User => EntityKind::User,
+                    DeclKind::Role => EntityKind::Role,
+                };
+                (
+                    format!("{} `{}`", b.kind.keyword(), b.name.name),
+                    Some(kind),
+                )
+            }
+            _ => return None,
+        };
+        let mut value = format!("**{kind}**");
+        if let Some(doc) = item.prefix.doc_text() {
+            value.push_str(&format!("\n\n{doc}"));
+        }
+        if let Some(entity) =
+            entity_kind.and_then(|k| snapshot.analysis.model.entity(k, &occurrence.name))
+        {
+            value.push_str(&format!(
+                "\n\n`{}`",
+                entity.arn(&snapshot.analysis.model.partition)
+            ));
+            if let Some(trust) = &entity.trust {
+                value.push_str(&format!(
+                    "\n\nTrust policy:\n```json\n{}```",
+                    document_json(trust).pretty()
+                ));
+            }
+            if !entity.document.is_empty() {
+                let title = if entity.kind == EntityKind::ManagedPolicy {
+                    "Policy"
+                } else {
+                    "Inline policy"
+                };
+                value.push_str(&format!(
+                    "\n\n{title}:\n```json\n{}```",
+                    document_json(&entity.document).pretty()
+                ));
+            }
+            if !entity.managed.is_empty() {
+                value.push_str(&format!(
+                    "\n\nAttached: {}",
+                    entity
+                        .managed
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        return Some(markdown(value));
+    }
+    let (start, end) = word_at(text, offset);
+    let word = text.get(start..end)?.trim_matches(|c| c == '.' || c == ':');
+    if word.contains(':') {
+        if let Some((service, action)) = catalog().action(word) {
+            let resources: Vec<String> = action
+                .resources
+                .iter()
+                .map(|r| {
+                    format!(
+                        "`{}.{}`{}",
+                        service.prefix,
+                        constructor_name(&r.resource_type),
+                        if r.required { " (required)" } else { "" }
+                    )
+                })
+                .collect();
+            let mut value = format!(
+                "**{}:{}** — {}",
+                service.prefix,
+                action.name,
+                action.level().name()
+            );
+            value.push_str(&format!(
+                "\n\nResources: {}",
+                if resources.is_empty() {
+                    "`*` only (no resource-level permissions)".to_string()
+                } else {
+                    resources.join(", ")
+                }
+            ));
+            if !action.condition_keys.is_empty() {
+                value.push_str(&format!(
+                    "\n\nCondition keys: {}",
+                    action
+                        .condition_keys
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            value.push_str(&format!(
+                "\n\n[Service Authorization Reference](https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html) · catalog {}",
+                catalog().version()
+            ));
+            return Some(markdown(value));
+        }
+        if let Some(key) = catalog().condition_key(word) {
+            let kind = if key.kind.multivalued {
+                format!("multivalued {}", key.kind.base.name())
+            } else {
+                key.kind.base.name().to_string()
+            };
+            return Some(markdown(format!(
+                "**{}** — condition key, {kind}",
+                key.name
+            )));
+        }
+    }
+    if let Some((prefix, type_name)) = word.split_once('.') {
+        let service = catalog().service(prefix)?;
+        let resource_type = service
+            .resource_type_by_constructor(type_name.split('(').next().unwrap_or(type_name))?;
+        let arns: Vec<String> = resource_type
+            .arns
+            .iter()
+            .map(|a| format!("`{a}`"))
+            .collect();
+        return Some(markdown(format!(
+            "**{prefix}.{}** — resource type of {}\n\nARN: {}",
+            resource_type.constructor(),
+            service.name,
+            arns.join(", ")
+        )));
+    }
+    // An access level: the statement's expansion, from the statements the source line produced.
+    if ["list", "read", "write", "tagging", "permissions"].contains(&word) {
+        let statements: Vec<String> = snapshot
+            .analysis
+            .model
+            .entities
+            .iter()
+            .flat_map(|e| &e.document.statements)
+            .filter(|s| {
+                s.origins
+                    .iter()
+                    .any(|o| o.file == file && o.span.contains(offset))
+            })
+            .map(|s| iamdsl_policy::canonical::statement_json(s).pretty())
+            .collect();
+        if !statements.is_empty() {
+            return Some(markdown(format!(
+                "**{word}** expands to:\n```json\n{}\n```",
+                statements.join(",\n")
+            )));
+        }
+    }
+    None
+}
+
+pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> Vec<CompletionItem> {
+    let offset = offset(text, at);
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..offset];
+    let token: &str = line
+        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || "_-:.".contains(c)))
+        .next()
+        .unwrap_or("");
+    let item = |label: String, kind: CompletionItemKind, detail: Option<String>| CompletionItem {
+        label,
+        kind: Some(kind),
+        detail,
+        ..CompletionItem::default()
+    };
+    // `s3:Get` → the actions of s3, with their access level.
+    if let Some((prefix, partial)) = token.split_once(':') {
+        if let Some(service) = catalog().service(prefix) {
+            return service
+                .actions
+                .iter()
+                .filter(|a| {
+                    a.name
+                        .to_ascii_lowercase()
+                        .starts_with(&partial.to_ascii_lowercase())
+                })
+                .map(|a| {
+                    let mut completion = item(
+                        format!("{}:{}", service.prefix, a.name),
+                        CompletionItemKind::FUNCTION,
+                        Some(a.level().name().to_string()),
+                    );
+                    completion.filter_text = Some(format!("{}:{}", service.prefix, a.name));
+                    completion
+                })
+                .collect();
+        }
+        // A condition key: global keys and the keys of that prefix.
+        let mut keys: Vec<CompletionItem> = catalog()
+            .global_condition_keys()
+            .iter()
+            .filter(|k| {
+                k.name
+                    .to_ascii_lowercase()
+                    .starts_with(&token.to_ascii_lowercase())
+            })
+            .map(|k| {
+                item(
+                    k.name.clone(),
+                    CompletionItemKind::PROPERTY,
+                    Some(k.kind.base.name().to_string()),
+                )
+            })
+            .collect();
+        keys.truncate(200);
+        return keys;
+    }
+    // `s3.` → resource constructors; `std.` → standard templates.
+    if let Some((prefix, partial)) = token.split_once('.') {
+        if prefix == "std" {
+            return iamdsl_compiler::stdlib::MODULES
+                .iter()
+                .flat_map(|(module, source)| {
+                    source.lines().filter_map(move |l| {
+                        l.strip_prefix("template ").map(|rest| {
+                            format!("{module}.{}", rest.split('(').next().unwrap_or(""))
+                        })
+                    })
+                })
+                .filter(|name| name.starts_with(partial))
+                .map(|name| {
+                    item(
+                        name,
+                        CompletionItemKind::MODULE,
+                        Some("standard template".into()),
+                    )
+                })
+                .collect();
+        }
+        if let Some(service) = catalog().service(prefix) {
+            return service
+                .resource_types
+                .iter()
+                .filter(|r| r.constructor().starts_with(partial))
+                .map(|r| {
+                    let params = r
+                        .templates()
+                        .first()
+                        .map(|t| t.parameters().join(", "))
+                        .unwrap_or_default();
+                    item(
+                        r.constructor().to_string(),
+                        CompletionItemKind::CONSTRUCTOR,
+                        Some(format!("{}.{}({params})", service.prefix, r.constructor())),
+                    )
+                })
+                .collect();
+        }
+        return Vec::new();
+    }
+    let mut items: Vec<CompletionItem> = KEYWORDS
+        .iter()
+        .filter(|k| k.starts_with(token))
+        .map(|k| item((*k).to_string(), CompletionItemKind::KEYWORD, None))
+        .collect();
+    if let Some(snapshot) = snapshot {
+        let mut names: Vec<&str> = snapshot
+            .occurrences
+            .iter()
+            .filter(|o| o.declaration && o.name.starts_with(token))
+            .map(|o| o.name.as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        items.extend(names.into_iter().map(|n| {
+            item(
+                n.to_string(),
+                CompletionItemKind::VARIABLE,
+                Some("declared name".into()),
+            )
+        }));
+    }
+    if !token.is_empty() {
+        items.extend(
+            catalog()
+                .prefixes()
+                .filter(|p| p.starts_with(token))
+                .map(|p| {
+                    item(
+                        p.to_string(),
+                        CompletionItemKind::MODULE,
+                        Some("AWS service".into()),
+                    )
+                }),
+        );
+    }
+    items
+}
+
+fn location(
+    snapshot: &Snapshot,
+    file: iamdsl_diagnostics::FileId,
+    span: iamdsl_diagnostics::Span,
+) -> Option<Location> {
+    Some(Location {
+        uri: snapshot.urls.get(&file)?.clone(),
+        range: range(snapshot.project.sources.text(file), span),
+    })
+}
+
+pub fn definition(snapshot: &Snapshot, url: &Url, at: Position) -> Option<Location> {
+    let file = snapshot.file_of(url)?;
+    let occurrence = occurrence_at(
+        &snapshot.occurrences,
+        file,
+        offset(snapshot.project.sources.text(file), at),
+    )?;
+    let declared = snapshot
+        .occurrences
+        .iter()
+        .find(|o| o.declaration && o.name == occurrence.name)?;
+    location(snapshot, declared.file, declared.span)
+}
+
+pub fn references(
+    snapshot: &Snapshot,
+    url: &Url,
+    at: Position,
+    include_declaration: bool,
+) -> Vec<Location> {
+    let Some(file) = snapshot.file_of(url) else {
+        return Vec::new();
+    };
+    let Some(occurrence) = occurrence_at(
+        &snapshot.occurrences,
+        file,
+        offset(snapshot.project.sources.text(file), at),
+    ) else {
+        return Vec::new();
+    };
+    snapshot
+        .occurrences
+        .iter()
+        .filter(|o| o.name == occurrence.name && (include_declaration || !o.declaration))
+        .filter_map(|o| location(snapshot, o.file, o.span))
+        .collect()
+}
+
+pub fn rename(
+    snapshot: &Snapshot,
+    url: &Url,
+    at: Position,
+    new_name: &str,
+) -> Result<Option<WorkspaceEdit>, String> {
+    let valid = new_name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && new_name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid {
+        return Err(format!(
+            "`{new_name}` is not a name: use letters, digits, `_` and `-`, starting with a letter"
+        ));
+    }
+    let Some(file) = snapshot.file_of(url) else {
+        return Ok(None);
+    };
+    let Some(occurrence) = occurrence_at(
+        &snapshot.occurrences,
+        file,
+        offset(snapshot.project.sources.text(file), at),
+    ) else {
+        return Ok(None);
+    };
+    if snapshot
+        .occurrences
+        .iter()
+        .any(|o| o.declaration && o.name == new_name)
+    {
+        return Err(format!("`{new_name}` is already declared"));
+    }
+    let mut changes: HashMap<Url, Vec<TextEdit>> = HashMap::new();
+    for o in snapshot
+        .occurrences
+        .iter()
+        .filter(|o| o.name == occurrence.name)
+    {
+        if let Some(location) = location(snapshot, o.file, o.span) {
+            changes.entry(location.uri).or_default().push(TextEdit {
+                range: location.range,
+                new_text: new_name.to_string(),
+            });
+        }
+    }
+    Ok(Some(WorkspaceEdit {
+        changes: Some(changes),
+        ..WorkspaceEdit::default()
+    }))
+}
+
+#[allow(deprecated)] // `SymbolInformation::deprecated` is a required field of the type.
+pub fn symbols(snapshot: &Snapshot, url: &Url) -> Vec<SymbolInformation> {
+    let Some(file) = snapshot.file_of(url) else {
+        return Vec::new();
+    };
+    let Some((_, module)) = snapshot.analysis.modules.iter().find(|(f, _)| *f == file) else {
+        return Vec::new();
+    };
+    let text = snapshot.project.sources.text(file);
+    let mut out = Vec::new();
+    fn walk(items: &[Item], text: &str, url: &Url, out: &mut Vec<SymbolInformation>) {
+        for item in items {
+            let (name, kind) = match &item.kind {
+                ItemKind::Account(a) => (&a.name.name, SymbolKind::CONSTANT),
+                ItemKind::Let(l) => (&l.name.name, SymbolKind::VARIABLE),
+                ItemKind::Block(b) => (
+                    &b.name.name,
+                    match b.kind {
+                        DeclKind::Policy => SymbolKind::OBJECT,
+                        DeclKind::Group => SymbolKind::NAMESPACE,
+                        DeclKind::User => SymbolKind::STRUCT,
+                        DeclKind::Role => SymbolKind::CLASS,
+                    },
+                ),
+                ItemKind::Template(t) => (&t.name.name, SymbolKind::FUNCTION),
+                ItemKind::In(block) => {
+                    walk(&block.items, text, url, out);
+                    continue;
+                }
+                _ => continue,
+            };
+            out.push(SymbolInformation {
+                name: name.clone(),
+                kind,
+                tags: None,
+                deprecated: None,
+                location: Location {
+                    uri: url.clone(),
+                    range: range(text, item.loc.span()),
+                },
+                container_name: None,
+            });
+        }
+    }
+    walk(&module.items, text, url, &mut out);
+    out
+}
+
+/// The whole document in the canonical layout, or nothing when it cannot be formatted safely.
+pub fn format(text: &str) -> Option<Vec<TextEdit>> {
+    let formatted = iamdsl_syntax::format_verified(text, iamdsl_diagnostics::FileId(0)).ok()?;
+    if formatted == text {
+        return Some(Vec::new());
+    }
+    Some(vec![TextEdit {
+        range: Range {
+            start: Position {
+                line: 0,
+                character: 0,
+            },
+            end: position(text, text.len()),
+        },
+        new_text: formatted,
+    }])
+}
