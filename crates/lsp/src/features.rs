@@ -596,3 +596,248 @@ pub fn format(text: &str) -> Option<Vec<TextEdit>> {
         new_text: formatted,
     }])
 }
+
+/// Declarations across the project whose name contains `query`.
+#[allow(deprecated)] // `SymbolInformation::deprecated` is a required field of the type.
+pub fn workspace_symbols(snapshot: &Snapshot, query: &str) -> Vec<SymbolInformation> {
+    let query = query.to_ascii_lowercase();
+    snapshot
+        .occurrences
+        .iter()
+        .filter(|o| o.declaration && o.name.to_ascii_lowercase().contains(&query))
+        .filter_map(|o| {
+            Some(SymbolInformation {
+                name: o.name.clone(),
+                kind: SymbolKind::VARIABLE,
+                tags: None,
+                deprecated: None,
+                location: location(snapshot, o.file, o.span)?,
+                container_name: None,
+            })
+        })
+        .collect()
+}
+
+/// Quick fixes for "did you mean `X`?": replace the underlined text by the suggestion.
+pub fn code_actions(url: &Url, diagnostics: &[Diagnostic]) -> Vec<CodeActionOrCommand> {
+    diagnostics
+        .iter()
+        .filter_map(|diagnostic| {
+            let suggestion = diagnostic
+                .message
+                .split("did you mean `")
+                .nth(1)?
+                .split('`')
+                .next()?;
+            let edit = TextEdit {
+                range: diagnostic.range,
+                new_text: suggestion.to_string(),
+            };
+            Some(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("Replace with `{suggestion}`"),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![diagnostic.clone()]),
+                edit: Some(WorkspaceEdit {
+                    changes: Some(HashMap::from([(url.clone(), vec![edit])])),
+                    ..WorkspaceEdit::default()
+                }),
+                is_preferred: Some(true),
+                ..CodeAction::default()
+            }))
+        })
+        .collect()
+}
+
+/// The token types of [`semantic_tokens`], in the order of the legend.
+pub const TOKEN_TYPES: &[SemanticTokenType] = &[
+    SemanticTokenType::KEYWORD,
+    SemanticTokenType::COMMENT,
+    SemanticTokenType::STRING,
+    SemanticTokenType::NUMBER,
+    SemanticTokenType::FUNCTION,
+    SemanticTokenType::VARIABLE,
+    SemanticTokenType::ENUM_MEMBER,
+    SemanticTokenType::NAMESPACE,
+];
+
+/// Semantic tokens of a document: keywords, comments, strings, numbers, actions (`s3:GetObject`),
+/// declared names, access levels and service prefixes of constructors.
+pub fn semantic_tokens(snapshot: Option<&Snapshot>, url: &Url, text: &str) -> Vec<SemanticToken> {
+    use iamdsl_syntax::lexer::{lex, TokenKind};
+    let tokens = lex(text, iamdsl_diagnostics::FileId(0)).tokens;
+    let names: std::collections::BTreeSet<(u32, u32)> = snapshot
+        .and_then(|s| Some((s, s.file_of(url)?)))
+        .map(|(s, file)| {
+            s.occurrences
+                .iter()
+                .filter(|o| o.file == file)
+                .map(|o| (o.span.start, o.span.end))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut classified: Vec<(usize, usize, u32)> = Vec::new();
+    let mut index = 0;
+    while index < tokens.len() {
+        let token = tokens[index];
+        let (start, end) = (token.span.start as usize, token.span.end as usize);
+        let word = token.text(text);
+        let next = tokens.get(index + 1);
+        let kind = match token.kind {
+            TokenKind::LineComment | TokenKind::BlockComment | TokenKind::DocComment => Some(1),
+            TokenKind::Str => Some(2),
+            TokenKind::Word if word.bytes().all(|b| b.is_ascii_digit()) => Some(3),
+            // `service:Action`: one token over the three lexer tokens.
+            TokenKind::Word
+                if next.is_some_and(|n| {
+                    n.kind == TokenKind::Punct(':') && n.span.start as usize == end
+                }) =>
+            {
+                let mut last = index + 1;
+                while let Some(t) = tokens.get(last + 1) {
+                    if t.span.start != tokens[last].span.end
+                        || !matches!(
+                            t.kind,
+                            TokenKind::Word | TokenKind::Punct('*' | '?' | '/' | '.' | '-')
+                        )
+                    {
+                        break;
+                    }
+                    last += 1;
+                }
+                classified.push((start, tokens[last].span.end as usize, 4));
+                index = last + 1;
+                continue;
+            }
+            TokenKind::Word if names.contains(&(token.span.start, token.span.end)) => Some(5),
+            TokenKind::Word
+                if ["list", "read", "write", "tagging", "permissions"].contains(&word) =>
+            {
+                Some(6)
+            }
+            TokenKind::Word if KEYWORDS.contains(&word) => Some(0),
+            TokenKind::Word
+                if next.is_some_and(|n| {
+                    n.kind == TokenKind::Punct('.') && n.span.start as usize == end
+                }) =>
+            {
+                Some(7)
+            }
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            classified.push((start, end, kind));
+        }
+        index += 1;
+    }
+    // Relative encoding, one token per line piece (block comments may span lines).
+    let mut out = Vec::new();
+    let (mut previous_line, mut previous_start) = (0u32, 0u32);
+    for (start, end, kind) in classified {
+        let mut piece_start = start;
+        for (piece_end, is_last) in text[start..end].split('\n').scan(start, |at, piece| {
+            let piece_end = *at + piece.len();
+            *at = piece_end + 1;
+            Some((piece_end, piece_end == end))
+        }) {
+            let begin = position(text, piece_start);
+            let length: usize = text[piece_start..piece_end]
+                .chars()
+                .map(char::len_utf16)
+                .sum();
+            if length > 0 {
+                let delta_line = begin.line - previous_line;
+                let delta_start = if delta_line == 0 {
+                    begin.character - previous_start
+                } else {
+                    begin.character
+                };
+                out.push(SemanticToken {
+                    delta_line,
+                    delta_start,
+                    length: u32::try_from(length).unwrap_or(u32::MAX),
+                    token_type: kind,
+                    token_modifiers_bitset: 0,
+                });
+                previous_line = begin.line;
+                previous_start = begin.character;
+            }
+            piece_start = piece_end + 1;
+            if is_last {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// After each intent's action list: how many actions it expands to.
+pub fn inlay_hints(snapshot: &Snapshot, url: &Url) -> Vec<InlayHint> {
+    use iamdsl_syntax::ast::{ActionItem, StmtKind};
+    let Some(file) = snapshot.file_of(url) else {
+        return Vec::new();
+    };
+    let Some((_, module)) = snapshot.analysis.modules.iter().find(|(f, _)| *f == file) else {
+        return Vec::new();
+    };
+    let text = snapshot.project.sources.text(file);
+    let mut hints = Vec::new();
+    let mut visit = |stmts: &[iamdsl_syntax::ast::Stmt]| {
+        for stmt in stmts {
+            let StmtKind::Permission(permission) = &stmt.kind else {
+                continue;
+            };
+            if !permission
+                .actions
+                .items
+                .iter()
+                .any(|a| matches!(a, ActionItem::Level(_)))
+            {
+                continue;
+            }
+            let span = stmt.loc.span();
+            let count: usize = snapshot
+                .analysis
+                .model
+                .entities
+                .iter()
+                .flat_map(|e| &e.document.statements)
+                .filter(|s| s.origins.iter().any(|o| o.file == file && o.span == span))
+                .map(|s| match &s.action {
+                    iamdsl_policy::ActionBlock::Action(set)
+                    | iamdsl_policy::ActionBlock::NotAction(set) => set.len(),
+                })
+                .max()
+                .unwrap_or(0);
+            if count > 0 {
+                hints.push(InlayHint {
+                    position: position(text, permission.actions.loc.span().end as usize),
+                    label: InlayHintLabel::String(format!(
+                        " {count} action{}",
+                        if count == 1 { "" } else { "s" }
+                    )),
+                    kind: Some(InlayHintKind::TYPE),
+                    text_edits: None,
+                    tooltip: None,
+                    padding_left: Some(true),
+                    padding_right: Some(true),
+                    data: None,
+                });
+            }
+        }
+    };
+    fn blocks(items: &[Item]) -> Vec<&[iamdsl_syntax::ast::Stmt]> {
+        items
+            .iter()
+            .flat_map(|item| match &item.kind {
+                ItemKind::Block(b) => vec![b.body.as_slice()],
+                ItemKind::Template(t) => vec![t.body.as_slice()],
+                ItemKind::In(block) => blocks(&block.items),
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+    for body in blocks(&module.items) {
+        visit(body);
+    }
+    hints
+}

@@ -5,7 +5,7 @@
 //! Only this crate knows LSP. Positions are UTF-16 code units, as the protocol wants.
 
 mod convert;
-mod features;
+pub mod features;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService, Server};
 
 /// One analysis of one project, and what the features need to answer from it.
-pub(crate) struct Snapshot {
+pub struct Snapshot {
     pub project: Project,
     pub analysis: Analysis,
     pub occurrences: Vec<Occurrence>,
@@ -27,6 +27,46 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
+    /// Analyses the project of `path`, with the open `documents` in place of their files.
+    pub fn build(path: &Path, documents: &HashMap<PathBuf, String>) -> Snapshot {
+        let open: Vec<PathBuf> = documents.keys().cloned().collect();
+        let paths = project_paths(path, &open);
+        let project = iamdsl_compiler::load_with(&paths, &|p: &Path| documents.get(p).cloned());
+        let analysis = analyze(&project);
+        let occurrences = occurrences(&analysis.modules);
+        let urls = project
+            .paths
+            .iter()
+            .filter_map(|(id, p)| {
+                let absolute = if p.is_absolute() {
+                    p.clone()
+                } else {
+                    std::env::current_dir().ok()?.join(p)
+                };
+                Some((*id, Url::from_file_path(absolute).ok()?))
+            })
+            .collect();
+        Snapshot {
+            project,
+            analysis,
+            occurrences,
+            urls,
+        }
+    }
+
+    /// The diagnostics of every file of the project, as the server publishes them.
+    pub fn diagnostics(&self) -> Vec<(Url, Vec<tower_lsp::lsp_types::Diagnostic>)> {
+        self.urls
+            .iter()
+            .map(|(file, url)| {
+                (
+                    url.clone(),
+                    convert::diagnostics_of(&self.project, &self.analysis, *file),
+                )
+            })
+            .collect()
+    }
+
     pub fn file_of(&self, url: &Url) -> Option<FileId> {
         self.urls.iter().find(|(_, u)| *u == url).map(|(id, _)| *id)
     }
@@ -119,29 +159,7 @@ impl Backend {
                 .filter_map(|(u, text)| Some((u.to_file_path().ok()?, text.clone())))
                 .collect()
         };
-        let open: Vec<PathBuf> = documents.keys().cloned().collect();
-        let paths = project_paths(&path, &open);
-        let project = iamdsl_compiler::load_with(&paths, &|p: &Path| documents.get(p).cloned());
-        let analysis = analyze(&project);
-        let occurrences = occurrences(&analysis.modules);
-        let urls = project
-            .paths
-            .iter()
-            .filter_map(|(id, p)| {
-                let absolute = if p.is_absolute() {
-                    p.clone()
-                } else {
-                    std::env::current_dir().ok()?.join(p)
-                };
-                Some((*id, Url::from_file_path(absolute).ok()?))
-            })
-            .collect();
-        let snapshot = std::sync::Arc::new(Snapshot {
-            project,
-            analysis,
-            occurrences,
-            urls,
-        });
+        let snapshot = std::sync::Arc::new(Snapshot::build(&path, &documents));
         let mut state = self.state.lock().ok()?;
         for file_url in snapshot.urls.values() {
             state.snapshots.insert(file_url.clone(), snapshot.clone());
@@ -178,6 +196,21 @@ impl LanguageServer for Backend {
                 rename_provider: Some(OneOf::Left(true)),
                 document_symbol_provider: Some(OneOf::Left(true)),
                 document_formatting_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+                inlay_hint_provider: Some(OneOf::Left(true)),
+                semantic_tokens_provider: Some(
+                    SemanticTokensServerCapabilities::SemanticTokensOptions(
+                        SemanticTokensOptions {
+                            legend: SemanticTokensLegend {
+                                token_types: features::TOKEN_TYPES.to_vec(),
+                                token_modifiers: Vec::new(),
+                            },
+                            full: Some(SemanticTokensFullOptions::Bool(true)),
+                            ..SemanticTokensOptions::default()
+                        },
+                    ),
+                ),
                 ..ServerCapabilities::default()
             },
         })

@@ -1,0 +1,219 @@
+//! Each language feature, in process, on a small two-file project.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use iamdsl_lsp::{features, Snapshot};
+use tower_lsp::lsp_types::*;
+
+const MAIN: &str = r#"account prod = "111111111111" default
+let bucket = "acme-data"
+
+/// Reads the data bucket.
+policy reader {
+  allow read on s3.bucket(bucket)
+}
+
+role app {
+  trust { service lambda }
+  attach reader
+  allow s3:GetObject on s3.object(bucket, "*")
+}
+"#;
+
+const OTHER: &str = "group ops { attach reader }\nuser ann { groups = [ops] }\n";
+
+fn project() -> (tempfile::TempDir, PathBuf, Snapshot) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("iamdsl.toml"),
+        "[defaults]\nregion = \"eu-west-1\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("main.iamdsl"), MAIN).unwrap();
+    std::fs::write(dir.path().join("other.iamdsl"), OTHER).unwrap();
+    let main = dir.path().join("main.iamdsl");
+    let snapshot = Snapshot::build(&main, &HashMap::new());
+    (dir, main, snapshot)
+}
+
+fn url(path: &Path) -> Url {
+    Url::from_file_path(path).unwrap()
+}
+
+fn at(text: &str, needle: &str, offset: usize) -> Position {
+    let index = text.find(needle).unwrap() + offset;
+    let line = text[..index].matches('\n').count() as u32;
+    let character = (index - text[..index].rfind('\n').map_or(0, |i| i + 1)) as u32;
+    Position { line, character }
+}
+
+fn hover_text(hover: Option<Hover>) -> String {
+    match hover.map(|h| h.contents) {
+        Some(HoverContents::Markup(markup)) => markup.value,
+        other => panic!("no markdown hover: {other:?}"),
+    }
+}
+
+#[test]
+fn hover_explains_names_actions_keys_and_intents() {
+    let (_dir, main, snapshot) = project();
+    let u = url(&main);
+    let policy = hover_text(features::hover(&snapshot, &u, at(MAIN, "attach reader", 8)));
+    assert!(
+        policy.contains("**policy `reader`**") && policy.contains("Reads the data bucket."),
+        "{policy}"
+    );
+    assert!(policy.contains("s3:GetBucketPolicy"), "{policy}");
+    let action = hover_text(features::hover(&snapshot, &u, at(MAIN, "s3:GetObject", 4)));
+    assert!(
+        action.contains("**s3:GetObject** — Read") && action.contains("`s3.object`"),
+        "{action}"
+    );
+    let intent = hover_text(features::hover(&snapshot, &u, at(MAIN, "read on", 1)));
+    assert!(
+        intent.contains("**read** expands to:") && intent.contains("s3:GetBucketPolicy"),
+        "{intent}"
+    );
+    let constructor = hover_text(features::hover(&snapshot, &u, at(MAIN, "s3.object", 4)));
+    assert!(
+        constructor.contains("arn:${Partition}:s3:::${BucketName}/${ObjectName}"),
+        "{constructor}"
+    );
+    assert!(features::hover(&snapshot, &u, at(MAIN, "trust", 1)).is_none());
+}
+
+#[test]
+fn completion_follows_the_context() {
+    let (_dir, _main, snapshot) = project();
+    let labels = |text: &str| -> Vec<String> {
+        let position = Position {
+            line: text.matches('\n').count() as u32,
+            character: text.rsplit('\n').next().unwrap().len() as u32,
+        };
+        features::completion(Some(&snapshot), text, position)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    };
+    assert!(labels("allow s3:GetObj").contains(&"s3:GetObject".to_string()));
+    assert!(labels("allow read on s3.buc").contains(&"bucket".to_string()));
+    assert!(labels("use std.s3.").iter().any(|l| l == "s3.read_only"));
+    assert!(labels("when aws:SourceI").contains(&"aws:SourceIp".to_string()));
+    let plain = labels("  att");
+    assert!(plain.contains(&"attach".to_string()));
+    assert!(
+        labels("  rea").contains(&"reader".to_string()),
+        "declared names are offered"
+    );
+}
+
+#[test]
+fn navigation_and_rename_span_files() {
+    let (dir, main, snapshot) = project();
+    let other = url(&dir.path().join("other.iamdsl"));
+    let definition =
+        features::definition(&snapshot, &other, at(OTHER, "attach reader", 8)).unwrap();
+    assert_eq!(definition.uri, url(&main));
+    assert_eq!(definition.range.start, at(MAIN, "policy reader", 7));
+    let references =
+        features::references(&snapshot, &url(&main), at(MAIN, "policy reader", 8), true);
+    assert_eq!(references.len(), 3);
+    let edit = features::rename(
+        &snapshot,
+        &url(&main),
+        at(MAIN, "policy reader", 8),
+        "data_reader",
+    )
+    .unwrap()
+    .unwrap();
+    let changes = edit.changes.unwrap();
+    assert_eq!(changes.len(), 2);
+    assert!(
+        features::rename(&snapshot, &url(&main), at(MAIN, "policy reader", 8), "2bad").is_err()
+    );
+    assert!(features::rename(&snapshot, &url(&main), at(MAIN, "policy reader", 8), "app").is_err());
+    let symbols = features::symbols(&snapshot, &url(&main));
+    let names: Vec<&str> = symbols.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, vec!["prod", "bucket", "reader", "app"]);
+    let found = features::workspace_symbols(&snapshot, "o");
+    assert!(found.iter().any(|s| s.name == "ops") && found.iter().any(|s| s.name == "prod"));
+}
+
+#[test]
+fn code_actions_apply_suggestions() {
+    let diagnostic = Diagnostic {
+        range: Range {
+            start: Position {
+                line: 1,
+                character: 9,
+            },
+            end: Position {
+                line: 1,
+                character: 21,
+            },
+        },
+        message: "unknown action `s3:GetObjekt`\nhelp: did you mean `s3:GetObject`?".into(),
+        ..Diagnostic::default()
+    };
+    let u = Url::parse("file:///p/a.iamdsl").unwrap();
+    let actions = features::code_actions(&u, &[diagnostic]);
+    let CodeActionOrCommand::CodeAction(action) = &actions[0] else {
+        panic!()
+    };
+    assert_eq!(action.title, "Replace with `s3:GetObject`");
+    assert_eq!(
+        action.edit.as_ref().unwrap().changes.as_ref().unwrap()[&u][0].new_text,
+        "s3:GetObject"
+    );
+}
+
+#[test]
+fn semantic_tokens_and_inlay_hints() {
+    let (_dir, main, snapshot) = project();
+    let u = url(&main);
+    let tokens = features::semantic_tokens(Some(&snapshot), &u, MAIN);
+    // Decode positions and check a few classifications.
+    let (mut line, mut start) = (0, 0);
+    let mut decoded = Vec::new();
+    for t in &tokens {
+        line += t.delta_line;
+        start = if t.delta_line == 0 {
+            start + t.delta_start
+        } else {
+            t.delta_start
+        };
+        let text_line = MAIN.lines().nth(line as usize).unwrap();
+        decoded.push((
+            text_line[start as usize..(start + t.length) as usize].to_string(),
+            t.token_type,
+        ));
+    }
+    assert!(
+        decoded.contains(&("s3:GetObject".to_string(), 4)),
+        "{decoded:?}"
+    );
+    assert!(decoded.contains(&("allow".to_string(), 0)));
+    assert!(decoded.contains(&("\"acme-data\"".to_string(), 2)));
+    assert!(decoded.contains(&("reader".to_string(), 5)));
+    assert!(decoded.contains(&("read".to_string(), 6)));
+    let hints = features::inlay_hints(&snapshot, &u);
+    assert_eq!(hints.len(), 1);
+    let InlayHintLabel::String(label) = &hints[0].label else {
+        panic!()
+    };
+    assert!(label.ends_with(" actions"), "{label}");
+    assert_eq!(hints[0].position, at(MAIN, " on s3.bucket", 0));
+}
+
+#[test]
+fn formatting_uses_the_formatter_and_refuses_broken_text() {
+    let edits = features::format("role   r{trust{service ec2}}").unwrap();
+    assert_eq!(edits[0].new_text, "role r { trust { service ec2 } }\n");
+    assert_eq!(
+        features::format("role r { trust { service ec2 } }\n"),
+        Some(Vec::new())
+    );
+    assert_eq!(features::format("role r {"), None);
+}
