@@ -290,6 +290,28 @@ pub fn hover(snapshot: &Snapshot, url: &Url, at: Position) -> Option<Hover> {
     None
 }
 
+/// Every declaration of the project: name and kind keyword.
+fn declarations(snapshot: &Snapshot) -> Vec<(String, &'static str)> {
+    fn walk(items: &[Item], out: &mut Vec<(String, &'static str)>) {
+        for item in items {
+            match &item.kind {
+                ItemKind::Account(a) => out.push((a.name.name.clone(), "account")),
+                ItemKind::Let(l) => out.push((l.name.name.clone(), "let")),
+                ItemKind::Block(b) => out.push((b.name.name.clone(), b.kind.keyword())),
+                ItemKind::Template(t) => out.push((t.name.name.clone(), "template")),
+                ItemKind::In(block) => walk(&block.items, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (_, module) in &snapshot.analysis.modules {
+        walk(&module.items, &mut out);
+    }
+    out.sort();
+    out
+}
+
 pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> Vec<CompletionItem> {
     let offset = offset(text, at);
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
@@ -304,6 +326,65 @@ pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> Vec<
         detail,
         ..CompletionItem::default()
     };
+    let before = line[..line.len() - token.len()].trim_start();
+    let in_condition = before.starts_with("when ")
+        || before.contains(" when ")
+        || before.starts_with("and ")
+        || before.contains(" and ");
+    // In a condition: keys, global and of the prefix's service, with their types.
+    if in_condition {
+        let lower = token.to_ascii_lowercase();
+        let service_keys = token
+            .split_once(':')
+            .and_then(|(prefix, _)| catalog().service(prefix))
+            .map(|s| s.condition_keys.as_slice())
+            .unwrap_or_default();
+        let mut keys: Vec<CompletionItem> = catalog()
+            .global_condition_keys()
+            .iter()
+            .chain(service_keys)
+            .filter(|k| k.name.to_ascii_lowercase().starts_with(&lower))
+            .map(|k| {
+                item(
+                    k.name.clone(),
+                    CompletionItemKind::PROPERTY,
+                    Some(k.kind.base.name().to_string()),
+                )
+            })
+            .collect();
+        keys.extend(
+            ["mfa", "external_id", "org", "source_vpc"]
+                .iter()
+                .filter(|k| k.starts_with(token))
+                .map(|k| {
+                    item(
+                        (*k).to_string(),
+                        CompletionItemKind::KEYWORD,
+                        Some("shorthand".into()),
+                    )
+                }),
+        );
+        keys.truncate(300);
+        return keys;
+    }
+    // After `attach`, `assume`, `use`, … only declarations of the kind that fits.
+    let wanted: Option<&[&str]> = match before.split_whitespace().last() {
+        Some("attach" | "boundary") => Some(&["policy"]),
+        Some("assume") => Some(&["role"]),
+        Some("use") if !token.contains('.') => Some(&["template"]),
+        Some("in") if before.trim_end().ends_with("in") && !before.contains('{') => {
+            Some(&["account"])
+        }
+        _ if before.contains("groups = [") => Some(&["group"]),
+        _ => None,
+    };
+    if let (Some(kinds), Some(snapshot)) = (wanted, snapshot) {
+        return declarations(snapshot)
+            .into_iter()
+            .filter(|(name, kind)| kinds.contains(kind) && name.starts_with(token))
+            .map(|(name, kind)| item(name, CompletionItemKind::VARIABLE, Some(kind.to_string())))
+            .collect();
+    }
     // `s3:Get` → the actions of s3, with their access level.
     if let Some((prefix, partial)) = token.split_once(':') {
         if let Some(service) = catalog().service(prefix) {

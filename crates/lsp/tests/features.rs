@@ -100,7 +100,22 @@ fn completion_follows_the_context() {
     assert!(labels("allow s3:GetObj").contains(&"s3:GetObject".to_string()));
     assert!(labels("allow read on s3.buc").contains(&"bucket".to_string()));
     assert!(labels("use std.s3.").iter().any(|l| l == "s3.read_only"));
-    assert!(labels("when aws:SourceI").contains(&"aws:SourceIp".to_string()));
+    assert!(
+        labels("  allow s3:GetObject on * when aws:SourceI").contains(&"aws:SourceIp".to_string())
+    );
+    let s3_keys = labels("  allow s3:ListBucket on s3.bucket(bucket) when s3:pre");
+    assert!(
+        s3_keys.contains(&"s3:prefix".to_string())
+            && !s3_keys.iter().any(|l| l.starts_with("s3:PutObject")),
+        "{s3_keys:?}"
+    );
+    assert!(labels("  allow * on * when ex").contains(&"external_id".to_string()));
+    assert_eq!(labels("  attach "), vec!["reader".to_string()]);
+    assert_eq!(labels("user x { groups = ["), vec!["ops".to_string()]);
+    assert!(
+        labels("  assume ").contains(&"app".to_string())
+            && !labels("  assume ").contains(&"reader".to_string())
+    );
     let plain = labels("  att");
     assert!(plain.contains(&"attach".to_string()));
     assert!(
