@@ -1,5 +1,6 @@
 use iamdsl_diagnostics::{codes, normalize, Diagnostic, FileId, Severity};
 use iamdsl_syntax::ast::Module;
+use iamdsl_syntax::Parsed;
 
 use crate::check::Checker;
 use crate::model::Model;
@@ -36,23 +37,24 @@ impl Analysis {
 /// Parses and checks a project: the one analysis that the CLI, the language server and the
 /// tests all use.
 pub fn analyze(project: &Project) -> Analysis {
+    analyze_with(project, &mut |text, file| iamdsl_syntax::parse(text, file))
+}
+
+/// [`analyze`] with the parser of the caller: the language server passes one that reuses the
+/// trees of unchanged declarations ([`iamdsl_syntax::parse_cached`]).
+pub fn analyze_with(project: &Project, parse: &mut dyn FnMut(&str, FileId) -> Parsed) -> Analysis {
     let mut diagnostics = project.diagnostics.clone();
     let mut modules = Vec::new();
     for file in project.files() {
-        let parsed = iamdsl_syntax::parse(project.sources.text(file), file);
+        let parsed = parse(project.sources.text(file), file);
         diagnostics.extend(parsed.diagnostics);
         modules.push((file, parsed.module));
     }
     let std_modules: Vec<(FileId, String, Module)> = project
         .std_files
         .iter()
-        .map(|(file, name)| {
-            (
-                *file,
-                name.clone(),
-                iamdsl_syntax::parse(project.sources.text(*file), *file).module,
-            )
-        })
+        .zip(crate::stdlib::parsed())
+        .map(|((file, name), module)| (*file, name.clone(), module.clone()))
         .collect();
 
     let syntax_errors = diagnostics.iter().any(Diagnostic::is_error);

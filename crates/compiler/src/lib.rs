@@ -16,7 +16,7 @@ mod project;
 pub mod stdlib;
 mod trust;
 
-pub use analysis::{analyze, Analysis};
+pub use analysis::{analyze, analyze_with, Analysis};
 pub use config::Config;
 pub use model::{Account, Entity, EntityKind, Model};
 pub use project::{display, load, load_with, Project, SOURCE_EXTENSION};

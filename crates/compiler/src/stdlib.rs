@@ -1,7 +1,10 @@
 //! The standard library: templates written in iamdsl (`stdlib/std/*.iamdsl`), compiled into the
 //! binary and used as `use std.MODULE.TEMPLATE(…)`.
 
+use std::sync::OnceLock;
+
 use iamdsl_diagnostics::{FileId, Sources};
+use iamdsl_syntax::ast::Module;
 
 /// Module name and source of every standard library file.
 pub const MODULES: &[(&str, &str)] = &[
@@ -16,6 +19,17 @@ pub const MODULES: &[(&str, &str)] = &[
     ("s3", include_str!("../../../stdlib/std/s3.iamdsl")),
     ("sqs", include_str!("../../../stdlib/std/sqs.iamdsl")),
 ];
+
+/// The standard library's trees, parsed once per process (in the order of [`MODULES`]).
+pub fn parsed() -> &'static [Module] {
+    static PARSED: OnceLock<Vec<Module>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        MODULES
+            .iter()
+            .map(|(_, text)| iamdsl_syntax::parse(text, FileId(0)).module)
+            .collect()
+    })
+}
 
 /// Adds the standard library to `sources` (as `<std>/MODULE.iamdsl`) and returns its files.
 pub fn add_to(sources: &mut Sources) -> Vec<(FileId, String)> {

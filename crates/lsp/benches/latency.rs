@@ -40,11 +40,17 @@ fn main() {
     let lines = text.lines().count();
 
     let mut change = Vec::new();
+    let mut caches = HashMap::new();
     for i in 0..60 {
-        let edited = format!("{text}\n// edit {i}\n");
+        // An edit inside one declaration, as typing makes it.
+        let edited = text.replacen(
+            "max_session = 1h",
+            &format!("max_session = {}h", 1 + i % 11),
+            1,
+        );
         let documents = HashMap::from([(path.clone(), edited)]);
         let start = Instant::now();
-        let snapshot = Snapshot::build(&path, &documents);
+        let snapshot = Snapshot::build_cached(&path, &documents, &mut caches);
         let published = snapshot.diagnostics();
         change.push(start.elapsed().as_secs_f64() * 1000.0);
         assert!(

@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use iamdsl_compiler::navigate::{occurrences, Occurrence};
-use iamdsl_compiler::{analyze, Analysis, Project};
+use iamdsl_compiler::{analyze_with, Analysis, Project};
 use iamdsl_diagnostics::FileId;
+use iamdsl_syntax::{parse_cached, ParseCache};
 use tower_lsp::jsonrpc::Result as RpcResult;
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService, Server};
@@ -29,10 +30,24 @@ pub struct Snapshot {
 impl Snapshot {
     /// Analyses the project of `path`, with the open `documents` in place of their files.
     pub fn build(path: &Path, documents: &HashMap<PathBuf, String>) -> Snapshot {
+        Snapshot::build_cached(path, documents, &mut HashMap::new())
+    }
+
+    /// [`Snapshot::build`], reusing the trees of unchanged declarations of each file.
+    pub fn build_cached(
+        path: &Path,
+        documents: &HashMap<PathBuf, String>,
+        caches: &mut HashMap<String, ParseCache>,
+    ) -> Snapshot {
         let open: Vec<PathBuf> = documents.keys().cloned().collect();
         let paths = project_paths(path, &open);
         let project = iamdsl_compiler::load_with(&paths, &|p: &Path| documents.get(p).cloned());
-        let analysis = analyze(&project);
+        let analysis = analyze_with(&project, &mut |text, file| {
+            let cache = caches
+                .entry(project.sources.name(file).to_string())
+                .or_default();
+            parse_cached(text, file, cache)
+        });
         let occurrences = occurrences(&analysis.modules);
         let urls = project
             .paths
@@ -78,6 +93,8 @@ struct State {
     documents: HashMap<Url, String>,
     /// The latest snapshot of the project of each open document.
     snapshots: HashMap<Url, std::sync::Arc<Snapshot>>,
+    /// Parsed declarations of each file, by file name, reused across edits.
+    caches: HashMap<String, ParseCache>,
 }
 
 pub struct Backend {
@@ -159,8 +176,10 @@ impl Backend {
                 .filter_map(|(u, text)| Some((u.to_file_path().ok()?, text.clone())))
                 .collect()
         };
-        let snapshot = std::sync::Arc::new(Snapshot::build(&path, &documents));
+        let mut caches = std::mem::take(&mut self.state.lock().ok()?.caches);
+        let snapshot = std::sync::Arc::new(Snapshot::build_cached(&path, &documents, &mut caches));
         let mut state = self.state.lock().ok()?;
+        state.caches = caches;
         for file_url in snapshot.urls.values() {
             state.snapshots.insert(file_url.clone(), snapshot.clone());
         }

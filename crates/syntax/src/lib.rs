@@ -6,8 +6,10 @@ extern crate alloc;
 pub mod ast;
 mod errors;
 pub mod format;
+mod incremental;
 pub mod lexer;
 mod parser;
 
 pub use format::{format_module, format_source, format_verified, Refusal};
+pub use incremental::{parse_cached, ParseCache};
 pub use parser::{parse, parse_intent, Parsed};

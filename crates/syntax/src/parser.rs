@@ -151,9 +151,9 @@ fn content_end(pair: &Pair<'_, R>) -> usize {
 
 /// A pest pair that does not have the shape the grammar promises.
 #[derive(Debug)]
-struct Malformed(Span);
+pub(crate) struct Malformed(Span);
 
-type Walk<T> = Result<T, Malformed>;
+pub(crate) type Walk<T> = Result<T, Malformed>;
 
 fn is_punctuation(rule: R) -> bool {
     matches!(
@@ -222,9 +222,9 @@ impl<'i> Children<'i> {
     }
 }
 
-struct Walker {
+pub(crate) struct Walker {
     /// Offset of the parsed piece in its file.
-    base: usize,
+    pub(crate) base: usize,
 }
 
 impl Walker {
@@ -290,7 +290,7 @@ impl Walker {
         }
     }
 
-    fn item(&self, pair: Pair<'_, R>) -> Walk<Item> {
+    pub(crate) fn item(&self, pair: Pair<'_, R>) -> Walk<Item> {
         let loc = self.loc(&pair);
         let mut children = Children::new(pair);
         let prefix = self.prefix(&mut children)?;

@@ -242,3 +242,23 @@ proptest! {
         prop_assert_eq!(comments(&source), comments(&formatted));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Re-parsing with the cache gives exactly what a fresh parse gives, spans included (`Loc`
+    /// compares equal always, so the trees are compared through their debug text).
+    #[test]
+    fn cached_parsing_equals_fresh_parsing(before in program(), after in program(), cut in 0usize..400) {
+        let mut cache = iamdsl_syntax::ParseCache::default();
+        let first = iamdsl_syntax::parse_cached(&before, FileId(0), &mut cache);
+        prop_assert_eq!(format!("{:?}", first.module), format!("{:?}", parse(&before, FileId(0)).module));
+        // An edit: part of the old text, then a new one (declarations move and change).
+        let cut = before.char_indices().map(|(i, _)| i).find(|&i| i >= cut.min(before.len())).unwrap_or(before.len());
+        let edited = format!("{}\n\n{after}\n\n// trailing\n{}", &before[..cut], &before[cut..]);
+        let cached = iamdsl_syntax::parse_cached(&edited, FileId(0), &mut cache);
+        let fresh = parse(&edited, FileId(0));
+        prop_assert_eq!(format!("{:?}", cached.module), format!("{:?}", fresh.module));
+        prop_assert_eq!(cached.diagnostics, fresh.diagnostics);
+    }
+}
