@@ -232,7 +232,14 @@ fn an_editor_session_on_the_example() {
     let definition = server.request("textDocument/definition", json!({ "textDocument": { "uri": roles_uri }, "position": position_of(&roles_text, "boundary platform_boundary", 10) }));
     assert_eq!(definition["uri"], uri(&platform.join("policies.iamdsl")));
 
-    // Rename a group: every reference, in every file.
+    // Rename a group: every reference, in every file (one more file uses it, unsaved).
+    let contractors = platform.join("contractors.iamdsl");
+    let contractors_text = "user eve { groups = [developers] }\n";
+    server.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri(&contractors), "languageId": "iamdsl", "version": 1, "text": contractors_text } }));
+    assert_eq!(
+        server.diagnostics_for(&uri(&contractors)),
+        Vec::<Value>::new()
+    );
     let edit = server.request("textDocument/rename", json!({ "textDocument": { "uri": people_uri }, "position": position_of(&people_text, "group developers", 7), "newName": "engineers" }));
     let edits = edit["changes"][&people_uri].as_array().unwrap();
     // The declaration and the two users' `groups`; not the words of the doc comment.
@@ -240,10 +247,20 @@ fn an_editor_session_on_the_example() {
     assert!(edits
         .iter()
         .all(|e| e["range"]["start"] != position_of(&people_text, "developers.", 0)));
+    let other = edit["changes"][uri(&contractors)].as_array().unwrap();
+    assert_eq!(other.len(), 1);
+    assert_eq!(
+        other[0]["range"]["start"],
+        position_of(contractors_text, "developers", 0)
+    );
     assert!(edits.iter().all(|e| e["newText"] == "engineers"));
     let edit = server.request("textDocument/rename", json!({ "textDocument": { "uri": roles_uri }, "position": position_of(&roles_text, "boundary platform_boundary", 10), "newName": "guardrail" }));
     let files: Vec<&String> = edit["changes"].as_object().unwrap().keys().collect();
     assert_eq!(files.len(), 3, "{files:?}");
+    server.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri(&contractors) } }),
+    );
 
     // Formatting: the same formatter as `iamdsl fmt`.
     let messy = "role   r{trust{service ec2}}";
