@@ -1,6 +1,10 @@
 //! Parse and format throughput on a large generated input: `cargo bench -p iamdsl-syntax`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+// The allocator of the `iamdsl` binary, so that the figures are the ones users see.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use iamdsl_diagnostics::FileId;
 
 /// About `bytes` of realistic source: roles with trust, conditions, templates and comments.
