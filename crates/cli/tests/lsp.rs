@@ -1,6 +1,10 @@
 //! The language server, driven as an editor drives it: the real binary over stdio, JSON-RPC.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::*;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -8,13 +12,6 @@ use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 struct Server {
     child: Child,
@@ -133,11 +130,7 @@ impl Server {
 
 fn copy_example(into: &Path) -> PathBuf {
     let target = into.join("platform");
-    std::fs::create_dir_all(&target).unwrap();
-    for entry in std::fs::read_dir(repo_root().join("examples/platform")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), target.join(entry.file_name())).unwrap();
-    }
+    copy_dir(&repo_root().join("examples/platform"), &target);
     target
 }
 

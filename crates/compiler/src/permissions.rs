@@ -242,15 +242,12 @@ impl Checker<'_> {
                                 )
                             })
                             .collect();
-                        let on: Vec<String> = resources
-                            .iter()
-                            .map(|r| format!("`{}`", r.describe))
-                            .collect();
+                        let on = describe_all(&resources);
                         self.report(
                             Some(scope),
                             Diagnostic::error(
                                 codes::ACTION_NOT_APPLICABLE,
-                                format!("`{name}` does not apply to {}", on.join(", ")),
+                                format!("`{name}` does not apply to {on}"),
                             )
                             .at(scope.file, *span, "this action")
                             .with_label(
@@ -293,18 +290,12 @@ impl Checker<'_> {
                         }
                     }
                     if !applied && !resources.is_empty() && !not_resource_mode {
-                        let on: Vec<String> = resources
-                            .iter()
-                            .map(|r| format!("`{}`", r.describe))
-                            .collect();
+                        let on = describe_all(&resources);
                         self.report(
                             Some(scope),
                             Diagnostic::error(
                                 codes::ACTION_NOT_APPLICABLE,
-                                format!(
-                                    "no action matching `{pattern}` applies to {}",
-                                    on.join(", ")
-                                ),
+                                format!("no action matching `{pattern}` applies to {on}"),
                             )
                             .at(
                                 scope.file,
@@ -942,6 +933,15 @@ pub(crate) fn is_region(text: &str) -> bool {
         && parts[1..parts.len() - 1]
             .iter()
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+}
+
+/// `` `s3.bucket`, `arn:…` `` for a message.
+fn describe_all(resources: &[Resolved]) -> String {
+    resources
+        .iter()
+        .map(|r| format!("`{}`", r.describe))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What is wrong with an ARN's form, if anything.

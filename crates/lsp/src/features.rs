@@ -78,6 +78,15 @@ fn word_at(text: &str, at: usize) -> (usize, usize) {
     (start, end)
 }
 
+/// `a`, `b`, `c` in Markdown.
+fn code_list<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn markdown(value: String) -> Hover {
     Hover {
         contents: HoverContents::Markup(MarkupContent {
@@ -177,15 +186,7 @@ pub fn hover(snapshot: &Snapshot, url: &Url, at: Position) -> Option<Hover> {
                 ));
             }
             if !entity.managed.is_empty() {
-                value.push_str(&format!(
-                    "\n\nAttached: {}",
-                    entity
-                        .managed
-                        .iter()
-                        .map(|a| format!("`{a}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+                value.push_str(&format!("\n\nAttached: {}", code_list(&entity.managed)));
             }
         }
         return Some(markdown(value));
@@ -223,12 +224,7 @@ pub fn hover(snapshot: &Snapshot, url: &Url, at: Position) -> Option<Hover> {
             if !action.condition_keys.is_empty() {
                 value.push_str(&format!(
                     "\n\nCondition keys: {}",
-                    action
-                        .condition_keys
-                        .iter()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    code_list(&action.condition_keys)
                 ));
             }
             value.push_str(&format!(

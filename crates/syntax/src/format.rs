@@ -95,6 +95,15 @@ impl Printer<'_> {
         text.matches('\n').count() >= 2
     }
 
+    /// A comment's text without trailing white space.
+    fn comment_text(&self, comment: Span) -> String {
+        self.source
+            .get(comment.range())
+            .unwrap_or("")
+            .trim_end()
+            .to_string()
+    }
+
     fn push_line(&mut self, depth: usize, line: &str) {
         for _ in 0..depth {
             self.out.push_str(INDENT);
@@ -118,12 +127,7 @@ impl Printer<'_> {
             {
                 self.out.push('\n');
             }
-            let text = self
-                .source
-                .get(comment.range())
-                .unwrap_or("")
-                .trim_end()
-                .to_string();
+            let text = self.comment_text(comment);
             self.push_line(depth, &text);
             self.last_end = comment.end as usize;
             first = false;
@@ -146,12 +150,7 @@ impl Printer<'_> {
                 if self.out.ends_with('\n') {
                     self.out.pop();
                 }
-                let text = self
-                    .source
-                    .get(comment.range())
-                    .unwrap_or("")
-                    .trim_end()
-                    .to_string();
+                let text = self.comment_text(comment);
                 self.out.push(' ');
                 self.out.push_str(&text);
                 self.out.push('\n');
@@ -163,12 +162,7 @@ impl Printer<'_> {
                 break;
             }
             self.next_comment += 1;
-            let text = self
-                .source
-                .get(comment.range())
-                .unwrap_or("")
-                .trim_end()
-                .to_string();
+            let text = self.comment_text(comment);
             self.push_line(depth, &text);
         }
         self.last_end = self.last_end.max(end);
