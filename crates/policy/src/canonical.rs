@@ -22,9 +22,13 @@ pub fn canonicalize_owned(document: PolicyDocument) -> PolicyDocument {
     for statement in &mut statements {
         normalize_case(statement);
     }
-    // Merging by resources can make action lists equal and the reverse: repeat until stable.
+    // `*` absorbing a list, merging by resources and merging by actions each can enable the
+    // others: repeat until nothing changes.
     loop {
-        let before = statements.len();
+        for statement in &mut statements {
+            remove_covered(statement);
+        }
+        let before = statements.clone();
         statements = merge(statements, same_but_actions, |into, from| {
             if let (ActionBlock::Action(a), ActionBlock::Action(b)) =
                 (&mut into.action, from.action)
@@ -39,12 +43,12 @@ pub fn canonicalize_owned(document: PolicyDocument) -> PolicyDocument {
                 a.extend(b);
             }
         });
-        if statements.len() == before {
+        for statement in &mut statements {
+            remove_covered(statement);
+        }
+        if statements == before {
             break;
         }
-    }
-    for statement in &mut statements {
-        remove_covered(statement);
     }
     statements.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     statements.dedup_by(|a, b| {

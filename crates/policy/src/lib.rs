@@ -5,6 +5,7 @@ pub mod authz;
 pub mod canonical;
 mod document;
 pub mod json;
+pub mod reader;
 
 pub use document::{
     ActionBlock, Conditions, Effect, Origin, PolicyDocument, Principals, ResourceBlock, Statement,
