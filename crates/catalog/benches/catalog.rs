@@ -1,5 +1,7 @@
 //! Catalog load time: `cargo bench -p iamdsl-catalog`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 
 fn bench(c: &mut Criterion) {

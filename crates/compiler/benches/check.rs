@@ -1,5 +1,7 @@
 //! Check and build of a large generated organisation: `cargo bench -p iamdsl-compiler`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 
 // The allocator of the `iamdsl` binary, so that the figures are the ones users see.

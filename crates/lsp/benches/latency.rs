@@ -1,6 +1,8 @@
 //! Language-server latency on a 5,000-line file: change → diagnostics, and completion.
 //! `cargo bench -p iamdsl-lsp` prints p50 and p95 over repeated runs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::HashMap;
 use std::time::Instant;
 

@@ -1,5 +1,7 @@
 //! Parse and format throughput on a large generated input: `cargo bench -p iamdsl-syntax`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 // The allocator of the `iamdsl` binary, so that the figures are the ones users see.
