@@ -311,7 +311,17 @@ fn split_oversized(model: &mut Model) {
     let partition = model.partition.clone();
     let mut replaced: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut added = Vec::new();
+    // A permissions boundary is one policy: split, it would lose the statements of its other
+    // parts. It stays whole, and over the quota (an error).
+    let boundaries: std::collections::BTreeSet<String> = model
+        .entities
+        .iter()
+        .filter_map(|e| e.boundary.clone())
+        .collect();
     for entity in &mut model.entities {
+        if boundaries.contains(&entity.arn(&partition)) {
+            continue;
+        }
         if entity.kind != EntityKind::ManagedPolicy
             || canonical_size(&entity.document) <= MANAGED_POLICY_LIMIT
         {
@@ -350,12 +360,6 @@ fn split_oversized(model: &mut Model) {
             }
         }
         entity.managed = managed;
-        if let Some(boundary) = &entity.boundary {
-            if let Some(parts) = replaced.get(boundary) {
-                // A boundary is one policy: keep the first part (documented limitation).
-                entity.boundary = parts.first().cloned();
-            }
-        }
     }
     model
         .entities

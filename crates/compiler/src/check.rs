@@ -110,6 +110,8 @@ pub(crate) struct Checker<'a> {
     memberless_assumers: BTreeMap<String, Vec<String>>,
     /// Trust entries that name a declared user or role, to check the identity half (W0110).
     pub declared_trust: Vec<DeclaredTrust>,
+    /// `expect …` declarations.
+    expectations: Vec<(FileId, &'a Item)>,
 }
 
 /// `trust { role X }` in role `role`, for the `half_configured_assume` lint.
@@ -145,6 +147,7 @@ impl<'a> Checker<'a> {
             pending_trust: BTreeMap::new(),
             memberless_assumers: BTreeMap::new(),
             declared_trust: Vec::new(),
+            expectations: Vec::new(),
         }
     }
 
@@ -230,7 +233,11 @@ impl<'a> Checker<'a> {
                     self.collect_items(file, &block.items, Some(&block.account));
                     continue;
                 }
-                ItemKind::Expect(_) | ItemKind::Error => continue,
+                ItemKind::Expect(_) => {
+                    self.expectations.push((file, item));
+                    continue;
+                }
+                ItemKind::Error => continue,
             };
             let decl = Decl {
                 kind,
@@ -723,6 +730,25 @@ impl<'a> Checker<'a> {
                     )
                     .with_help(help),
                 );
+            }
+        }
+        // AWS names are unique per account and kind, whatever their case or path.
+        let mut seen: BTreeMap<(EntityKind, String, String), String> = BTreeMap::new();
+        for entity in &entities {
+            let key = (
+                entity.kind,
+                entity.account.id.clone(),
+                entity.name.to_ascii_lowercase(),
+            );
+            match seen.get(&key) {
+                Some(first) => self.diagnostics.push(
+                    Diagnostic::error(codes::DUPLICATE, format!("`{}` and `{first}` are both {} `{}` in AWS", entity.ident, entity.kind.keyword(), entity.name))
+                        .at(entity.origin.file, entity.origin.span, "the same AWS name as another declaration")
+                        .with_help("IAM names are unique in an account, ignoring case and path: set a different `name`"),
+                ),
+                None => {
+                    seen.insert(key, entity.ident.clone());
+                }
             }
         }
         // Documents in the model are canonical: everything downstream writes or compares them as they are.
@@ -1569,4 +1595,59 @@ fn grants_assume(document: &PolicyDocument, role_arn: &str) -> bool {
         };
         action && resource
     })
+}
+
+impl Checker<'_> {
+    /// `expect …`: the names are resolved; evaluating the expectation needs the policy evaluator,
+    /// which iamdsl does not have yet, and a warning says so rather than passing silently.
+    pub fn expectations(&mut self) {
+        use SymbolKind as K;
+        for (file, item) in std::mem::take(&mut self.expectations) {
+            let ItemKind::Expect(expect) = &item.kind else {
+                continue;
+            };
+            let principals = [K::Group, K::User, K::Role];
+            match &expect.kind {
+                ExpectKind::NoEscalation => {}
+                ExpectKind::Assume {
+                    principal, role, ..
+                } => {
+                    self.resolve(None, file, principal, &principals);
+                    self.resolve(None, file, role, &[K::Role]);
+                }
+                ExpectKind::Access { principal, .. } => {
+                    self.resolve(None, file, principal, &principals);
+                }
+            }
+            let scope = Scope {
+                file,
+                owner: String::new(),
+                owner_kind: K::Role,
+                account: Account {
+                    name: String::new(),
+                    id: String::new(),
+                    default: false,
+                },
+                allowed: attribute_lints(self, file, &item.prefix),
+                params: BTreeMap::new(),
+                uses: Vec::new(),
+                provider: None,
+            };
+            self.lint(
+                &scope,
+                Diagnostic::warning(
+                    codes::UNCHECKED_EXPECTATION,
+                    "this expectation is not checked yet",
+                )
+                .at(
+                    file,
+                    item.loc.span(),
+                    "iamdsl does not evaluate `expect` yet",
+                )
+                .with_help(
+                    "keep it as documentation; it will be checked once the policy evaluator lands",
+                ),
+            );
+        }
+    }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use iamdsl_catalog::{KeyKind, KeyType};
-use iamdsl_diagnostics::{codes, suggest, Diagnostic};
+use iamdsl_diagnostics::{codes, suggest, Diagnostic, Span};
 use iamdsl_policy::Conditions;
 use iamdsl_syntax::ast::{
     Clause, ClauseKind, CompareOp, CondKey, Condition, Quantifier, Spanned, Value,
@@ -219,7 +219,49 @@ impl Checker<'_> {
                 .with_help("remove the statement, or move the date"),
             );
         }
-        out.insert("DateLessThan", "aws:CurrentTime", [moment]);
+        self.add_condition(
+            scope,
+            out,
+            "DateLessThan",
+            "aws:CurrentTime",
+            vec![moment],
+            until.span(),
+        );
+    }
+
+    /// Adds `operator: {key: values}`. AWS reads several values of one key as "any of them", so
+    /// a second clause with the same key and operator would widen the first instead of narrowing
+    /// it; that is an error, except for negated operators, where "none of A" and "none of B"
+    /// really is "none of A or B".
+    fn add_condition(
+        &mut self,
+        scope: &Scope,
+        out: &mut Conditions,
+        operator: &str,
+        key: &str,
+        values: Vec<String>,
+        span: Span,
+    ) {
+        let existing = out.0.get(operator).and_then(|keys| {
+            keys.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v.clone())
+        });
+        if let Some(existing) = existing {
+            let negated = operator.contains("Not") && operator != "Null";
+            let same =
+                existing.len() == values.len() && values.iter().all(|v| existing.contains(v));
+            if !negated && !same {
+                self.report(
+                    Some(scope),
+                    Diagnostic::error(codes::REPEATED_CONDITION, format!("`{key}` is tested twice with `{operator}`; AWS would accept either value"))
+                        .at(scope.file, span, "a second test of the same key")
+                        .with_help("AWS combines the values of one key with OR: write one test with the values that are allowed, or split the statement"),
+                );
+                return;
+            }
+        }
+        out.insert(operator, key, values);
     }
 
     fn lower_clause(
@@ -230,15 +272,24 @@ impl Checker<'_> {
         out: &mut Conditions,
     ) {
         match &clause.kind {
-            ClauseKind::Mfa => {
-                out.insert("Bool", "aws:MultiFactorAuthPresent", ["true".to_string()])
-            }
+            ClauseKind::Mfa => self.add_condition(
+                scope,
+                out,
+                "Bool",
+                "aws:MultiFactorAuthPresent",
+                vec!["true".to_string()],
+                clause.loc.span(),
+            ),
             ClauseKind::Exists { key, negated } => {
                 if let Some((name, _)) = self.resolve_key(scope, key, services) {
-                    out.insert(
+                    let value = if *negated { "true" } else { "false" };
+                    self.add_condition(
+                        scope,
+                        out,
                         "Null",
                         &name,
-                        [if *negated { "true" } else { "false" }.to_string()],
+                        vec![value.to_string()],
+                        clause.loc.span(),
                     );
                 }
             }
@@ -270,11 +321,11 @@ impl Checker<'_> {
                 let Some(values) = self.condition_values(scope, value) else {
                     return;
                 };
-                out.insert(
-                    &operator.node,
-                    &name,
-                    values.into_iter().filter_map(|v| self.val_text(&v)),
-                );
+                let texts: Vec<String> = values
+                    .into_iter()
+                    .filter_map(|v| self.val_text(&v))
+                    .collect();
+                self.add_condition(scope, out, &operator.node, &name, texts, clause.loc.span());
             }
             ClauseKind::Compare {
                 quantifier,
@@ -363,7 +414,14 @@ impl Checker<'_> {
                     None => "",
                 };
                 let suffix = if *if_exists { "IfExists" } else { "" };
-                out.insert(&format!("{prefix}{base_operator}{suffix}"), &name, texts);
+                self.add_condition(
+                    scope,
+                    out,
+                    &format!("{prefix}{base_operator}{suffix}"),
+                    &name,
+                    texts,
+                    clause.loc.span(),
+                );
             }
         }
     }

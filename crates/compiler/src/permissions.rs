@@ -156,7 +156,20 @@ impl Checker<'_> {
                     Some(ActionRef::Pattern(pattern, _, _)) => {
                         not_action.insert(pattern);
                     }
-                    _ => {}
+                    Some(ActionRef::Star(span)) => {
+                        self.report(
+                            Some(scope),
+                            Diagnostic::error(
+                                codes::EXCEPT_STAR,
+                                "`except *` leaves no action: the statement would mean nothing",
+                            )
+                            .at(scope.file, span, "every action excepted")
+                            .with_help("list the actions to leave out, or remove the statement"),
+                        );
+                        return Vec::new();
+                    }
+                    // Access levels were refused above; a failed lookup was reported.
+                    Some(ActionRef::Level(..)) | None => return Vec::new(),
                 }
             }
         }
@@ -667,6 +680,7 @@ impl Checker<'_> {
             return None;
         }
         let mut values: BTreeMap<String, String> = BTreeMap::new();
+        let mut declared_account: Option<String> = None;
         for (param, arg) in params.iter().zip(&positional) {
             let value = self.eval(scope, &arg.value)?;
             let text = match (&value, *param) {
@@ -682,6 +696,10 @@ impl Checker<'_> {
                     p,
                 ) if p.ends_with("WithPath") => {
                     let (path, aws_name) = self.aws_name(name);
+                    // The resource is in the account of the declaration it names.
+                    if let Some(decl) = self.symbols.get(name).copied() {
+                        declared_account = self.account_of(&decl).map(|a| a.id);
+                    }
                     format!("{}{aws_name}", path.trim_start_matches('/'))
                 }
                 _ => match self.val_text(&value) {
@@ -711,7 +729,7 @@ impl Checker<'_> {
             values.insert((*param).to_string(), text);
         }
         let mut region = self.config.defaults.region.clone();
-        let mut account = scope.account.id.clone();
+        let mut account = declared_account.unwrap_or_else(|| scope.account.id.clone());
         let mut partition = self.config.partition().to_string();
         for arg in c.args.iter() {
             let Some(name) = &arg.name else { continue };
@@ -819,9 +837,13 @@ impl Checker<'_> {
             && self.boundaries.contains(&scope.owner)
             && !self.used_as_attachment(&scope.owner);
         let star_resource = resources.iter().any(|r| r.star);
-        let has_mfa = condition.0.values().any(|keys| {
-            keys.keys()
-                .any(|k| k.eq_ignore_ascii_case("aws:MultiFactorAuthPresent"))
+        // MFA counts only when required: `Bool true`, not `== false` nor BoolIfExists.
+        let has_mfa = condition.0.get("Bool").is_some_and(|keys| {
+            keys.iter().any(|(k, values)| {
+                k.eq_ignore_ascii_case("aws:MultiFactorAuthPresent")
+                    && values.len() == 1
+                    && values.contains("true")
+            })
         });
         let star_action = refs.iter().find_map(|r| match r {
             ActionRef::Star(span) => Some(*span),

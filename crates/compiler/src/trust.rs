@@ -110,6 +110,15 @@ impl Checker<'_> {
                             if !self.check_arn(scope, &arn, lit.span()) {
                                 return None;
                             }
+                            if arn.contains(['*', '?']) {
+                                self.report(
+                                Some(scope),
+                                Diagnostic::error(codes::WILDCARD_PRINCIPAL, format!("`{arn}` is a pattern; a trusted principal is one {word}"))
+                                    .at(scope.file, lit.span(), "a wildcard in a principal")
+                                    .with_help("AWS does not accept wildcards in principal ARNs: name the principal, or trust the account with a condition"),
+                            );
+                                return None;
+                            }
                             if !arn.contains(&format!(":{word}/")) {
                                 self.report(
                                     Some(scope),
@@ -222,10 +231,14 @@ impl Checker<'_> {
         account: &str,
         condition: &Conditions,
     ) {
+        // Only conditions that require something count: `!=`, `not exists` and IfExists do not.
         let guarded = condition
             .0
-            .values()
-            .flat_map(|keys| keys.keys())
+            .iter()
+            .filter(|(operator, _)| {
+                matches!(operator.as_str(), "StringEquals" | "StringLike" | "Bool")
+            })
+            .flat_map(|(_, keys)| keys.keys())
             .any(|key| {
                 [
                     "sts:ExternalId",

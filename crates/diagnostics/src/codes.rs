@@ -60,6 +60,8 @@ codes! {
     WRONG_OPERATOR = "E0314", "wrong-operator", "an operator that does not fit the condition key's type";
     INVALID_CONDITION_VALUE = "E0315", "invalid-condition-value", "a condition value of the wrong form for its key";
     UNKNOWN_OPERATOR = "E0316", "unknown-operator", "a condition operator AWS does not have";
+    REPEATED_CONDITION = "E0317", "repeated-condition", "one key tested twice with one operator, which AWS reads as either value";
+    EXCEPT_STAR = "E0318", "except-everything", "`* except *` or `*` in an `except` list";
     MALFORMED_ARN = "E0401", "malformed-arn", "an ARN that is not well formed";
     INVALID_DURATION = "E0402", "invalid-duration", "a duration out of range or malformed";
     INVALID_ACCOUNT_ID = "E0403", "invalid-account-id", "an account id that is not 12 digits";
@@ -83,6 +85,7 @@ codes! {
     EXPIRED_GRANT = "W0109", "expired_grant", "an `until` date that has passed";
     HALF_CONFIGURED_ASSUME = "W0110", "half_configured_assume", "a trust entry without the identity permission to use it, or the reverse";
     MULTIVALUED_KEY = "W0111", "multivalued_key", "a multivalued condition key used without `any`/`all`, or the reverse";
+    UNCHECKED_EXPECTATION = "W0112", "unchecked_expectation", "an `expect` that iamdsl cannot evaluate yet";
 }
 
 /// Lints: warnings with a name, silenced by `#[allow(name)]`, their level set in `iamdsl.toml`.
