@@ -22,6 +22,7 @@ pub const INLINE_POLICY_NAME: &str = "iamdsl";
 pub const MANAGED_POLICY_LIMIT: usize = 6144;
 pub const TRUST_POLICY_LIMIT: usize = 2048;
 pub const ATTACHMENT_LIMIT: usize = 10;
+pub const GROUPS_PER_USER_LIMIT: usize = 10;
 
 fn inline_limit(kind: EntityKind) -> usize {
     match kind {
@@ -271,6 +272,11 @@ pub fn check_quotas(model: &Model) -> Vec<Diagnostic> {
                 MANAGED_POLICY_LIMIT,
                 "split it into several policies, or build with `--split`; `--minimize` may also help",
             )),
+            EntityKind::ManagedPolicy if entity.document.is_empty() => diagnostics.push(
+                Diagnostic::error(codes::EMPTY_POLICY, format!("policy `{}` grants and denies nothing", entity.ident))
+                    .at(entity.origin.file, entity.origin.span, "no statement")
+                    .with_help("AWS rejects a policy without statements: add one, or remove the policy"),
+            ),
             EntityKind::ManagedPolicy => {}
             kind => {
                 let limit = inline_limit(kind);
@@ -288,6 +294,20 @@ pub fn check_quotas(model: &Model) -> Vec<Diagnostic> {
                     );
                 }
             }
+        }
+        if entity.kind == EntityKind::User && entity.groups.len() > GROUPS_PER_USER_LIMIT {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::TOO_MANY_ATTACHMENTS,
+                    format!(
+                        "user `{}` is in {} groups, over AWS's limit of {GROUPS_PER_USER_LIMIT}",
+                        entity.ident,
+                        entity.groups.len()
+                    ),
+                )
+                .at(entity.origin.file, entity.origin.span, "too many groups")
+                .with_help("merge groups, or give the user fewer of them"),
+            );
         }
         if let Some(trust) = &entity.trust {
             let size = canonical_size(trust);

@@ -1368,9 +1368,22 @@ impl<'a> Checker<'a> {
                             .at(scope.file, span, "too long"),
                         );
                     }
-                    entity.description = Some(text);
+                    entity.description = Some(text.clone());
                 }
-                // `name` and `path` were read by `aws_name` and are checked with the entity.
+                // `name` and `path` are read by `aws_name`, before any scope exists, so they must be
+                // plain text: a name built from a `let` would be ignored there.
+                let plain = matches!(&property.value.kind, ValueKind::String(lit) if lit.as_plain().is_some());
+                if (name == "name" || name == "path") && !plain {
+                    self.report(
+                        Some(scope),
+                        Diagnostic::error(
+                            codes::INVALID_VALUE,
+                            format!("`{name}` takes a plain string"),
+                        )
+                        .at(scope.file, span, "not a string literal without `${…}`")
+                        .with_help(format!("write the {name} out: `{name} = \"{text}\"`")),
+                    );
+                }
             }
         }
     }

@@ -748,7 +748,22 @@ impl Checker<'_> {
                     }
                     region = Some(text);
                 }
-                "partition" => partition = self.val_text(&value).unwrap_or(partition),
+                "partition" => {
+                    let text = self.val_text(&value).unwrap_or_default();
+                    if !PARTITIONS.contains(&text.as_str()) {
+                        self.report(
+                            Some(scope),
+                            Diagnostic::error(
+                                codes::INVALID_VALUE,
+                                format!("`{text}` is not an AWS partition"),
+                            )
+                            .at(scope.file, arg.value.span(), "unknown partition")
+                            .with_help(format!("the partitions are {}", PARTITIONS.join(", "))),
+                        );
+                        return None;
+                    }
+                    partition = text;
+                }
                 "account" => {
                     let id = self.val_text(&value).unwrap_or_default();
                     if !(id == "*" || id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())) {
@@ -936,6 +951,18 @@ impl Checker<'_> {
         })
     }
 }
+
+/// AWS's partitions.
+pub(crate) const PARTITIONS: &[&str] = &[
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
 
 /// `eu-west-1`, `us-gov-west-1`, `cn-north-1`, or a pattern with `*`.
 pub(crate) fn is_region(text: &str) -> bool {

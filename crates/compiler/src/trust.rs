@@ -205,6 +205,24 @@ impl Checker<'_> {
         if let Some(account) = principal_account.filter(|a| *a != scope.account.id) {
             self.check_cross_account_guard(scope, entry, &account, &condition);
         }
+        if let Some((host, true)) = &entry_scope.provider {
+            // Without a condition on the subject, every identity the provider issues tokens for
+            // (every repository on GitHub) may assume the role.
+            let subject = condition
+                .0
+                .iter()
+                .filter(|(operator, _)| matches!(operator.as_str(), "StringEquals" | "StringLike"))
+                .flat_map(|(_, keys)| keys.keys())
+                .any(|key| key.to_ascii_lowercase().ends_with(":sub"));
+            if !subject {
+                self.lint(
+                    scope,
+                    Diagnostic::warning(codes::UNGUARDED_OIDC_TRUST, format!("role `{}` trusts every identity of `{host}`", scope.owner))
+                        .at(scope.file, entry.loc.span(), "no condition on the token's subject")
+                        .with_help("add `when sub == \"…\"` (for GitHub: `sub like \"repo:ORG/REPO:ref:refs/heads/main\"`)"),
+                );
+            }
+        }
         let mut actions = BTreeSet::from([action.to_string()]);
         if entry.tag_session {
             actions.insert("sts:TagSession".to_string());

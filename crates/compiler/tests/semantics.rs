@@ -102,3 +102,22 @@ fn a_boundary_is_never_split() {
     assert_eq!(codes, vec!["E0501"]);
     assert!(output.artifacts.is_empty());
 }
+
+#[test]
+fn names_and_paths_are_plain_text() {
+    let analysis = analyze_source("account prod = \"111111111111\"\nlet env = \"prod\"\nrole deployer {\n  name = \"${env}-deployer\"\n  trust { service ec2 }\n}\n");
+    assert_eq!(codes(&analysis), vec!["E0405"]);
+}
+
+#[test]
+fn a_user_in_more_than_ten_groups_is_over_the_quota() {
+    let mut source = String::from("account prod = \"111111111111\"\n");
+    let groups: Vec<String> = (0..11).map(|i| format!("g{i}")).collect();
+    for group in &groups {
+        source.push_str(&format!(
+            "group {group} {{ attach aws \"ReadOnlyAccess\" }}\n"
+        ));
+    }
+    source.push_str(&format!("user u {{ groups = [{}] }}\n", groups.join(", ")));
+    assert_eq!(codes(&analyze_source(&source)), vec!["E0502"]);
+}

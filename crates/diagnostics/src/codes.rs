@@ -44,6 +44,7 @@ codes! {
     TEMPLATE_ARGUMENTS = "E0209", "template-arguments", "a template used with the wrong arguments";
     DUPLICATE_ACCOUNT_ID = "E0210", "duplicate-account-id", "two account names for one account id";
     RECURSIVE = "E0211", "recursive-definition", "a `let` or template that refers to itself";
+    EMPTY_POLICY = "E0212", "empty-policy", "a managed policy without statements, which AWS rejects";
     UNKNOWN_SERVICE = "E0301", "unknown-service", "a service prefix the AWS catalog does not know";
     UNKNOWN_ACTION = "E0302", "unknown-action", "an action the AWS catalog does not know";
     UNKNOWN_RESOURCE_TYPE = "E0303", "unknown-resource-type", "a resource type the service does not have";
@@ -86,6 +87,7 @@ codes! {
     HALF_CONFIGURED_ASSUME = "W0110", "half_configured_assume", "a trust entry without the identity permission to use it, or the reverse";
     MULTIVALUED_KEY = "W0111", "multivalued_key", "a multivalued condition key used without `any`/`all`, or the reverse";
     UNCHECKED_EXPECTATION = "W0112", "unchecked_expectation", "an `expect` that iamdsl cannot evaluate yet";
+    UNGUARDED_OIDC_TRUST = "W0113", "unguarded_oidc_trust", "trust in an OIDC provider without a condition on the token's subject";
 }
 
 /// Lints: warnings with a name, silenced by `#[allow(name)]`, their level set in `iamdsl.toml`.
