@@ -58,8 +58,11 @@ pub fn load(paths: &[PathBuf]) -> Project {
 pub fn load_with(paths: &[PathBuf], overlay: &dyn Fn(&Path) -> Option<String>) -> Project {
     let mut files: Vec<PathBuf> = Vec::new();
     let mut loaded = Project::default();
-    if let Some(manifest) = paths.first().and_then(|p| config::find_manifest(p)) {
-        let name = relative_display(&manifest);
+    if let Some((given, manifest)) = paths
+        .first()
+        .and_then(|p| Some((p, config::find_manifest(p)?)))
+    {
+        let name = manifest_display(given, &manifest);
         let (config, diagnostics) = config::read_manifest(&manifest, name, &mut loaded.sources);
         loaded.config = config;
         loaded.diagnostics.extend(diagnostics);
@@ -138,6 +141,26 @@ pub fn load_with(paths: &[PathBuf], overlay: &dyn Fn(&Path) -> Option<String>) -
     }
     loaded.std_files = stdlib::add_to(&mut loaded.sources);
     loaded
+}
+
+/// How to name the manifest in messages: through the path the user gave when it is below it
+/// (`platform/iamdsl.toml`), so that output does not depend on where the project lives.
+fn manifest_display(given: &Path, manifest: &Path) -> String {
+    let base = if given.is_file() {
+        given.parent().unwrap_or(Path::new("."))
+    } else {
+        given
+    };
+    let below = base.canonicalize().ok().and_then(|canonical| {
+        manifest
+            .strip_prefix(canonical)
+            .ok()
+            .map(|rest| base.join(rest))
+    });
+    match below {
+        Some(path) => display(&path),
+        None => relative_display(manifest),
+    }
 }
 
 /// A path for messages: relative to the working directory when it is below it.
