@@ -93,6 +93,26 @@ pub fn parse_manifest(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
     match toml::from_str::<Config>(text) {
         Ok(config) => {
             let mut diagnostics = Vec::new();
+            if let Some(partition) = &config.defaults.partition {
+                if !crate::permissions::PARTITIONS.contains(&partition.as_str()) {
+                    let start = text.find(partition.as_str()).unwrap_or(0);
+                    diagnostics.push(
+                        Diagnostic::error(
+                            codes::CONFIG,
+                            format!("`{partition}` is not an AWS partition"),
+                        )
+                        .at(
+                            file,
+                            Span::new(start, start + partition.len()),
+                            "under `[defaults]`",
+                        )
+                        .with_help(format!(
+                            "the partitions are {}",
+                            crate::permissions::PARTITIONS.join(", ")
+                        )),
+                    );
+                }
+            }
             if let Some(region) = &config.defaults.region {
                 if !crate::permissions::is_region(region) {
                     let start = text.find(region.as_str()).unwrap_or(0);

@@ -1006,19 +1006,7 @@ pub(crate) fn arn_problem(arn: &str) -> Option<&'static str> {
         return Some("an ARN has six parts separated by `:`");
     }
     let partition = parts[1];
-    if !(partition == "*"
-        || [
-            "aws",
-            "aws-cn",
-            "aws-us-gov",
-            "aws-iso",
-            "aws-iso-b",
-            "aws-iso-e",
-            "aws-iso-f",
-            "aws-eusc",
-        ]
-        .contains(&partition))
-    {
+    if !(partition == "*" || PARTITIONS.contains(&partition)) {
         return Some("the partition is not one of AWS's (`aws`, `aws-cn`, `aws-us-gov`, …)");
     }
     if parts[2].is_empty() {
