@@ -787,11 +787,9 @@ impl<'a> Checker<'a> {
             path,
             account: account.clone(),
             // AWS descriptions are one paragraph: doc lines joined by spaces.
-            description: decl
-                .item
-                .prefix
-                .doc_text()
-                .map(|text| text.split_whitespace().collect::<Vec<_>>().join(" ")),
+            description: decl.item.prefix.doc_text().map(|text| {
+                aws_description(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+            }),
             origin: origin(decl.file, decl.name.span()),
             document: PolicyDocument::default(),
             trust: (kind == EntityKind::Role).then(PolicyDocument::default),
@@ -1368,7 +1366,7 @@ impl<'a> Checker<'a> {
                             .at(scope.file, span, "too long"),
                         );
                     }
-                    entity.description = Some(text.clone());
+                    entity.description = Some(aws_description(&text));
                 }
                 // `name` and `path` are read by `aws_name`, before any scope exists, so they must be
                 // plain text: a name built from a `let` would be ignored there.
@@ -1445,6 +1443,30 @@ impl Decl<'_> {
             SymbolKind::Template => "template",
         }
     }
+}
+
+/// A description AWS accepts: it takes tab, line breaks, printable ASCII and Latin-1 only. The
+/// typographic marks people write in prose become their ASCII forms; anything else becomes `?`
+/// (the doc comment itself, shown in editors, keeps them).
+pub(crate) fn aws_description(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{2032}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{2033}' => '"',
+            '\u{2013}' | '\u{2014}' | '\u{2212}' => '-',
+            '\u{2026}' => '.',
+            '\u{00A0}' => ' ',
+            c if c == '\t'
+                || c == '\n'
+                || c == '\r'
+                || (' '..='~').contains(&c)
+                || ('\u{A1}'..='\u{FF}').contains(&c) =>
+            {
+                c
+            }
+            _ => '?',
+        })
+        .collect()
 }
 
 /// The span of a property's value in a block declaration.

@@ -121,3 +121,13 @@ fn a_user_in_more_than_ten_groups_is_over_the_quota() {
     source.push_str(&format!("user u {{ groups = [{}] }}\n", groups.join(", ")));
     assert_eq!(codes(&analyze_source(&source)), vec!["E0502"]);
 }
+
+#[test]
+fn descriptions_are_written_in_characters_aws_accepts() {
+    let analysis = analyze_source("account prod = \"111111111111\"\n/// Deploys the app — “main” only… ✓\nrole r { trust { service ec2 } }\n");
+    let role = analysis.model.entity(EntityKind::Role, "r").unwrap();
+    assert_eq!(
+        role.description.as_deref(),
+        Some("Deploys the app - \"main\" only. ?")
+    );
+}
