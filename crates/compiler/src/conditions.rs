@@ -98,6 +98,25 @@ fn operator_for(base: KeyType, op: CompareOp) -> Option<&'static str> {
     })
 }
 
+/// The key type an AWS operator works on (`None`: any key, as `Null` and `Binary…`).
+fn operator_family(base: &str) -> Option<KeyType> {
+    if base.starts_with("String") {
+        Some(KeyType::String)
+    } else if base.starts_with("Numeric") {
+        Some(KeyType::Numeric)
+    } else if base.starts_with("Date") {
+        Some(KeyType::Date)
+    } else if base == "Bool" {
+        Some(KeyType::Bool)
+    } else if base.ends_with("IpAddress") {
+        Some(KeyType::IpAddress)
+    } else if base.starts_with("Arn") {
+        Some(KeyType::Arn)
+    } else {
+        None
+    }
+}
+
 fn operators_of(base: KeyType) -> &'static str {
     match base {
         KeyType::String | KeyType::Arn => "`==`, `!=`, `like`, `not like`, `in`, `not in`",
@@ -298,12 +317,16 @@ impl Checker<'_> {
                 key,
                 value,
             } => {
+                // At most one set prefix, then the operator, then `IfExists`.
                 let base = operator
                     .node
-                    .trim_start_matches("ForAnyValue:")
-                    .trim_start_matches("ForAllValues:");
+                    .strip_prefix("ForAnyValue:")
+                    .or_else(|| operator.node.strip_prefix("ForAllValues:"))
+                    .unwrap_or(&operator.node);
                 let base = base.strip_suffix("IfExists").unwrap_or(base);
-                if !OPERATORS.contains(&base) {
+                if !OPERATORS.contains(&base)
+                    || (base == "Null" && base.len() != operator.node.len())
+                {
                     let mut diagnostic = Diagnostic::error(
                         codes::UNKNOWN_OPERATOR,
                         format!("`{}` is not an AWS condition operator", operator.node),
@@ -315,16 +338,76 @@ impl Checker<'_> {
                     self.report(Some(scope), diagnostic);
                     return;
                 }
-                let Some((name, _)) = self.resolve_key(scope, key, services) else {
+                let Some((name, kind)) = self.resolve_key(scope, key, services) else {
                     return;
                 };
+                // The operator's family must fit the key (String operators also read ARN keys),
+                // and the values must fit the operator.
+                let family = operator_family(base);
+                let fits = match family {
+                    None => true,
+                    Some(KeyType::String) => matches!(kind.base, KeyType::String | KeyType::Arn),
+                    Some(other) => other == kind.base,
+                };
+                if !fits {
+                    self.report(
+                        Some(scope),
+                        Diagnostic::error(
+                            codes::WRONG_OPERATOR,
+                            format!(
+                                "`{base}` does not apply to `{name}`, {} key",
+                                with_article(kind.base.name())
+                            ),
+                        )
+                        .at(
+                            scope.file,
+                            operator.span(),
+                            format!("not an operator for {} keys", kind.base.name()),
+                        )
+                        .with_help(format!(
+                            "{} keys take {}",
+                            kind.base.name(),
+                            operators_of(kind.base)
+                        )),
+                    );
+                    return;
+                }
                 let Some(values) = self.condition_values(scope, value) else {
                     return;
                 };
-                let texts: Vec<String> = values
-                    .into_iter()
-                    .filter_map(|v| self.val_text(&v))
-                    .collect();
+                let value_kind = KeyKind {
+                    base: family.unwrap_or(KeyType::String),
+                    multivalued: false,
+                };
+                let null = base == "Null";
+                let mut texts = Vec::new();
+                for v in &values {
+                    let checked = if null {
+                        self.val_text(v)
+                            .filter(|t| t == "true" || t == "false")
+                            .ok_or("`true` or `false`")
+                    } else {
+                        self.typed_value(value_kind, CompareOp::Like, v)
+                    };
+                    match checked {
+                        Ok(text) => texts.push(text),
+                        Err(expected) => {
+                            self.report(
+                                Some(scope),
+                                Diagnostic::error(
+                                    codes::INVALID_CONDITION_VALUE,
+                                    format!("`{base}` takes {expected}"),
+                                )
+                                .at(
+                                    scope.file,
+                                    value.span(),
+                                    format!("expected {expected}"),
+                                ),
+                            );
+                            return;
+                        }
+                    }
+                }
                 self.add_condition(scope, out, &operator.node, &name, texts, clause.loc.span());
             }
             ClauseKind::Compare {
@@ -446,7 +529,7 @@ impl Checker<'_> {
             KeyType::String => Ok(text),
             KeyType::Arn if like || text.starts_with("arn:") || text == "*" => Ok(text),
             KeyType::Arn => Err("an ARN"),
-            KeyType::Numeric if text.parse::<f64>().is_ok() => Ok(text),
+            KeyType::Numeric if text.parse::<f64>().is_ok_and(f64::is_finite) => Ok(text),
             KeyType::Numeric => Err("a number"),
             KeyType::Date if is_iso_date(&text) || text.parse::<u64>().is_ok() => Ok(text),
             KeyType::Date => {

@@ -131,3 +131,25 @@ fn descriptions_are_written_in_characters_aws_accepts() {
         Some("Deploys the app - \"main\" only. ?")
     );
 }
+
+#[test]
+fn operators_by_name_are_checked_like_the_others() {
+    let check = |clause: &str| {
+        let source = format!("account prod = \"111111111111\"\nrole r {{\n  trust {{ service ec2 }}\n  allow s3:ListAllMyBuckets on * when {clause}\n}}\n");
+        codes(&analyze_source(&source))
+    };
+    assert_eq!(
+        check("StringEqualsIgnoreCase(aws:username, \"Bob\")"),
+        Vec::<&str>::new()
+    );
+    assert_eq!(check("NumericLessThan(aws:SourceIp, \"5\")"), vec!["E0314"]);
+    assert_eq!(check("Null(aws:SourceIp, \"maybe\")"), vec!["E0315"]);
+    assert_eq!(
+        check("ForAnyValue:ForAllValues:StringLike(aws:TagKeys, \"a\")"),
+        vec!["E0316"]
+    );
+    assert_eq!(
+        check("NumericLessThan(aws:MultiFactorAuthAge, \"inf\")"),
+        vec!["E0315"]
+    );
+}
