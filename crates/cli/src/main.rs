@@ -15,6 +15,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod build;
 mod catalog;
 mod check;
+mod diff;
 mod expand;
 mod fmt;
 mod output;
@@ -46,6 +47,8 @@ enum Command {
     Check(check::Args),
     /// Write canonical AWS policy JSON for every policy, principal and account
     Build(build::Args),
+    /// Compare the project with deployed state (exit 2 on changes with --exit-code)
+    Diff(diff::Args),
     /// Rewrite files in the canonical layout
     Fmt(fmt::Args),
     /// Show the policy an intent expands to
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(args, style),
         Command::Build(args) => build::run(args, style),
+        Command::Diff(args) => diff::run(args, style),
         Command::Fmt(args) => fmt::run(args, style),
         Command::Expand(args) => expand::run(args, style),
         Command::Catalog(args) => catalog::run(args),

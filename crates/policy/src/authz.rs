@@ -267,3 +267,197 @@ impl AuthorizationDetails {
         ])
     }
 }
+
+/// Reading deployed state: what `aws iam get-account-authorization-details` prints (documents as
+/// JSON objects), or what the API returns (documents as URL-encoded JSON text); several pages
+/// one after the other are read as one. Unknown fields are ignored. AWS managed policies are
+/// references, not entities of an account: they are left out of `policies`.
+impl AuthorizationDetails {
+    pub fn read(text: &str) -> Result<AuthorizationDetails, String> {
+        let mut details = AuthorizationDetails::default();
+        let mut pages = 0;
+        for (index, page) in serde_json::Deserializer::from_str(text)
+            .into_iter::<serde_json::Value>()
+            .enumerate()
+        {
+            let page = page.map_err(|e| format!("page {}: not JSON: {e}", index + 1))?;
+            details.read_page(&page).map_err(|e| {
+                if index == 0 {
+                    e
+                } else {
+                    format!("page {}: {e}", index + 1)
+                }
+            })?;
+            pages += 1;
+        }
+        if pages == 0 {
+            return Err(
+                "empty input: expected the output of `aws iam get-account-authorization-details`"
+                    .into(),
+            );
+        }
+        details.sort();
+        Ok(details)
+    }
+
+    fn read_page(&mut self, page: &serde_json::Value) -> Result<(), String> {
+        use crate::canonical::canonicalize_owned;
+        use crate::reader::read_policy;
+        use serde_json::Value;
+        let object = page.as_object().ok_or("expected a JSON object with UserDetailList, GroupDetailList, RoleDetailList and Policies")?;
+        let list = |key: &str| -> Result<Vec<&Value>, String> {
+            match object.get(key) {
+                None => Ok(Vec::new()),
+                Some(Value::Array(items)) => Ok(items.iter().collect()),
+                Some(_) => Err(format!("{key}: expected a list")),
+            }
+        };
+        let text = |item: &Value, key: &str, place: &str| -> Result<String, String> {
+            item.get(key)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or(format!("{place}.{key}: missing or not a string"))
+        };
+        let optional =
+            |item: &Value, key: &str| item.get(key).and_then(Value::as_str).map(str::to_string);
+        let document = |value: Option<&Value>, place: &str| -> Result<PolicyDocument, String> {
+            match value {
+                Some(v) => read_policy(v)
+                    .map(canonicalize_owned)
+                    .map_err(|e| format!("{place}: {e}")),
+                None => Ok(PolicyDocument::default()),
+            }
+        };
+        let inline = |item: &Value, key: &str, place: &str| -> Result<Vec<InlinePolicy>, String> {
+            let mut out = Vec::new();
+            if let Some(Value::Array(policies)) = item.get(key) {
+                for (i, policy) in policies.iter().enumerate() {
+                    let here = format!("{place}.{key}[{i}]");
+                    out.push(InlinePolicy {
+                        name: text(policy, "PolicyName", &here)?,
+                        document: document(
+                            policy.get("PolicyDocument"),
+                            &format!("{here}.PolicyDocument"),
+                        )?,
+                    });
+                }
+            }
+            Ok(out)
+        };
+        let attached = |item: &Value, place: &str| -> Result<Vec<AttachedPolicy>, String> {
+            let mut out = Vec::new();
+            if let Some(Value::Array(policies)) = item.get("AttachedManagedPolicies") {
+                for (i, policy) in policies.iter().enumerate() {
+                    out.push(AttachedPolicy::from_arn(&text(
+                        policy,
+                        "PolicyArn",
+                        &format!("{place}.AttachedManagedPolicies[{i}]"),
+                    )?));
+                }
+            }
+            Ok(out)
+        };
+        let boundary = |item: &Value| {
+            item.get("PermissionsBoundary")
+                .and_then(|b| b.get("PermissionsBoundaryArn"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        for (i, user) in list("UserDetailList")?.into_iter().enumerate() {
+            let place = format!("UserDetailList[{i}]");
+            let groups = match user.get("GroupList") {
+                Some(Value::Array(groups)) => groups
+                    .iter()
+                    .filter_map(|g| g.as_str().map(str::to_string))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            self.users.push(UserDetail {
+                path: optional(user, "Path").unwrap_or_else(|| "/".into()),
+                name: text(user, "UserName", &place)?,
+                arn: text(user, "Arn", &place)?,
+                id: optional(user, "UserId"),
+                groups,
+                inline: inline(user, "UserPolicyList", &place)?,
+                attached: attached(user, &place)?,
+                boundary: boundary(user),
+            });
+        }
+        for (i, group) in list("GroupDetailList")?.into_iter().enumerate() {
+            let place = format!("GroupDetailList[{i}]");
+            self.groups.push(GroupDetail {
+                path: optional(group, "Path").unwrap_or_else(|| "/".into()),
+                name: text(group, "GroupName", &place)?,
+                arn: text(group, "Arn", &place)?,
+                id: optional(group, "GroupId"),
+                inline: inline(group, "GroupPolicyList", &place)?,
+                attached: attached(group, &place)?,
+            });
+        }
+        for (i, role) in list("RoleDetailList")?.into_iter().enumerate() {
+            let place = format!("RoleDetailList[{i}]");
+            let profiles = match role.get("InstanceProfileList") {
+                Some(Value::Array(profiles)) => profiles
+                    .iter()
+                    .filter_map(|p| {
+                        Some(InstanceProfile {
+                            path: optional(p, "Path").unwrap_or_else(|| "/".into()),
+                            name: optional(p, "InstanceProfileName")?,
+                            arn: optional(p, "Arn")?,
+                        })
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            self.roles.push(RoleDetail {
+                path: optional(role, "Path").unwrap_or_else(|| "/".into()),
+                name: text(role, "RoleName", &place)?,
+                arn: text(role, "Arn", &place)?,
+                id: optional(role, "RoleId"),
+                description: optional(role, "Description"),
+                trust: document(
+                    role.get("AssumeRolePolicyDocument"),
+                    &format!("{place}.AssumeRolePolicyDocument"),
+                )?,
+                inline: inline(role, "RolePolicyList", &place)?,
+                attached: attached(role, &place)?,
+                boundary: boundary(role),
+                instance_profiles: profiles,
+                max_session: role
+                    .get("MaxSessionDuration")
+                    .and_then(Value::as_u64)
+                    .and_then(|s| u32::try_from(s).ok()),
+            });
+        }
+        for (i, policy) in list("Policies")?.into_iter().enumerate() {
+            let place = format!("Policies[{i}]");
+            let arn = text(policy, "Arn", &place)?;
+            if arn.contains(":iam::aws:policy/") {
+                continue;
+            }
+            let default = match policy.get("PolicyVersionList") {
+                Some(Value::Array(versions)) => versions
+                    .iter()
+                    .find(|v| {
+                        v.get("IsDefaultVersion")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false)
+                    })
+                    .or(versions.first()),
+                _ => None,
+            };
+            self.policies.push(ManagedPolicyDetail {
+                path: optional(policy, "Path").unwrap_or_else(|| "/".into()),
+                name: text(policy, "PolicyName", &place)?,
+                arn,
+                id: optional(policy, "PolicyId"),
+                description: optional(policy, "Description"),
+                document: document(
+                    default.and_then(|v| v.get("Document")),
+                    &format!("{place}.PolicyVersionList"),
+                )?,
+            });
+        }
+        Ok(())
+    }
+}

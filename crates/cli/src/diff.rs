@@ -1,0 +1,91 @@
+//! `iamdsl diff PATH --deployed FILE`: what deploying the project would change.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+use iamdsl_diagnostics::{render_human, HumanStyle};
+use iamdsl_policy::authz::AuthorizationDetails;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A project directory (all `*.iamdsl` below it) or files; default `.`
+    paths: Vec<PathBuf>,
+    /// Deployed state: the output of `aws iam get-account-authorization-details`
+    #[arg(long)]
+    deployed: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Exit 2 when there are changes (0 when there are none)
+    #[arg(long)]
+    exit_code: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
+    let project = iamdsl_compiler::load(&crate::paths_or_cwd(args.paths));
+    let analysis = iamdsl_compiler::analyze(&project);
+    if analysis.has_errors() {
+        eprint!(
+            "{}",
+            render_human(&project.sources, &analysis.diagnostics, style)
+        );
+        return Err(format!(
+            "the project has {} error(s); nothing to compare",
+            analysis.error_count()
+        ));
+    }
+    let text = std::fs::read_to_string(&args.deployed)
+        .map_err(|e| format!("cannot read `{}`: {e}", args.deployed.display()))?;
+    let deployed = AuthorizationDetails::read(&text)
+        .map_err(|e| format!("`{}`: {e}", args.deployed.display()))?;
+    // Compare with the bundles of the accounts the deployed state is about.
+    let accounts: Vec<String> = deployed
+        .users
+        .iter()
+        .map(|u| &u.arn)
+        .chain(deployed.groups.iter().map(|g| &g.arn))
+        .chain(deployed.roles.iter().map(|r| &r.arn))
+        .chain(deployed.policies.iter().map(|p| &p.arn))
+        .filter_map(|arn| arn.split(':').nth(4).map(str::to_string))
+        .collect();
+    let mut built = AuthorizationDetails::default();
+    for (name, details) in iamdsl_compiler::bundle::authorization_details(&analysis.model) {
+        let id = analysis
+            .model
+            .accounts
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.id.clone())
+            .unwrap_or_default();
+        if accounts.is_empty() || accounts.contains(&id) {
+            built.users.extend(details.users);
+            built.groups.extend(details.groups);
+            built.roles.extend(details.roles);
+            built.policies.extend(details.policies);
+        }
+    }
+    let scope = iamdsl_diff::Scope {
+        paths: project.config.diff.paths.clone(),
+        names: project.config.diff.names.clone(),
+    };
+    let report = iamdsl_diff::diff(&built, &deployed, &scope);
+    match args.format {
+        Format::Text => print!(
+            "{}",
+            iamdsl_diff::render_text(&report, style == HumanStyle::Colored)
+        ),
+        Format::Json => print!("{}", iamdsl_diff::render_json(&report)),
+    }
+    Ok(if args.exit_code && report.has_changes() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,236 @@
+//! `iamdsl diff` as a reviewer runs it in CI.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use serde_json::{json, Value};
+
+/// The example project copied to `dir/platform`, built to `dir/out`; returns the prod bundle.
+fn built_example(dir: &Path) -> Value {
+    copy_dir(
+        &repo_root().join("examples/platform"),
+        &dir.join("platform"),
+    );
+    let output = iamdsl(dir, &["build", "platform", "-o", "out"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_str(
+        &std::fs::read_to_string(dir.join("out/prod/account-authorization-details.json")).unwrap(),
+    )
+    .unwrap()
+}
+
+fn write(dir: &Path, value: &Value) {
+    std::fs::write(
+        dir.join("deployed.json"),
+        serde_json::to_string_pretty(value).unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_example_against_its_own_build_shows_no_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = built_example(dir.path());
+    write(dir.path(), &state);
+    let output = iamdsl(
+        dir.path(),
+        &[
+            "diff",
+            "platform",
+            "--deployed",
+            "deployed.json",
+            "--exit-code",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert_eq!(stdout(&output), "0 changes, 0 unmanaged\n");
+}
+
+/// Rewrites every policy document into the raw API's shape: URL-encoded JSON text, single
+/// values as strings, no Sids, statements reversed.
+fn as_raw_api(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map.iter_mut() {
+                if matches!(
+                    key.as_str(),
+                    "PolicyDocument" | "AssumeRolePolicyDocument" | "Document"
+                ) {
+                    let mut document = inner.clone();
+                    if let Some(Value::Array(statements)) = document.get_mut("Statement") {
+                        statements.reverse();
+                        for statement in statements.iter_mut() {
+                            let object = statement.as_object_mut().unwrap();
+                            object.remove("Sid");
+                            for field in ["Action", "Resource"] {
+                                if let Some(Value::Array(items)) = object.get(field).cloned() {
+                                    if items.len() == 1 {
+                                        object.insert(field.into(), items[0].clone());
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    let text = serde_json::to_string(&document).unwrap();
+                    let encoded: String = text
+                        .bytes()
+                        .map(|b| {
+                            if b.is_ascii_alphanumeric() {
+                                (b as char).to_string()
+                            } else {
+                                format!("%{b:02X}")
+                            }
+                        })
+                        .collect();
+                    *inner = Value::String(encoded);
+                } else {
+                    as_raw_api(inner);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(as_raw_api),
+        _ => {}
+    }
+}
+
+#[test]
+fn cosmetic_differences_are_never_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = built_example(dir.path());
+    as_raw_api(&mut state);
+    assert!(state["RoleDetailList"][0]["AssumeRolePolicyDocument"]
+        .as_str()
+        .unwrap()
+        .starts_with("%7B"));
+    write(dir.path(), &state);
+    let output = iamdsl(
+        dir.path(),
+        &[
+            "diff",
+            "platform",
+            "--deployed",
+            "deployed.json",
+            "--exit-code",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_changed_action_a_removed_role_and_an_unmanaged_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = built_example(dir.path());
+    // The project owns only /platform/ in this test: a user elsewhere is unmanaged.
+    std::fs::write(
+        dir.path().join("platform/iamdsl.toml"),
+        "[defaults]\nregion = \"eu-west-1\"\n\n[diff]\npaths = [\"/platform/\"]\n",
+    )
+    .unwrap();
+    let roles = state["RoleDetailList"].as_array_mut().unwrap();
+    let deployer = roles
+        .iter_mut()
+        .find(|r| r["RoleName"] == "deployer")
+        .unwrap();
+    for statement in deployer["RolePolicyList"][0]["PolicyDocument"]["Statement"]
+        .as_array_mut()
+        .unwrap()
+    {
+        if let Some(actions) = statement["Action"].as_array_mut() {
+            actions.retain(|a| a != "lambda:UpdateFunctionCode");
+        }
+    }
+    roles.retain(|r| r["RoleName"] != "web");
+    state["UserDetailList"].as_array_mut().unwrap().push(json!({
+        "Path": "/legacy/", "UserName": "mallory", "UserId": "AIDAEXAMPLEEXAMPLE01",
+        "Arn": "arn:aws:iam::111111111111:user/legacy/mallory", "UserPolicyList": [], "GroupList": [], "AttachedManagedPolicies": []
+    }));
+    // A trust entry whose principal was deleted shows as its unique id.
+    let auditor = state["RoleDetailList"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["RoleName"] == "auditor")
+        .unwrap();
+    auditor["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"] =
+        json!(["AROAEXAMPLEEXAMPLE01"]);
+    write(dir.path(), &state);
+
+    let text = iamdsl(
+        dir.path(),
+        &[
+            "diff",
+            "platform",
+            "--deployed",
+            "deployed.json",
+            "--exit-code",
+        ],
+    );
+    assert_eq!(text.status.code(), Some(2), "{}", stderr(&text));
+    insta::assert_snapshot!("diff_text", stdout(&text));
+    let json = iamdsl(
+        dir.path(),
+        &[
+            "diff",
+            "platform",
+            "--deployed",
+            "deployed.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(json.status.code(), Some(0));
+    let parsed: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let changes: Vec<(String, String)> = parsed["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["change"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        vec![
+            ("web".to_string(), "created".to_string()),
+            ("auditor".to_string(), "changed".to_string()),
+            ("deployer".to_string(), "changed".to_string()),
+            ("mallory".to_string(), "unmanaged".to_string()),
+        ]
+    );
+    assert_eq!(parsed["dangling"].as_array().unwrap().len(), 1);
+    insta::assert_snapshot!("diff_json", stdout(&json));
+}
+
+#[test]
+fn malformed_deployed_state_is_an_error_that_names_the_place() {
+    let dir = tempfile::tempdir().unwrap();
+    built_example(dir.path());
+    write(
+        dir.path(),
+        &json!({ "RoleDetailList": [{ "RoleName": "x", "Arn": "arn:aws:iam::111111111111:role/x", "AssumeRolePolicyDocument": { "Statement": [{ "Effect": "Maybe", "Action": "sts:AssumeRole" }] } }] }),
+    );
+    let output = iamdsl(
+        dir.path(),
+        &["diff", "platform", "--deployed", "deployed.json"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("RoleDetailList[0].AssumeRolePolicyDocument: Statement[0].Effect: expected \"Allow\" or \"Deny\""), "{}", stderr(&output));
+}

@@ -1,0 +1,507 @@
+//! Built versus deployed: both sides are canonical [`AuthorizationDetails`]; entities are
+//! matched by kind and name, and each change is reported as a unified diff of the canonical JSON
+//! and as a summary of the permissions it grants or takes away. Cosmetic differences (order,
+//! strings versus lists, Sids, encoding) cannot show up: both sides went through the same
+//! canonical form.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use iamdsl_policy::authz::{
+    AuthorizationDetails, GroupDetail, ManagedPolicyDetail, RoleDetail, UserDetail,
+};
+use iamdsl_policy::json::Json;
+use iamdsl_policy::{ActionBlock, Effect, PolicyDocument, ResourceBlock};
+
+/// What the project owns in deployed state: entities outside are "unmanaged", never "removed".
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub paths: Vec<String>,
+    pub names: Vec<String>,
+}
+
+impl Scope {
+    fn owns(&self, path: &str, name: &str) -> bool {
+        self.paths.iter().any(|p| path.starts_with(p.as_str()))
+            || self.names.iter().any(|n| n == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Change {
+    Created,
+    Changed,
+    Removed,
+    Unmanaged,
+}
+
+impl Change {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Created => "created",
+            Change::Changed => "changed",
+            Change::Removed => "would be removed",
+            Change::Unmanaged => "unmanaged",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityDiff {
+    pub kind: &'static str,
+    pub name: String,
+    pub arn: String,
+    pub change: Change,
+    /// `+ s3:GetObject on arn:…`, `trust: + Federated arn:…`, `attached: - arn:…`
+    pub summary: Vec<String>,
+    /// Unified diff of the canonical JSON (deployed → built), empty for unmanaged entities.
+    pub diff: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub entities: Vec<EntityDiff>,
+    /// Trust entries naming a principal by unique id (`AROA…`): the principal was deleted.
+    pub dangling: Vec<String>,
+}
+
+impl Report {
+    /// Whether deploying the build would change anything the project owns.
+    pub fn has_changes(&self) -> bool {
+        self.entities.iter().any(|e| e.change != Change::Unmanaged)
+    }
+}
+
+/// An entity as compared: its canonical JSON without deployed-only fields, and its documents.
+struct Side {
+    kind: &'static str,
+    name: String,
+    arn: String,
+    path: String,
+    json: String,
+    /// (label, document): `""` for permissions, `"trust"` for a role's trust policy.
+    documents: Vec<(&'static str, PolicyDocument)>,
+    attached: BTreeSet<String>,
+    extra: BTreeSet<String>,
+}
+
+fn sides(details: &AuthorizationDetails) -> BTreeMap<(&'static str, String), Side> {
+    let mut out = BTreeMap::new();
+    // Ids exist only in deployed state, and Sids follow content: neither is a change of its own.
+    let no_sids =
+        |document: &mut PolicyDocument| document.statements.iter_mut().for_each(|s| s.sid = None);
+    let without_ids = |mut copy: AuthorizationDetails| {
+        for user in &mut copy.users {
+            user.id = None;
+            user.inline
+                .iter_mut()
+                .for_each(|p| no_sids(&mut p.document));
+        }
+        for group in &mut copy.groups {
+            group.id = None;
+            group
+                .inline
+                .iter_mut()
+                .for_each(|p| no_sids(&mut p.document));
+        }
+        for role in &mut copy.roles {
+            role.id = None;
+            no_sids(&mut role.trust);
+            role.inline
+                .iter_mut()
+                .for_each(|p| no_sids(&mut p.document));
+        }
+        for policy in &mut copy.policies {
+            policy.id = None;
+            no_sids(&mut policy.document);
+        }
+        copy.to_json()
+    };
+    let single = |details: AuthorizationDetails, list: &str| -> String {
+        match without_ids(details) {
+            Json::Object(fields) => {
+                fields
+                    .into_iter()
+                    .find(|(k, _)| k == list)
+                    .and_then(|(_, v)| match v {
+                        Json::Array(mut items) if !items.is_empty() => {
+                            Some(items.remove(0).pretty())
+                        }
+                        _ => None,
+                    })
+            }
+            _ => None,
+        }
+        .unwrap_or_default()
+    };
+    for user in &details.users {
+        let json = single(
+            AuthorizationDetails {
+                users: vec![user.clone()],
+                ..Default::default()
+            },
+            "UserDetailList",
+        );
+        out.insert(("user", user.name.clone()), user_side(user, json));
+    }
+    for group in &details.groups {
+        let json = single(
+            AuthorizationDetails {
+                groups: vec![group.clone()],
+                ..Default::default()
+            },
+            "GroupDetailList",
+        );
+        out.insert(("group", group.name.clone()), group_side(group, json));
+    }
+    for role in &details.roles {
+        let json = single(
+            AuthorizationDetails {
+                roles: vec![role.clone()],
+                ..Default::default()
+            },
+            "RoleDetailList",
+        );
+        out.insert(("role", role.name.clone()), role_side(role, json));
+    }
+    for policy in &details.policies {
+        let json = single(
+            AuthorizationDetails {
+                policies: vec![policy.clone()],
+                ..Default::default()
+            },
+            "Policies",
+        );
+        out.insert(("policy", policy.name.clone()), policy_side(policy, json));
+    }
+    out
+}
+
+fn merged(inline: &[iamdsl_policy::authz::InlinePolicy]) -> PolicyDocument {
+    PolicyDocument {
+        statements: inline
+            .iter()
+            .flat_map(|p| p.document.statements.clone())
+            .collect(),
+    }
+}
+
+fn user_side(user: &UserDetail, json: String) -> Side {
+    Side {
+        kind: "user",
+        name: user.name.clone(),
+        arn: user.arn.clone(),
+        path: user.path.clone(),
+        json,
+        documents: vec![("", merged(&user.inline))],
+        attached: user
+            .attached
+            .iter()
+            .map(|a| a.arn.clone())
+            .chain(user.boundary.iter().map(|b| format!("boundary {b}")))
+            .collect(),
+        extra: user.groups.iter().map(|g| format!("group {g}")).collect(),
+    }
+}
+
+fn group_side(group: &GroupDetail, json: String) -> Side {
+    Side {
+        kind: "group",
+        name: group.name.clone(),
+        arn: group.arn.clone(),
+        path: group.path.clone(),
+        json,
+        documents: vec![("", merged(&group.inline))],
+        attached: group.attached.iter().map(|a| a.arn.clone()).collect(),
+        extra: BTreeSet::new(),
+    }
+}
+
+fn role_side(role: &RoleDetail, json: String) -> Side {
+    Side {
+        kind: "role",
+        name: role.name.clone(),
+        arn: role.arn.clone(),
+        path: role.path.clone(),
+        json,
+        documents: vec![("", merged(&role.inline)), ("trust", role.trust.clone())],
+        attached: role
+            .attached
+            .iter()
+            .map(|a| a.arn.clone())
+            .chain(role.boundary.iter().map(|b| format!("boundary {b}")))
+            .collect(),
+        extra: role
+            .max_session
+            .iter()
+            .map(|s| format!("max session {s}s"))
+            .chain(
+                role.instance_profiles
+                    .iter()
+                    .map(|p| format!("instance profile {}", p.name)),
+            )
+            .collect(),
+    }
+}
+
+fn policy_side(policy: &ManagedPolicyDetail, json: String) -> Side {
+    Side {
+        kind: "policy",
+        name: policy.name.clone(),
+        arn: policy.arn.clone(),
+        path: policy.path.clone(),
+        json,
+        documents: vec![("", policy.document.clone())],
+        attached: BTreeSet::new(),
+        extra: BTreeSet::new(),
+    }
+}
+
+/// What a document grants, one line per (effect, action, resource) or trusted principal.
+fn grants(label: &str, document: &PolicyDocument) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for statement in &document.statements {
+        let effect = if statement.effect == Effect::Deny {
+            "deny "
+        } else {
+            ""
+        };
+        // `when StringEquals aws:username [alice]`, one test after the other.
+        let condition: String = statement
+            .condition
+            .0
+            .iter()
+            .flat_map(|(operator, keys)| {
+                keys.iter().map(move |(key, values)| {
+                    format!(
+                        " when {operator} {key} [{}]",
+                        values.iter().cloned().collect::<Vec<_>>().join(", ")
+                    )
+                })
+            })
+            .collect();
+        if label == "trust" {
+            for (kind, values) in statement.principal.iter().flat_map(|p| &p.0) {
+                for value in values {
+                    out.insert(format!("trust: {effect}{kind} {value}{condition}"));
+                }
+            }
+            continue;
+        }
+        let actions: Vec<String> = match &statement.action {
+            ActionBlock::Action(set) => set.iter().cloned().collect(),
+            ActionBlock::NotAction(set) => vec![format!(
+                "everything except {}",
+                set.iter().cloned().collect::<Vec<_>>().join(", ")
+            )],
+        };
+        let resources: Vec<String> = match &statement.resource {
+            Some(ResourceBlock::Resource(set)) => set.iter().cloned().collect(),
+            Some(ResourceBlock::NotResource(set)) => vec![format!(
+                "everything except {}",
+                set.iter().cloned().collect::<Vec<_>>().join(", ")
+            )],
+            None => vec!["*".to_string()],
+        };
+        for action in &actions {
+            for resource in &resources {
+                out.insert(format!("{effect}{action} on {resource}{condition}"));
+            }
+        }
+    }
+    out
+}
+
+fn summary(deployed: Option<&Side>, built: Option<&Side>) -> Vec<String> {
+    let collect = |side: Option<&Side>| -> BTreeSet<String> {
+        let Some(side) = side else {
+            return BTreeSet::new();
+        };
+        let mut all = BTreeSet::new();
+        for (label, document) in &side.documents {
+            all.extend(grants(label, document));
+        }
+        all.extend(side.attached.iter().map(|a| format!("attached: {a}")));
+        all.extend(side.extra.iter().cloned());
+        all
+    };
+    let before = collect(deployed);
+    let after = collect(built);
+    let mut lines: Vec<String> = after
+        .difference(&before)
+        .map(|l| format!("+ {l}"))
+        .collect();
+    lines.extend(before.difference(&after).map(|l| format!("- {l}")));
+    lines
+}
+
+fn unified(deployed: &str, built: &str) -> String {
+    similar::TextDiff::from_lines(deployed, built)
+        .unified_diff()
+        .context_radius(3)
+        .header("deployed", "iamdsl")
+        .to_string()
+}
+
+/// `AROA…`, `AIDA…`: how IAM shows a trusted principal that was deleted.
+fn is_unique_id(value: &str) -> bool {
+    value.len() >= 16
+        && ["AROA", "AIDA", "AGPA", "ANPA"]
+            .iter()
+            .any(|p| value.starts_with(p))
+        && value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+/// Compares what the project builds with what is deployed.
+pub fn diff(
+    built: &AuthorizationDetails,
+    deployed: &AuthorizationDetails,
+    scope: &Scope,
+) -> Report {
+    let built = sides(built);
+    let deployed = sides(deployed);
+    let mut report = Report::default();
+    let keys: BTreeSet<&(&'static str, String)> = built.keys().chain(deployed.keys()).collect();
+    for key in keys {
+        let (b, d) = (built.get(key), deployed.get(key));
+        let entity = match (b, d) {
+            (Some(b), None) => EntityDiff {
+                kind: b.kind,
+                name: b.name.clone(),
+                arn: b.arn.clone(),
+                change: Change::Created,
+                summary: summary(None, Some(b)),
+                diff: unified("", &b.json),
+            },
+            (None, Some(d)) => {
+                let owned = scope.owns(&d.path, &d.name);
+                EntityDiff {
+                    kind: d.kind,
+                    name: d.name.clone(),
+                    arn: d.arn.clone(),
+                    change: if owned {
+                        Change::Removed
+                    } else {
+                        Change::Unmanaged
+                    },
+                    summary: if owned {
+                        summary(Some(d), None)
+                    } else {
+                        Vec::new()
+                    },
+                    diff: if owned {
+                        unified(&d.json, "")
+                    } else {
+                        String::new()
+                    },
+                }
+            }
+            (Some(b), Some(d)) if b.json != d.json => EntityDiff {
+                kind: b.kind,
+                name: b.name.clone(),
+                arn: b.arn.clone(),
+                change: Change::Changed,
+                summary: summary(Some(d), Some(b)),
+                diff: unified(&d.json, &b.json),
+            },
+            _ => continue,
+        };
+        report.entities.push(entity);
+    }
+    for side in deployed.values().filter(|s| s.kind == "role") {
+        for (_, document) in side.documents.iter().filter(|(label, _)| *label == "trust") {
+            for value in document
+                .statements
+                .iter()
+                .flat_map(|s| s.principal.iter())
+                .flat_map(|p| p.0.values())
+                .flatten()
+            {
+                if is_unique_id(value) {
+                    report.dangling.push(format!(
+                        "role {} trusts `{value}`: a deleted principal, shown by its unique id",
+                        side.name
+                    ));
+                }
+            }
+        }
+    }
+    report
+        .entities
+        .sort_by(|a, b| (a.change, a.kind, &a.name).cmp(&(b.change, b.kind, &b.name)));
+    report
+}
+
+/// The report for people. `color`: ANSI colours for `+` and `-` lines.
+pub fn render_text(report: &Report, color: bool) -> String {
+    let paint = |line: &str| -> String {
+        if !color {
+            return line.to_string();
+        }
+        match line.chars().next() {
+            Some('+') => format!("\x1b[32m{line}\x1b[0m"),
+            Some('-') => format!("\x1b[31m{line}\x1b[0m"),
+            Some('@') => format!("\x1b[36m{line}\x1b[0m"),
+            _ => line.to_string(),
+        }
+    };
+    let mut out = String::new();
+    for entity in &report.entities {
+        out.push_str(&format!(
+            "{} {}: {}\n",
+            entity.kind,
+            entity.name,
+            entity.change.as_str()
+        ));
+        for line in &entity.summary {
+            out.push_str(&format!("  {}\n", paint(line)));
+        }
+        if entity.change == Change::Changed {
+            for line in entity.diff.lines() {
+                out.push_str(&format!("    {}\n", paint(line)));
+            }
+        }
+    }
+    for dangling in &report.dangling {
+        out.push_str(&format!("dangling: {dangling}\n"));
+    }
+    let changes = report
+        .entities
+        .iter()
+        .filter(|e| e.change != Change::Unmanaged)
+        .count();
+    let unmanaged = report.entities.len() - changes;
+    out.push_str(&format!(
+        "{changes} change{}, {unmanaged} unmanaged\n",
+        if changes == 1 { "" } else { "s" }
+    ));
+    out
+}
+
+/// The report for bots.
+pub fn render_json(report: &Report) -> String {
+    let entities: Vec<Json> = report
+        .entities
+        .iter()
+        .map(|e| {
+            Json::Object(vec![
+                ("kind".into(), Json::str(e.kind)),
+                ("name".into(), Json::str(&e.name)),
+                ("arn".into(), Json::str(&e.arn)),
+                ("change".into(), Json::str(e.change.as_str())),
+                ("summary".into(), Json::strings(e.summary.iter().cloned())),
+                ("diff".into(), Json::str(&e.diff)),
+            ])
+        })
+        .collect();
+    Json::Object(vec![
+        ("changes".into(), Json::Array(entities)),
+        (
+            "dangling".into(),
+            Json::strings(report.dangling.iter().cloned()),
+        ),
+        ("has_changes".into(), Json::Bool(report.has_changes())),
+    ])
+    .pretty()
+}
