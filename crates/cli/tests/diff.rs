@@ -30,13 +30,10 @@ fn write(dir: &Path, value: &Value) {
     .unwrap();
 }
 
-#[test]
-fn the_example_against_its_own_build_shows_no_change() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = built_example(dir.path());
-    write(dir.path(), &state);
-    let output = iamdsl(
-        dir.path(),
+/// `iamdsl diff platform --deployed deployed.json --exit-code` run in `dir`.
+fn diff_with_exit_code(dir: &Path) -> std::process::Output {
+    iamdsl(
+        dir,
         &[
             "diff",
             "platform",
@@ -44,14 +41,26 @@ fn the_example_against_its_own_build_shows_no_change() {
             "deployed.json",
             "--exit-code",
         ],
-    );
+    )
+}
+
+fn assert_no_change_exit(output: &std::process::Output) {
     assert_eq!(
         output.status.code(),
         Some(0),
         "{}{}",
-        stdout(&output),
-        stderr(&output)
+        stdout(output),
+        stderr(output)
     );
+}
+
+#[test]
+fn the_example_against_its_own_build_shows_no_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = built_example(dir.path());
+    write(dir.path(), &state);
+    let output = diff_with_exit_code(dir.path());
+    assert_no_change_exit(&output);
     assert_eq!(stdout(&output), "0 changes, 0 unmanaged\n");
 }
 
@@ -112,23 +121,8 @@ fn cosmetic_differences_are_never_reported() {
         .unwrap()
         .starts_with("%7B"));
     write(dir.path(), &state);
-    let output = iamdsl(
-        dir.path(),
-        &[
-            "diff",
-            "platform",
-            "--deployed",
-            "deployed.json",
-            "--exit-code",
-        ],
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&output),
-        stderr(&output)
-    );
+    let output = diff_with_exit_code(dir.path());
+    assert_no_change_exit(&output);
 }
 
 #[test]
@@ -170,16 +164,7 @@ fn a_changed_action_a_removed_role_and_an_unmanaged_user() {
         json!(["AROAEXAMPLEEXAMPLE01"]);
     write(dir.path(), &state);
 
-    let text = iamdsl(
-        dir.path(),
-        &[
-            "diff",
-            "platform",
-            "--deployed",
-            "deployed.json",
-            "--exit-code",
-        ],
-    );
+    let text = diff_with_exit_code(dir.path());
     assert_eq!(text.status.code(), Some(2), "{}", stderr(&text));
     insta::assert_snapshot!("diff_text", stdout(&text));
     let json = iamdsl(
