@@ -610,10 +610,7 @@ pub fn rename(
 
 #[allow(deprecated)] // `SymbolInformation::deprecated` is a required field of the type.
 pub fn symbols(snapshot: &Snapshot, url: &Url) -> Vec<SymbolInformation> {
-    let Some(file) = snapshot.file_of(url) else {
-        return Vec::new();
-    };
-    let Some((_, module)) = snapshot.analysis.modules.iter().find(|(f, _)| *f == file) else {
+    let Some((file, module)) = snapshot.module_of(url) else {
         return Vec::new();
     };
     let text = snapshot.project.sources.text(file);
@@ -850,10 +847,7 @@ pub fn semantic_tokens(snapshot: Option<&Snapshot>, url: &Url, text: &str) -> Ve
 /// After each intent's action list: how many actions it expands to.
 pub fn inlay_hints(snapshot: &Snapshot, url: &Url) -> Vec<InlayHint> {
     use iamdsl_syntax::ast::{ActionItem, StmtKind};
-    let Some(file) = snapshot.file_of(url) else {
-        return Vec::new();
-    };
-    let Some((_, module)) = snapshot.analysis.modules.iter().find(|(f, _)| *f == file) else {
+    let Some((file, module)) = snapshot.module_of(url) else {
         return Vec::new();
     };
     let text = snapshot.project.sources.text(file);

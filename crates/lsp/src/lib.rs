@@ -85,6 +85,13 @@ impl Snapshot {
     pub fn file_of(&self, url: &Url) -> Option<FileId> {
         self.urls.iter().find(|(_, u)| *u == url).map(|(id, _)| *id)
     }
+
+    /// The file behind `url` and its parsed module, if the project holds it.
+    pub fn module_of(&self, url: &Url) -> Option<(FileId, &iamdsl_syntax::ast::Module)> {
+        let file = self.file_of(url)?;
+        let (_, module) = self.analysis.modules.iter().find(|(f, _)| *f == file)?;
+        Some((file, module))
+    }
 }
 
 #[derive(Default)]
