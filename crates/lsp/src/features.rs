@@ -7,60 +7,11 @@ use iamdsl_compiler::navigate::occurrence_at;
 use iamdsl_compiler::EntityKind;
 use iamdsl_policy::canonical::document_json;
 use iamdsl_syntax::ast::{DeclKind, Item, ItemKind};
+use iamdsl_syntax::lexer::KEYWORDS;
 use tower_lsp::lsp_types::*;
 
 use crate::convert::{offset, position, range};
 use crate::Snapshot;
-
-const KEYWORDS: &[&str] = &[
-    "account",
-    "let",
-    "policy",
-    "template",
-    "group",
-    "user",
-    "role",
-    "in",
-    "default",
-    "allow",
-    "deny",
-    "on",
-    "except",
-    "when",
-    "and",
-    "not",
-    "like",
-    "exists",
-    "any",
-    "all",
-    "mfa",
-    "until",
-    "attach",
-    "boundary",
-    "aws",
-    "assume",
-    "use",
-    "trust",
-    "service",
-    "saml",
-    "oidc",
-    "tag_session",
-    "instance_profile",
-    "expect",
-    "can",
-    "cannot",
-    "arn",
-    "list",
-    "read",
-    "write",
-    "tagging",
-    "permissions",
-    "max_session",
-    "path",
-    "groups",
-    "name",
-    "description",
-];
 
 /// The word around `at`: letters, digits and the characters of actions, keys and constructors.
 fn word_at(text: &str, at: usize) -> (usize, usize) {
@@ -308,6 +259,39 @@ fn declarations(snapshot: &Snapshot) -> Vec<(String, &'static str)> {
     out
 }
 
+fn item(label: String, kind: CompletionItemKind, detail: Option<String>) -> CompletionItem {
+    CompletionItem {
+        label,
+        kind: Some(kind),
+        detail,
+        ..CompletionItem::default()
+    }
+}
+
+/// Condition keys starting with `token` (any case): the global keys and, when `token` starts
+/// with a service prefix, that service's keys, each with its type.
+fn condition_key_completions(token: &str) -> Vec<CompletionItem> {
+    let lower = token.to_ascii_lowercase();
+    let service_keys = token
+        .split_once(':')
+        .and_then(|(prefix, _)| catalog().service(prefix))
+        .map(|s| s.condition_keys.as_slice())
+        .unwrap_or_default();
+    catalog()
+        .global_condition_keys()
+        .iter()
+        .chain(service_keys)
+        .filter(|k| k.name.to_ascii_lowercase().starts_with(&lower))
+        .map(|k| {
+            item(
+                k.name.clone(),
+                CompletionItemKind::PROPERTY,
+                Some(k.kind.base.name().to_string()),
+            )
+        })
+        .collect()
+}
+
 pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> Vec<CompletionItem> {
     let offset = offset(text, at);
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
@@ -316,12 +300,6 @@ pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> Vec<
         .rsplit(|c: char| !(c.is_ascii_alphanumeric() || "_-:.".contains(c)))
         .next()
         .unwrap_or("");
-    let item = |label: String, kind: CompletionItemKind, detail: Option<String>| CompletionItem {
-        label,
-        kind: Some(kind),
-        detail,
-        ..CompletionItem::default()
-    };
     let before = line[..line.len() - token.len()].trim_start();
     let in_condition = before.starts_with("when ")
         || before.contains(" when ")
@@ -329,25 +307,7 @@ pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> Vec<
         || before.contains(" and ");
     // In a condition: keys, global and of the prefix's service, with their types.
     if in_condition {
-        let lower = token.to_ascii_lowercase();
-        let service_keys = token
-            .split_once(':')
-            .and_then(|(prefix, _)| catalog().service(prefix))
-            .map(|s| s.condition_keys.as_slice())
-            .unwrap_or_default();
-        let mut keys: Vec<CompletionItem> = catalog()
-            .global_condition_keys()
-            .iter()
-            .chain(service_keys)
-            .filter(|k| k.name.to_ascii_lowercase().starts_with(&lower))
-            .map(|k| {
-                item(
-                    k.name.clone(),
-                    CompletionItemKind::PROPERTY,
-                    Some(k.kind.base.name().to_string()),
-                )
-            })
-            .collect();
+        let mut keys = condition_key_completions(token);
         keys.extend(
             ["mfa", "external_id", "org", "source_vpc"]
                 .iter()
@@ -403,23 +363,8 @@ pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> Vec<
                 })
                 .collect();
         }
-        // A condition key: global keys and the keys of that prefix.
-        let mut keys: Vec<CompletionItem> = catalog()
-            .global_condition_keys()
-            .iter()
-            .filter(|k| {
-                k.name
-                    .to_ascii_lowercase()
-                    .starts_with(&token.to_ascii_lowercase())
-            })
-            .map(|k| {
-                item(
-                    k.name.clone(),
-                    CompletionItemKind::PROPERTY,
-                    Some(k.kind.base.name().to_string()),
-                )
-            })
-            .collect();
+        // Not a service prefix, so a global condition key such as `aws:`.
+        let mut keys = condition_key_completions(token);
         keys.truncate(200);
         return keys;
     }

@@ -6,46 +6,11 @@ use iamdsl_diagnostics::FileId;
 use iamdsl_syntax::{format_source, lexer, parse};
 use proptest::prelude::*;
 
-const TOKENS: &[&str] = &[
-    "account",
-    "let",
-    "policy",
-    "template",
-    "group",
-    "user",
-    "role",
-    "in",
-    "expect",
-    "allow",
-    "deny",
-    "on",
-    "when",
-    "and",
-    "not",
-    "like",
-    "exists",
-    "any",
-    "all",
-    "mfa",
-    "until",
-    "except",
-    "attach",
-    "aws",
-    "assume",
-    "use",
-    "trust",
-    "service",
-    "oidc",
-    "saml",
-    "boundary",
-    "instance_profile",
-    "read",
-    "write",
-    "list",
+/// Tokens besides the keywords that token soup is made of.
+const OTHER_TOKENS: &[&str] = &[
     "s3:GetObject",
     "s3:Get*",
     "s3.bucket",
-    "arn",
     "x",
     "prod",
     "\"str\"",
@@ -86,7 +51,12 @@ const TOKENS: &[&str] = &[
 ];
 
 fn token_soup() -> impl Strategy<Value = String> {
-    prop::collection::vec(prop::sample::select(TOKENS), 0..60).prop_map(|tokens| tokens.join(" "))
+    let tokens: Vec<&str> = lexer::KEYWORDS
+        .iter()
+        .chain(OTHER_TOKENS)
+        .copied()
+        .collect();
+    prop::collection::vec(prop::sample::select(tokens), 0..60).prop_map(|tokens| tokens.join(" "))
 }
 
 fn name() -> impl Strategy<Value = String> {
