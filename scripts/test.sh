@@ -24,6 +24,20 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# The live tests (`crates/cli/tests/live.rs`) start moto's IAM server on 127.0.0.1 themselves;
+# it is installed once into a virtualenv under target/.
+MOTO_VERSION="5.2.5"
+MOTO_VENV="target/moto-venv"
+if require python3 "the live IAM tests (pull, diff --live, import against moto)"; then
+  if ! "$MOTO_VENV/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+    step "installing moto[server]==$MOTO_VERSION into $MOTO_VENV"
+    rm -rf "$MOTO_VENV"
+    python3 -m venv "$MOTO_VENV"
+    "$MOTO_VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  fi
+  export IAMDSL_MOTO_SERVER="$PWD/$MOTO_VENV/bin/moto_server"
+fi
+
 step "cargo test"
 cargo test --workspace --locked
 

@@ -11,9 +11,19 @@ use iamdsl_policy::authz::AuthorizationDetails;
 pub struct Args {
     /// A project directory (all `*.iamdsl` below it) or files; default `.`
     paths: Vec<PathBuf>,
-    /// Deployed state: the output of `aws iam get-account-authorization-details`
+    /// Deployed state: the output of `aws iam get-account-authorization-details` or `iamdsl pull`
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "live",
+        conflicts_with = "live"
+    )]
+    deployed: Option<PathBuf>,
+    /// Fetch the deployed state from IAM now (as `iamdsl pull` does)
     #[arg(long)]
-    deployed: PathBuf,
+    live: bool,
+    #[command(flatten)]
+    connection: crate::pull::ConnectionArgs,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -41,10 +51,20 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
             analysis.error_count()
         ));
     }
-    let text = std::fs::read_to_string(&args.deployed)
-        .map_err(|e| format!("cannot read `{}`: {e}", args.deployed.display()))?;
-    let deployed = AuthorizationDetails::read(&text)
-        .map_err(|e| format!("`{}`: {e}", args.deployed.display()))?;
+    if args.deployed.is_some() && args.connection.is_set() {
+        return Err("--endpoint-url and --profile apply only with --live".into());
+    }
+    let deployed = match &args.deployed {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            AuthorizationDetails::read(&text).map_err(|e| format!("`{}`: {e}", path.display()))?
+        }
+        None => {
+            let state = iamdsl_aws::pull(&args.connection.connection())?;
+            AuthorizationDetails::from_value(&state).map_err(|e| format!("the live state: {e}"))?
+        }
+    };
     // Compare with the bundles of the accounts the deployed state is about.
     let accounts: Vec<String> = deployed
         .users

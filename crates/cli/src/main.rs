@@ -19,6 +19,7 @@ mod diff;
 mod expand;
 mod fmt;
 mod output;
+mod pull;
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +50,8 @@ enum Command {
     Build(build::Args),
     /// Compare the project with deployed state (exit 2 on changes with --exit-code)
     Diff(diff::Args),
+    /// Fetch the live IAM state of an account (GetAccountAuthorizationDetails)
+    Pull(pull::Args),
     /// Rewrite files in the canonical layout
     Fmt(fmt::Args),
     /// Show the policy an intent expands to
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args, style),
         Command::Build(args) => build::run(args, style),
         Command::Diff(args) => diff::run(args, style),
+        Command::Pull(args) => pull::run(args),
         Command::Fmt(args) => fmt::run(args, style),
         Command::Expand(args) => expand::run(args, style),
         Command::Catalog(args) => catalog::run(args),

@@ -126,6 +126,26 @@ fn cosmetic_differences_are_never_reported() {
 }
 
 #[test]
+fn role_fields_the_api_does_not_return_are_not_reported() {
+    // GetAccountAuthorizationDetails shows neither a role's description nor its maximum
+    // session duration.
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = built_example(dir.path());
+    let mut removed = 0;
+    for role in state["RoleDetailList"].as_array_mut().unwrap() {
+        let role = role.as_object_mut().unwrap();
+        removed += usize::from(role.remove("Description").is_some());
+        removed += usize::from(role.remove("MaxSessionDuration").is_some());
+    }
+    assert!(
+        removed > 7,
+        "the example's roles have descriptions and session limits"
+    );
+    write(dir.path(), &state);
+    assert_no_change_exit(&diff_with_exit_code(dir.path()));
+}
+
+#[test]
 fn a_changed_action_a_removed_role_and_an_unmanaged_user() {
     let dir = tempfile::tempdir().unwrap();
     let mut state = built_example(dir.path());

@@ -353,13 +353,39 @@ fn is_unique_id(value: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
+/// `GetAccountAuthorizationDetails` does not return a role's description or maximum session
+/// duration (`get-role` does). Where the deployed side does not show them, they cannot be
+/// compared, so the built side leaves them out too; a role that does not exist yet keeps them.
+fn comparable(
+    built: &AuthorizationDetails,
+    deployed: &AuthorizationDetails,
+) -> AuthorizationDetails {
+    let mut built = built.clone();
+    let shown: BTreeMap<&str, &RoleDetail> = deployed
+        .roles
+        .iter()
+        .map(|r| (r.name.as_str(), r))
+        .collect();
+    for role in &mut built.roles {
+        if let Some(deployed) = shown.get(role.name.as_str()) {
+            if deployed.description.is_none() {
+                role.description = None;
+            }
+            if deployed.max_session.is_none() {
+                role.max_session = None;
+            }
+        }
+    }
+    built
+}
+
 /// Compares what the project builds with what is deployed.
 pub fn diff(
     built: &AuthorizationDetails,
     deployed: &AuthorizationDetails,
     scope: &Scope,
 ) -> Report {
-    let built = sides(built);
+    let built = sides(&comparable(built, deployed));
     let deployed = sides(deployed);
     let mut report = Report::default();
     let keys: BTreeSet<&(&'static str, String)> = built.keys().chain(deployed.keys()).collect();

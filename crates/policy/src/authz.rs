@@ -300,6 +300,14 @@ impl AuthorizationDetails {
         Ok(details)
     }
 
+    /// One page already parsed, such as what `iamdsl pull` fetched.
+    pub fn from_value(page: &serde_json::Value) -> Result<AuthorizationDetails, String> {
+        let mut details = AuthorizationDetails::default();
+        details.read_page(page)?;
+        details.sort();
+        Ok(details)
+    }
+
     fn read_page(&mut self, page: &serde_json::Value) -> Result<(), String> {
         use crate::canonical::canonicalize_owned;
         use crate::reader::read_policy;
@@ -448,7 +456,10 @@ impl AuthorizationDetails {
             };
             self.policies.push(ManagedPolicyDetail {
                 path: optional(policy, "Path").unwrap_or_else(|| "/".into()),
-                name: text(policy, "PolicyName", &place)?,
+                // A managed policy's name is the last segment of its ARN; some IAM
+                // implementations (moto's) leave PolicyName out.
+                name: optional(policy, "PolicyName")
+                    .unwrap_or_else(|| AttachedPolicy::from_arn(&arn).name),
                 arn,
                 id: optional(policy, "PolicyId"),
                 description: optional(policy, "Description"),

@@ -1,0 +1,50 @@
+//! `iamdsl pull`: the live IAM state of an account, in the shape the AWS CLI prints it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Where to fetch from; shared by `pull` and `diff --live`.
+#[derive(clap::Args, Clone, Default)]
+pub struct ConnectionArgs {
+    /// Another IAM endpoint, e.g. a local test server
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// A named profile of the AWS config files (default: the standard chain, AWS_PROFILE)
+    #[arg(long)]
+    profile: Option<String>,
+}
+
+impl ConnectionArgs {
+    pub fn is_set(&self) -> bool {
+        self.endpoint_url.is_some() || self.profile.is_some()
+    }
+
+    pub fn connection(&self) -> iamdsl_aws::Connection {
+        iamdsl_aws::Connection {
+            endpoint_url: self.endpoint_url.clone(),
+            profile: self.profile.clone(),
+        }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Write the state to FILE (replaced atomically); standard output when absent
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    let state = iamdsl_aws::pull(&args.connection.connection())?;
+    let mut text =
+        serde_json::to_string_pretty(&state).map_err(|e| format!("cannot write the state: {e}"))?;
+    text.push('\n');
+    match &args.output {
+        Some(path) => crate::output::write_atomic(path, text.as_bytes())
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,280 @@
+//! A live IAM endpoint for the tests: moto's server on 127.0.0.1, one per test, stopped on drop;
+//! and a deployer that creates a built account bundle there through the IAM API.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
+use serde_json::Value;
+
+pub struct MotoServer {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// moto's server: `IAMDSL_MOTO_SERVER`, else the virtualenv `scripts/test.sh` installs.
+fn server_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("IAMDSL_MOTO_SERVER") {
+        return Some(PathBuf::from(path));
+    }
+    let venv = super::common::repo_root().join("target/moto-venv/bin/moto_server");
+    venv.exists().then_some(venv)
+}
+
+impl MotoServer {
+    /// Starts a server whose default account is `account`. `None` (with a note) when moto is not
+    /// installed and this is not CI; under CI a missing server fails the test.
+    pub fn start(account: &str) -> Option<MotoServer> {
+        let Some(binary) = server_binary() else {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!(
+                    "moto's server is required under CI: run ./scripts/test.sh, which installs it"
+                );
+            }
+            eprintln!(
+                "note: moto is not installed (./scripts/test.sh installs it); live test skipped"
+            );
+            return None;
+        };
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(&binary)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("MOTO_ACCOUNT_ID", account)
+            // AWS managed policies exist in every real account; the example attaches one.
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let server = MotoServer {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto did not start within 60 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(server)
+    }
+
+    pub fn client(&self) -> aws_sdk_iam::Client {
+        let config = aws_sdk_iam::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(&self.url)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new(
+                TEST_ACCESS_KEY,
+                TEST_SECRET_KEY,
+                None,
+                None,
+                "moto",
+            ))
+            .build();
+        aws_sdk_iam::Client::from_conf(config)
+    }
+
+    /// The environment `iamdsl pull`/`diff --live` runs with: test credentials only, no
+    /// config files of the machine, no instance metadata.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ACCESS_KEY_ID", TEST_ACCESS_KEY.into()),
+            ("AWS_SECRET_ACCESS_KEY", TEST_SECRET_KEY.into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_CONFIG_FILE", "/nonexistent/iamdsl-test-config".into()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/iamdsl-test-credentials".into(),
+            ),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ]
+    }
+}
+
+pub const TEST_ACCESS_KEY: &str = "AKIAIAMDSLTESTKEY000";
+pub const TEST_SECRET_KEY: &str = "iamdsl-test-secret-do-not-print-0123456789";
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn text(value: &Value, key: &str) -> String {
+    value[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} in {value}"))
+        .to_string()
+}
+
+fn optional(value: &Value, key: &str) -> Option<String> {
+    value[key].as_str().map(str::to_string)
+}
+
+fn document(value: &Value) -> String {
+    serde_json::to_string(value).unwrap()
+}
+
+fn boundary(value: &Value) -> Option<String> {
+    value["PermissionsBoundary"]["PermissionsBoundaryArn"]
+        .as_str()
+        .map(str::to_string)
+}
+
+fn items<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    value[key].as_array().into_iter().flatten()
+}
+
+/// Creates everything in an `account-authorization-details.json` through the IAM API, in the
+/// order IAM needs (policies before the principals they are attached to).
+pub async fn deploy(client: &aws_sdk_iam::Client, state: &Value) {
+    for policy in items(state, "Policies") {
+        let version = items(policy, "PolicyVersionList").next().unwrap();
+        client
+            .create_policy()
+            .policy_name(text(policy, "PolicyName"))
+            .path(text(policy, "Path"))
+            .set_description(optional(policy, "Description"))
+            .policy_document(document(&version["Document"]))
+            .send()
+            .await
+            .unwrap();
+    }
+    for group in items(state, "GroupDetailList") {
+        let name = text(group, "GroupName");
+        client
+            .create_group()
+            .group_name(&name)
+            .path(text(group, "Path"))
+            .send()
+            .await
+            .unwrap();
+        for inline in items(group, "GroupPolicyList") {
+            client
+                .put_group_policy()
+                .group_name(&name)
+                .policy_name(text(inline, "PolicyName"))
+                .policy_document(document(&inline["PolicyDocument"]))
+                .send()
+                .await
+                .unwrap();
+        }
+        for attached in items(group, "AttachedManagedPolicies") {
+            client
+                .attach_group_policy()
+                .group_name(&name)
+                .policy_arn(text(attached, "PolicyArn"))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    for user in items(state, "UserDetailList") {
+        let name = text(user, "UserName");
+        client
+            .create_user()
+            .user_name(&name)
+            .path(text(user, "Path"))
+            .set_permissions_boundary(boundary(user))
+            .send()
+            .await
+            .unwrap();
+        for group in items(user, "GroupList") {
+            client
+                .add_user_to_group()
+                .user_name(&name)
+                .group_name(group.as_str().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+        for inline in items(user, "UserPolicyList") {
+            client
+                .put_user_policy()
+                .user_name(&name)
+                .policy_name(text(inline, "PolicyName"))
+                .policy_document(document(&inline["PolicyDocument"]))
+                .send()
+                .await
+                .unwrap();
+        }
+        for attached in items(user, "AttachedManagedPolicies") {
+            client
+                .attach_user_policy()
+                .user_name(&name)
+                .policy_arn(text(attached, "PolicyArn"))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    for role in items(state, "RoleDetailList") {
+        let name = text(role, "RoleName");
+        client
+            .create_role()
+            .role_name(&name)
+            .path(text(role, "Path"))
+            .set_description(optional(role, "Description"))
+            .set_max_session_duration(
+                role["MaxSessionDuration"]
+                    .as_i64()
+                    .map(|s| i32::try_from(s).unwrap()),
+            )
+            .assume_role_policy_document(document(&role["AssumeRolePolicyDocument"]))
+            .set_permissions_boundary(boundary(role))
+            .send()
+            .await
+            .unwrap();
+        for inline in items(role, "RolePolicyList") {
+            client
+                .put_role_policy()
+                .role_name(&name)
+                .policy_name(text(inline, "PolicyName"))
+                .policy_document(document(&inline["PolicyDocument"]))
+                .send()
+                .await
+                .unwrap();
+        }
+        for attached in items(role, "AttachedManagedPolicies") {
+            client
+                .attach_role_policy()
+                .role_name(&name)
+                .policy_arn(text(attached, "PolicyArn"))
+                .send()
+                .await
+                .unwrap();
+        }
+        for profile in items(role, "InstanceProfileList") {
+            let profile_name = text(profile, "InstanceProfileName");
+            client
+                .create_instance_profile()
+                .instance_profile_name(&profile_name)
+                .path(text(profile, "Path"))
+                .send()
+                .await
+                .unwrap();
+            client
+                .add_role_to_instance_profile()
+                .instance_profile_name(&profile_name)
+                .role_name(&name)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
