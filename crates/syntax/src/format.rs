@@ -168,8 +168,43 @@ impl Printer<'_> {
         self.last_end = self.last_end.max(end);
     }
 
+    /// Prints the comments before `pos` on lines of their own, with no blank lines: comments
+    /// among an item's `///` lines and attributes stay where they were.
+    fn comments_before(&mut self, pos: usize, depth: usize) {
+        while let Some(&comment) = self.comments.get(self.next_comment) {
+            if comment.start as usize >= pos {
+                break;
+            }
+            self.next_comment += 1;
+            let text = self.comment_text(comment);
+            self.push_line(depth, &text);
+            self.last_end = comment.end as usize;
+        }
+    }
+
+    /// The comments between the end of a prefix and the keyword it belongs to.
+    fn comments_after_prefix(&mut self, prefix_end: usize, depth: usize) {
+        let mut cursor = prefix_end;
+        while let Some(&comment) = self.comments.get(self.next_comment) {
+            let start = comment.start as usize;
+            let only_space = start >= cursor
+                && self
+                    .source
+                    .get(cursor..start)
+                    .is_some_and(|gap| gap.trim().is_empty());
+            if !only_space {
+                break;
+            }
+            self.comments_before(start + 1, depth);
+            cursor = comment.end as usize;
+        }
+    }
+
     fn prefix(&mut self, prefix: &Prefix, depth: usize) {
+        let mut prefix_end = None;
         for doc in &prefix.docs {
+            self.comments_before(doc.loc.span().start as usize, depth);
+            prefix_end = prefix_end.max(Some(doc.loc.span().end as usize));
             let line = if doc.node.is_empty() {
                 "///".to_string()
             } else {
@@ -178,11 +213,16 @@ impl Printer<'_> {
             self.push_line(depth, &line);
         }
         for attr in &prefix.attrs {
+            self.comments_before(attr.loc.span().start as usize, depth);
+            prefix_end = prefix_end.max(Some(attr.loc.span().end as usize));
             let args: Vec<&str> = attr.args.iter().map(|a| a.name.as_str()).collect();
             self.push_line(
                 depth,
                 &format!("#[{}({})]", attr.name.name, args.join(", ")),
             );
+        }
+        if let Some(end) = prefix_end {
+            self.comments_after_prefix(end, depth);
         }
     }
 

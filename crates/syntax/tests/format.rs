@@ -135,3 +135,33 @@ fn a_long_statement_alone_in_a_block_is_never_cut_to_its_first_line() {
         Ok(formatted.as_str())
     );
 }
+
+/// Found by the `format_round_trip` fuzz target: a comment between an item's `///` lines (or
+/// attributes) and its keyword was moved after the item, and the next run moved it again.
+#[test]
+fn comments_inside_a_prefix_stay_inside_it() {
+    let cases = [
+        "/// doc\n  // c\n\nlet a = \"x\"\nlet b = \"y\"\n",
+        "/// one\n// between\n/// two\nlet a = \"x\"\n",
+        "role r {\n  /// doc\n  // c\n\n  allow read on s3.bucket(\"b\")\n}\n",
+    ];
+    for source in cases {
+        let formatted = assert_format_promises(source, source);
+        let doc = formatted.find("/// ").unwrap();
+        let comment = formatted
+            .find("// c")
+            .or(formatted.find("// between"))
+            .unwrap();
+        assert!(doc < comment, "{formatted}");
+    }
+    assert_eq!(
+        format_source(cases[0]).unwrap(),
+        "/// doc\n// c\nlet a = \"x\"\n\nlet b = \"y\"\n"
+    );
+    // The input that found it, kept whole.
+    let found = std::fs::read_to_string(
+        common::repo_root().join("tests/syntax/fuzz/format_comment_in_prefix.bin"),
+    )
+    .unwrap();
+    assert_format_promises("fuzz finding", &found);
+}
