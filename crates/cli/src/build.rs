@@ -1,6 +1,6 @@
 //! `iamdsl build PATH -o OUT`: canonical AWS policy JSON, written atomically.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use iamdsl_compiler::bundle::{build, BuildOptions};
@@ -67,7 +67,12 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         );
         return Ok(ExitCode::from(1));
     }
-    replace_dir(&args.output, &output.artifacts)
+    let files: Vec<(&str, &[u8])> = output
+        .artifacts
+        .iter()
+        .map(|a| (a.path.as_str(), a.contents.as_bytes()))
+        .collect();
+    crate::output::replace_dir(&args.output, &files)
         .map_err(|e| format!("cannot write `{}`: {e}", args.output.display()))?;
     let bundles: Vec<String> = output
         .bundles
@@ -91,46 +96,4 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         eprintln!("--minimize saved {} characters", output.bytes_saved);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes all files into a new directory beside `target`, then swaps it in: a reader sees the
-/// old output or the new one, never a mix, and a failure leaves the old one in place.
-fn replace_dir(
-    target: &Path,
-    artifacts: &[iamdsl_compiler::bundle::Artifact],
-) -> std::io::Result<()> {
-    let parent = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
-    let staging = tempfile::Builder::new()
-        .prefix(".iamdsl-build-")
-        .tempdir_in(parent)?;
-    for artifact in artifacts {
-        let path = staging.path().join(&artifact.path);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(&path, &artifact.contents)?;
-    }
-    let staged = staging.keep();
-    if target.exists() {
-        let old = tempfile::Builder::new()
-            .prefix(".iamdsl-old-")
-            .tempdir_in(parent)?
-            .keep();
-        std::fs::remove_dir(&old)?;
-        std::fs::rename(target, &old)?;
-        if let Err(error) = std::fs::rename(&staged, target) {
-            // Put the previous output back before reporting.
-            let _ = std::fs::rename(&old, target);
-            let _ = std::fs::remove_dir_all(&staged);
-            return Err(error);
-        }
-        std::fs::remove_dir_all(&old)?;
-    } else {
-        std::fs::rename(&staged, target)?;
-    }
-    Ok(())
 }

@@ -65,32 +65,7 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
             AuthorizationDetails::from_value(&state).map_err(|e| format!("the live state: {e}"))?
         }
     };
-    // Compare with the bundles of the accounts the deployed state is about.
-    let accounts: Vec<String> = deployed
-        .users
-        .iter()
-        .map(|u| &u.arn)
-        .chain(deployed.groups.iter().map(|g| &g.arn))
-        .chain(deployed.roles.iter().map(|r| &r.arn))
-        .chain(deployed.policies.iter().map(|p| &p.arn))
-        .filter_map(|arn| arn.split(':').nth(4).map(str::to_string))
-        .collect();
-    let mut built = AuthorizationDetails::default();
-    for (name, details) in iamdsl_compiler::bundle::authorization_details(&analysis.model) {
-        let id = analysis
-            .model
-            .accounts
-            .iter()
-            .find(|a| a.name == name)
-            .map(|a| a.id.clone())
-            .unwrap_or_default();
-        if accounts.is_empty() || accounts.contains(&id) {
-            built.users.extend(details.users);
-            built.groups.extend(details.groups);
-            built.roles.extend(details.roles);
-            built.policies.extend(details.policies);
-        }
-    }
+    let built = iamdsl_compiler::bundle::built_counterpart(&analysis.model, &deployed);
     let scope = iamdsl_diff::Scope {
         paths: project.config.diff.paths.clone(),
         names: project.config.diff.names.clone(),

@@ -18,6 +18,7 @@ mod check;
 mod diff;
 mod expand;
 mod fmt;
+mod import;
 mod output;
 mod pull;
 
@@ -52,6 +53,8 @@ enum Command {
     Diff(diff::Args),
     /// Fetch the live IAM state of an account (GetAccountAuthorizationDetails)
     Pull(pull::Args),
+    /// Write .iamdsl source for deployed state (builds back to the same state)
+    Import(import::Args),
     /// Rewrite files in the canonical layout
     Fmt(fmt::Args),
     /// Show the policy an intent expands to
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build::run(args, style),
         Command::Diff(args) => diff::run(args, style),
         Command::Pull(args) => pull::run(args),
+        Command::Import(args) => import::run(args),
         Command::Fmt(args) => fmt::run(args, style),
         Command::Expand(args) => expand::run(args, style),
         Command::Catalog(args) => catalog::run(args),

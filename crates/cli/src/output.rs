@@ -20,3 +20,64 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+/// Writes all files into a new directory beside `target`, then swaps it in: a reader sees the
+/// old output or the new one, never a mix, and a failure leaves the old one in place.
+pub fn replace_dir(target: &Path, files: &[(&str, &[u8])]) -> std::io::Result<()> {
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".iamdsl-build-")
+        .tempdir_in(parent)?;
+    for (relative, contents) in files {
+        let path = staging.path().join(relative);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&path, contents)?;
+    }
+    let staged = staging.keep();
+    if target.exists() {
+        let old = tempfile::Builder::new()
+            .prefix(".iamdsl-old-")
+            .tempdir_in(parent)?
+            .keep();
+        std::fs::remove_dir(&old)?;
+        std::fs::rename(target, &old)?;
+        if let Err(error) = std::fs::rename(&staged, target) {
+            // Put the previous output back before reporting.
+            let _ = std::fs::rename(&old, target);
+            let _ = std::fs::remove_dir_all(&staged);
+            return Err(error);
+        }
+        std::fs::remove_dir_all(&old)?;
+    } else {
+        std::fs::rename(&staged, target)?;
+    }
+    Ok(())
+}
+
+/// Adds files to `dir` (created if needed), each replaced atomically; other files stay.
+pub fn write_tree_atomic(
+    dir: &Path,
+    files: &std::collections::BTreeMap<String, String>,
+) -> std::io::Result<()> {
+    if !dir.exists() {
+        let files: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(path, text)| (path.as_str(), text.as_bytes()))
+            .collect();
+        return replace_dir(dir, &files);
+    }
+    for (relative, text) in files {
+        let path = dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        write_atomic(&path, text.as_bytes())?;
+    }
+    Ok(())
+}

@@ -58,6 +58,36 @@ pub struct BuildOutput {
 }
 
 /// The authorization details of each account of the model, keyed by account name.
+/// What the project builds for the accounts a deployed state is about (all of them when the
+/// state names none): the side of a diff that deploying would produce.
+pub fn built_counterpart(model: &Model, deployed: &AuthorizationDetails) -> AuthorizationDetails {
+    let accounts: BTreeSet<&str> = deployed
+        .users
+        .iter()
+        .map(|u| &u.arn)
+        .chain(deployed.groups.iter().map(|g| &g.arn))
+        .chain(deployed.roles.iter().map(|r| &r.arn))
+        .chain(deployed.policies.iter().map(|p| &p.arn))
+        .filter_map(|arn| arn.split(':').nth(4))
+        .collect();
+    let mut built = AuthorizationDetails::default();
+    for (name, details) in authorization_details(model) {
+        let id = model
+            .accounts
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.id.as_str())
+            .unwrap_or_default();
+        if accounts.is_empty() || accounts.contains(id) {
+            built.users.extend(details.users);
+            built.groups.extend(details.groups);
+            built.roles.extend(details.roles);
+            built.policies.extend(details.policies);
+        }
+    }
+    built
+}
+
 pub fn authorization_details(model: &Model) -> BTreeMap<String, AuthorizationDetails> {
     let mut details: BTreeMap<String, AuthorizationDetails> = model
         .accounts

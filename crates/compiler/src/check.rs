@@ -112,6 +112,8 @@ pub(crate) struct Checker<'a> {
     pub declared_trust: Vec<DeclaredTrust>,
     /// `expect …` declarations.
     expectations: Vec<(FileId, &'a Item)>,
+    /// Lowering a `#[verbatim]` statement: what the catalog does not know is a warning there.
+    pub verbatim: bool,
 }
 
 /// `trust { role X }` in role `role`, for the `half_configured_assume` lint.
@@ -140,6 +142,7 @@ impl<'a> Checker<'a> {
             accounts: BTreeMap::new(),
             default_account: None,
             diagnostics: Vec::new(),
+            verbatim: false,
             used: BTreeSet::new(),
             evaluating: Vec::new(),
             members: BTreeMap::new(),
@@ -156,6 +159,24 @@ impl<'a> Checker<'a> {
 
     /// Adds a diagnostic, with a label at each `use` site it was reached through.
     pub fn report(&mut self, scope: Option<&Scope>, mut diagnostic: Diagnostic) {
+        // In a `#[verbatim]` statement, names the catalog does not know are kept as written:
+        // they were deployed once (retired actions, services, keys), and AWS stores them still.
+        let uncatalogued = [
+            codes::UNKNOWN_SERVICE,
+            codes::UNKNOWN_ACTION,
+            codes::WILDCARD_MATCHES_NOTHING,
+            codes::UNKNOWN_CONDITION_KEY,
+            codes::KEY_NOT_APPLICABLE,
+        ];
+        if let Some(scope) = scope.filter(|_| self.verbatim) {
+            if uncatalogued.contains(&diagnostic.code) {
+                diagnostic.code = codes::UNCATALOGUED;
+                diagnostic.help = Some(
+                    "kept as written (`#[verbatim]`); the AWS catalog does not list it".into(),
+                );
+                return self.lint(scope, diagnostic);
+            }
+        }
         if let Some(scope) = scope {
             for (file, span, template) in scope.uses.iter().rev() {
                 diagnostic =
@@ -1488,14 +1509,21 @@ pub(crate) fn attribute_lints(
 ) -> Vec<String> {
     let mut names = Vec::new();
     for attr in &prefix.attrs {
+        if attr.name.name == "verbatim" && attr.args.is_empty() {
+            continue;
+        }
         if attr.name.name != "allow" {
             checker.diagnostics.push(
                 Diagnostic::warning(
                     codes::UNKNOWN_LINT,
                     format!("unknown attribute `{}`", attr.name.name),
                 )
-                .at(file, attr.name.span(), "only `allow` is known")
-                .with_help("write `#[allow(lint_name)]`"),
+                .at(
+                    file,
+                    attr.name.span(),
+                    "only `allow` and `verbatim` are known",
+                )
+                .with_help("write `#[allow(lint_name)]`, or `#[verbatim]` before a permission"),
             );
             continue;
         }

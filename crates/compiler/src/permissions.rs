@@ -80,6 +80,14 @@ impl Resolved {
     }
 }
 
+/// `#[verbatim]` before a permission: kept exactly as written (see `lower_verbatim`).
+pub(crate) fn is_verbatim(stmt: &Stmt) -> bool {
+    stmt.prefix
+        .attrs
+        .iter()
+        .any(|a| a.name.name == "verbatim" && a.args.is_empty())
+}
+
 fn full_name(service: &Service, action: &Action) -> String {
     format!("{}:{}", service.prefix, action.name)
 }
@@ -91,6 +99,9 @@ impl Checker<'_> {
         permission: &Permission,
         stmt: &Stmt,
     ) -> Vec<Statement> {
+        if is_verbatim(stmt) {
+            return self.lower_verbatim(scope, permission, stmt);
+        }
         let effect = match permission.effect.node {
             ast::Effect::Allow => Effect::Allow,
             ast::Effect::Deny => Effect::Deny,
@@ -389,6 +400,122 @@ impl Checker<'_> {
                 origins: vec![source],
             })
             .collect()
+    }
+
+    /// `#[verbatim] allow ACTIONS on RESOURCES`: one statement with exactly the actions and
+    /// resources written, every action on every resource, as AWS stores imported policies.
+    /// Names the catalog does not know are warnings (W0114); access levels are refused, since
+    /// what they mean depends on the catalog.
+    fn lower_verbatim(
+        &mut self,
+        scope: &Scope,
+        permission: &Permission,
+        stmt: &Stmt,
+    ) -> Vec<Statement> {
+        let effect = match permission.effect.node {
+            ast::Effect::Allow => Effect::Allow,
+            ast::Effect::Deny => Effect::Deny,
+        };
+        self.verbatim = true;
+        let mut complete = true;
+        let mut actions = |checker: &mut Self, items: &[ActionItem]| -> BTreeSet<String> {
+            let mut out = BTreeSet::new();
+            for item in items {
+                match item {
+                    ActionItem::Star(_) => {
+                        out.insert("*".to_string());
+                    }
+                    ActionItem::Pattern(pattern) => {
+                        // Looked up for the warnings only: the text is kept as written.
+                        checker.resolve_action(scope, item);
+                        out.insert(pattern.node.clone());
+                    }
+                    ActionItem::Level(level) => {
+                        checker.report(
+                            Some(scope),
+                            Diagnostic::error(
+                                codes::INTENT_NEEDS_TYPE,
+                                format!(
+                                    "`{}` in a `#[verbatim]` statement",
+                                    level.node.keyword()
+                                ),
+                            )
+                            .at(scope.file, level.span(), "an access level")
+                            .with_help("a verbatim statement lists actions as AWS stores them: name them, or remove `#[verbatim]`"),
+                        );
+                        complete = false;
+                    }
+                }
+            }
+            out
+        };
+        let granted = actions(self, &permission.actions.items);
+        let excepted = actions(self, &permission.actions.except);
+        let mut resources = |checker: &mut Self, items: &[Resource]| -> BTreeSet<String> {
+            let mut out = BTreeSet::new();
+            for item in items {
+                let arn = match item {
+                    Resource::Star(_) => Some("*".to_string()),
+                    Resource::Arn(lit) => checker
+                        .eval_string(scope, lit)
+                        .filter(|arn| checker.check_arn(scope, arn, lit.span())),
+                    Resource::Constructor(c) => {
+                        checker.resolve_constructor(scope, c).map(|r| r.arn)
+                    }
+                };
+                match arn {
+                    Some(arn) => {
+                        out.insert(arn);
+                    }
+                    None => complete = false,
+                }
+            }
+            out
+        };
+        let on = resources(self, &permission.resources.items);
+        let not_on = resources(self, &permission.resources.except);
+        let mut condition = self.lower_condition(scope, permission.condition.as_ref(), None);
+        if let Some(until) = &permission.until {
+            self.lower_until(scope, until, &mut condition);
+        }
+        self.verbatim = false;
+        if !complete {
+            return Vec::new();
+        }
+        let star = |set: &BTreeSet<String>| set.len() == 1 && set.contains("*");
+        let action = if excepted.is_empty() {
+            ActionBlock::Action(granted)
+        } else if star(&granted) {
+            ActionBlock::NotAction(excepted)
+        } else {
+            return self.except_without_star(scope, permission.actions.loc.span());
+        };
+        let resource = if not_on.is_empty() {
+            ResourceBlock::Resource(on)
+        } else if star(&on) {
+            ResourceBlock::NotResource(not_on)
+        } else {
+            return self.except_without_star(scope, permission.resources.loc.span());
+        };
+        vec![Statement {
+            sid: None,
+            effect,
+            principal: None,
+            action,
+            resource: Some(resource),
+            condition,
+            origins: vec![origin(scope.file, stmt.loc.span())],
+        }]
+    }
+
+    fn except_without_star(&mut self, scope: &Scope, span: Span) -> Vec<Statement> {
+        self.report(
+            Some(scope),
+            Diagnostic::error(codes::EXCEPT_WITHOUT_STAR, "`except` follows `*` only")
+                .at(scope.file, span, "not `* except …`")
+                .with_help("write `* except …` (AWS NotAction or NotResource)"),
+        );
+        Vec::new()
     }
 
     /// The actions of one access level that apply to a resource's type.

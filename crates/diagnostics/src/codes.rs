@@ -88,6 +88,7 @@ codes! {
     MULTIVALUED_KEY = "W0111", "multivalued_key", "a multivalued condition key used without `any`/`all`, or the reverse";
     UNCHECKED_EXPECTATION = "W0112", "unchecked_expectation", "an `expect` that iamdsl cannot evaluate yet";
     UNGUARDED_OIDC_TRUST = "W0113", "unguarded_oidc_trust", "trust in an OIDC provider without a condition on the token's subject";
+    UNCATALOGUED = "W0114", "uncatalogued", "a `#[verbatim]` statement names an action, service or condition key the catalog does not know";
 }
 
 /// Lints: warnings with a name, silenced by `#[allow(name)]`, their level set in `iamdsl.toml`.

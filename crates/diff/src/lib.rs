@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use iamdsl_policy::authz::{
-    AuthorizationDetails, GroupDetail, ManagedPolicyDetail, RoleDetail, UserDetail,
+    AuthorizationDetails, GroupDetail, InlinePolicy, ManagedPolicyDetail, RoleDetail, UserDetail,
 };
 use iamdsl_policy::json::Json;
 use iamdsl_policy::{ActionBlock, Effect, PolicyDocument, ResourceBlock};
@@ -92,12 +92,14 @@ fn sides(details: &AuthorizationDetails) -> BTreeMap<(&'static str, String), Sid
     let without_ids = |mut copy: AuthorizationDetails| {
         for user in &mut copy.users {
             user.id = None;
+            user.inline = collapsed(&user.inline);
             user.inline
                 .iter_mut()
                 .for_each(|p| no_sids(&mut p.document));
         }
         for group in &mut copy.groups {
             group.id = None;
+            group.inline = collapsed(&group.inline);
             group
                 .inline
                 .iter_mut()
@@ -105,6 +107,7 @@ fn sides(details: &AuthorizationDetails) -> BTreeMap<(&'static str, String), Sid
         }
         for role in &mut copy.roles {
             role.id = None;
+            role.inline = collapsed(&role.inline);
             no_sids(&mut role.trust);
             role.inline
                 .iter_mut()
@@ -183,6 +186,18 @@ fn merged(inline: &[iamdsl_policy::authz::InlinePolicy]) -> PolicyDocument {
             .flat_map(|p| p.document.statements.clone())
             .collect(),
     }
+}
+
+/// A principal's inline policies as one: IAM evaluates them together, so how the statements
+/// are split into named inline policies grants nothing and is not a change of its own.
+fn collapsed(inline: &[InlinePolicy]) -> Vec<InlinePolicy> {
+    if inline.is_empty() {
+        return Vec::new();
+    }
+    vec![InlinePolicy {
+        name: "inline".into(),
+        document: iamdsl_policy::canonical::canonicalize_owned(merged(inline)),
+    }]
 }
 
 fn user_side(user: &UserDetail, json: String) -> Side {

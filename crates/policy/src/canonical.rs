@@ -10,7 +10,8 @@ use crate::json::Json;
 
 pub const POLICY_VERSION: &str = "2012-10-17";
 
-/// Merges statements that differ only in their actions (or only in their resources), orders
+/// Merges statements that differ only in their actions, only in their resources or only in
+/// their principals, orders
 /// them, and gives each a Sid derived from its content.
 pub fn canonicalize(document: &PolicyDocument) -> PolicyDocument {
     canonicalize_owned(document.clone())
@@ -41,6 +42,13 @@ pub fn canonicalize_owned(document: PolicyDocument) -> PolicyDocument {
                 (&mut into.resource, from.resource)
             {
                 a.extend(b);
+            }
+        });
+        statements = merge(statements, same_but_principals, |into, from| {
+            if let (Some(a), Some(b)) = (&mut into.principal, from.principal) {
+                for (kind, values) in b.0 {
+                    a.0.entry(kind).or_default().extend(values);
+                }
             }
         });
         for statement in &mut statements {
@@ -88,6 +96,17 @@ fn same_but_resources(a: &Statement, b: &Statement) -> bool {
     ) && a.effect == b.effect
         && a.principal == b.principal
         && a.action == b.action
+        && a.condition == b.condition
+}
+
+/// Statements that may merge their principals (a principal matches when any entry does): all
+/// else equal, both with a `Principal`.
+fn same_but_principals(a: &Statement, b: &Statement) -> bool {
+    a.principal.is_some()
+        && b.principal.is_some()
+        && a.effect == b.effect
+        && a.action == b.action
+        && a.resource == b.resource
         && a.condition == b.condition
 }
 

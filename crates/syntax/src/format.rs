@@ -216,10 +216,12 @@ impl Printer<'_> {
             self.comments_before(attr.loc.span().start as usize, depth);
             prefix_end = prefix_end.max(Some(attr.loc.span().end as usize));
             let args: Vec<&str> = attr.args.iter().map(|a| a.name.as_str()).collect();
-            self.push_line(
-                depth,
-                &format!("#[{}({})]", attr.name.name, args.join(", ")),
-            );
+            let line = if args.is_empty() {
+                format!("#[{}]", attr.name.name)
+            } else {
+                format!("#[{}({})]", attr.name.name, args.join(", "))
+            };
+            self.push_line(depth, &line);
         }
         if let Some(end) = prefix_end {
             self.comments_after_prefix(end, depth);
@@ -829,8 +831,8 @@ pub fn string(lit: &StringLit) -> String {
     out
 }
 
-/// Quotes plain text (no interpolation) as a string literal.
-fn quote(text: &str) -> String {
+/// Quotes plain text (no interpolation) as a string literal that reads back as exactly `text`.
+pub fn quote(text: &str) -> String {
     format!("\"{}\"", escape(text))
 }
 

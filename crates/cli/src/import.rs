@@ -1,0 +1,52 @@
+//! `iamdsl import FILE -o DIR`: `.iamdsl` source for deployed state.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use iamdsl_policy::authz::AuthorizationDetails;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Deployed state: the output of `aws iam get-account-authorization-details` or `iamdsl pull`
+    file: PathBuf,
+    /// The directory to write the project to; it must not hold `.iamdsl` files yet
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    let text = std::fs::read_to_string(&args.file)
+        .map_err(|e| format!("cannot read `{}`: {e}", args.file.display()))?;
+    let deployed =
+        AuthorizationDetails::read(&text).map_err(|e| format!("`{}`: {e}", args.file.display()))?;
+    if holds_sources(&args.output) {
+        return Err(format!(
+            "`{}` already holds .iamdsl files; import into a new directory",
+            args.output.display()
+        ));
+    }
+    let imported = iamdsl_import::import(&deployed)?;
+    crate::output::write_tree_atomic(&args.output, &imported.files)
+        .map_err(|e| format!("cannot write `{}`: {e}", args.output.display()))?;
+    for skipped in &imported.skipped {
+        eprintln!("note: not imported: {skipped}");
+    }
+    for entity in &imported.verbatim_entities {
+        eprintln!("note: {entity} is written with every statement #[verbatim]: its readable form did not build back to the same policy");
+    }
+    eprintln!(
+        "wrote {} files to {}; `iamdsl build {}` gives back the deployed state",
+        imported.files.len(),
+        args.output.display(),
+        args.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn holds_sources(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "iamdsl"))
+    })
+}

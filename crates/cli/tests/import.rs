@@ -1,0 +1,188 @@
+//! `iamdsl import`: source for deployed state that builds back to it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+mod handmade;
+
+use std::path::Path;
+
+use common::*;
+use serde_json::Value;
+
+fn write_json(path: &Path, value: &Value) {
+    std::fs::write(path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+}
+
+/// `import STATE -o imported`, then `check` and `diff --exit-code` of the result against STATE,
+/// which must report `unmanaged` (what import leaves to AWS) and nothing else.
+fn round_trip(dir: &Path, state: &str, unmanaged: &str) -> std::process::Output {
+    let import = iamdsl(dir, &["import", state, "-o", "imported"]);
+    assert!(import.status.success(), "{}", stderr(&import));
+    let check = iamdsl(dir, &["check", "imported"]);
+    assert!(
+        check.status.success(),
+        "{}{}",
+        stdout(&check),
+        stderr(&check)
+    );
+    let diff = iamdsl(
+        dir,
+        &["diff", "imported", "--deployed", state, "--exit-code"],
+    );
+    assert_eq!(
+        diff.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&diff),
+        stderr(&diff)
+    );
+    assert_eq!(stdout(&diff), unmanaged);
+    check
+}
+
+#[test]
+fn the_example_imports_and_builds_back_to_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &repo_root().join("examples/platform"),
+        &dir.path().join("platform"),
+    );
+    let build = iamdsl(dir.path(), &["build", "platform", "-o", "out"]);
+    assert!(build.status.success(), "{}", stderr(&build));
+    let check = round_trip(
+        dir.path(),
+        "out/prod/account-authorization-details.json",
+        "0 changes, 0 unmanaged\n",
+    );
+    // The source's `#[allow(wildcard_action)]` is not in deployed state: the lint speaks again.
+    assert!(
+        stderr(&check).contains("0 errors, 1 warning"),
+        "{}",
+        stderr(&check)
+    );
+
+    // import(build(p)) builds to the same bytes.
+    let rebuild = iamdsl(dir.path(), &["build", "imported", "-o", "rebuilt"]);
+    assert!(rebuild.status.success(), "{}", stderr(&rebuild));
+    assert_eq!(
+        std::fs::read_to_string(
+            dir.path()
+                .join("rebuilt/account-authorization-details.json")
+        )
+        .unwrap(),
+        std::fs::read_to_string(
+            dir.path()
+                .join("out/prod/account-authorization-details.json")
+        )
+        .unwrap()
+    );
+    // Action sets that are an intent's expansion become the intent.
+    let policies = std::fs::read_to_string(dir.path().join("imported/policies.iamdsl")).unwrap();
+    assert!(
+        policies.contains("allow list, read on arn(\"arn:aws:s3:::acme-logs\")"),
+        "{policies}"
+    );
+    insta::assert_snapshot!(
+        "import_example_roles",
+        std::fs::read_to_string(dir.path().join("imported/roles.iamdsl")).unwrap()
+    );
+}
+
+#[test]
+fn a_hand_made_state_of_60_roles_round_trips() {
+    for raw in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        write_json(&dir.path().join("state.json"), &handmade::state(raw));
+        let check = round_trip(
+            dir.path(),
+            "state.json",
+            "role AWSServiceRoleForElasticLoadBalancing: unmanaged\n0 changes, 1 unmanaged\n",
+        );
+        // Retired actions are kept, and check warns about them instead of failing.
+        let warnings = stderr(&check);
+        assert!(
+            warnings.contains("warning[W0114]: unknown service `retiredsvc`"),
+            "{warnings}"
+        );
+        assert!(
+            warnings.contains("warning[W0114]: unknown action `s3:GetObjectRetired`"),
+            "{warnings}"
+        );
+        assert!(warnings.contains(" 0 errors,"), "{warnings}");
+
+        let imported =
+            |file: &str| std::fs::read_to_string(dir.path().join("imported").join(file)).unwrap();
+        let roles = imported("roles.iamdsl");
+        assert_eq!(roles.matches("\nrole ").count() + 1, handmade::ROLES);
+        assert!(
+            !roles.contains("AWSServiceRoleForElasticLoadBalancing"),
+            "service-linked roles are AWS's"
+        );
+        assert!(
+            roles.contains("  #[verbatim]\n"),
+            "statements that pair actions with resources they do not apply to stay verbatim"
+        );
+        assert!(
+            roles.contains("allow list on arn(\"arn:aws:s3:::acme-data-0\")"),
+            "{roles}"
+        );
+        assert!(roles.contains("oidc \"token.actions.githubusercontent.com\""));
+        assert!(roles.contains("saml \"arn:aws:iam::444455556666:saml-provider/okta\""));
+        assert!(roles.contains("boundary workload-boundary"));
+        let users = imported("users.iamdsl");
+        assert!(users.contains("name = \"ci.bot@acme\""), "{users}");
+        let policies = imported("policies.iamdsl");
+        assert!(
+            policies.contains("* except account:*, iam:*, organizations:*"),
+            "{policies}"
+        );
+        assert!(
+            !policies.contains("ReadOnlyAccess"),
+            "AWS managed policies are references"
+        );
+    }
+}
+
+#[test]
+fn import_refuses_a_directory_with_sources_and_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    write_json(&dir.path().join("state.json"), &handmade::state(false));
+    std::fs::create_dir(dir.path().join("existing")).unwrap();
+    std::fs::write(dir.path().join("existing/keep.iamdsl"), "// mine\n").unwrap();
+    let output = iamdsl(dir.path(), &["import", "state.json", "-o", "existing"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("already holds .iamdsl files"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("existing/keep.iamdsl")).unwrap(),
+        "// mine\n"
+    );
+
+    std::fs::write(dir.path().join("bad.json"), "{\"RoleDetailList\": 3}").unwrap();
+    let output = iamdsl(dir.path(), &["import", "bad.json", "-o", "new"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("RoleDetailList: expected a list"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("new").exists());
+
+    // A trust policy naming a deleted principal cannot be written as source: an error that
+    // says which role and why, and nothing written.
+    let mut state = handmade::state(false);
+    state["RoleDetailList"][0]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] =
+        serde_json::json!({"AWS": "AROAEXAMPLEEXAMPLE01"});
+    write_json(&dir.path().join("dangling.json"), &state);
+    let output = iamdsl(dir.path(), &["import", "dangling.json", "-o", "new"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("role workload-00: trust: the trusted principal `AROAEXAMPLEEXAMPLE01` has no source form"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("new").exists());
+}
