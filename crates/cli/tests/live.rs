@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+mod handmade;
 mod moto;
 
 use std::path::Path;
@@ -265,5 +266,46 @@ fn connection_options_need_live() {
         stderr(&output).contains("only with --live"),
         "{}",
         stderr(&output)
+    );
+}
+
+#[test]
+fn import_build_diff_of_live_state_shows_no_change() {
+    let Some(server) = MotoServer::start(handmade::ACCOUNT) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    moto::runtime().block_on(moto::deploy(&server.client(), &handmade::state(false)));
+    let pull = iamdsl_against(
+        &server,
+        dir.path(),
+        &["pull", "--endpoint-url", &server.url, "-o", "pulled.json"],
+    );
+    assert!(pull.status.success(), "{}", stderr(&pull));
+    let import = iamdsl(dir.path(), &["import", "pulled.json", "-o", "imported"]);
+    assert!(import.status.success(), "{}", stderr(&import));
+    let diff = iamdsl_against(
+        &server,
+        dir.path(),
+        &[
+            "diff",
+            "imported",
+            "--live",
+            "--endpoint-url",
+            &server.url,
+            "--exit-code",
+        ],
+    );
+    assert_eq!(
+        diff.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&diff),
+        stderr(&diff)
+    );
+    // The service-linked role is AWS's: left unmanaged, never imported.
+    assert_eq!(
+        stdout(&diff),
+        "role AWSServiceRoleForElasticLoadBalancing: unmanaged\n0 changes, 1 unmanaged\n"
     );
 }

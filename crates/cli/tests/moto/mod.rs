@@ -144,7 +144,12 @@ fn items<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
 /// order IAM needs (policies before the principals they are attached to).
 pub async fn deploy(client: &aws_sdk_iam::Client, state: &Value) {
     for policy in items(state, "Policies") {
-        let version = items(policy, "PolicyVersionList").next().unwrap();
+        if text(policy, "Arn").contains(":iam::aws:policy/") {
+            continue;
+        }
+        let version = items(policy, "PolicyVersionList")
+            .find(|v| v["IsDefaultVersion"] == true)
+            .unwrap();
         client
             .create_policy()
             .policy_name(text(policy, "PolicyName"))
