@@ -10,7 +10,7 @@ use iamdsl_policy::authz::{
     AuthorizationDetails, GroupDetail, InlinePolicy, ManagedPolicyDetail, RoleDetail, UserDetail,
 };
 use iamdsl_policy::json::Json;
-use iamdsl_policy::{ActionBlock, Effect, PolicyDocument, ResourceBlock};
+use iamdsl_policy::{ActionBlock, Effect, PolicyDocument, ResourceBlock, Statement};
 
 /// What the project owns in deployed state: entities outside are "unmanaged", never "removed".
 #[derive(Debug, Clone, Default)]
@@ -71,20 +71,39 @@ impl Report {
     }
 }
 
+/// A document of an entity: all its inline policies together, or one policy.
+#[derive(Clone, Copy)]
+enum Doc<'a> {
+    Inline(&'a [InlinePolicy]),
+    One(&'a PolicyDocument),
+}
+
+impl<'a> Doc<'a> {
+    fn statements(self) -> Box<dyn Iterator<Item = &'a Statement> + 'a> {
+        match self {
+            Doc::Inline(inline) => {
+                Box::new(inline.iter().flat_map(|p| p.document.statements.iter()))
+            }
+            Doc::One(document) => Box::new(document.statements.iter()),
+        }
+    }
+}
+
 /// An entity as compared: its canonical JSON without deployed-only fields, and its documents.
-struct Side {
+struct Side<'a> {
     kind: &'static str,
     name: String,
     arn: String,
     path: String,
-    json: String,
+    /// Compared as a tree; printed only for entities that differ.
+    json: Json,
     /// (label, document): `""` for permissions, `"trust"` for a role's trust policy.
-    documents: Vec<(&'static str, PolicyDocument)>,
+    documents: Vec<(&'static str, Doc<'a>)>,
     attached: BTreeSet<String>,
     extra: BTreeSet<String>,
 }
 
-fn sides(details: &AuthorizationDetails) -> BTreeMap<(&'static str, String), Side> {
+fn sides(details: &AuthorizationDetails) -> BTreeMap<(&'static str, String), Side<'_>> {
     let mut out = BTreeMap::new();
     // Ids exist only in deployed state, and Sids follow content: neither is a change of its own.
     let no_sids =
@@ -119,61 +138,26 @@ fn sides(details: &AuthorizationDetails) -> BTreeMap<(&'static str, String), Sid
         }
         copy.to_json()
     };
-    let single = |details: AuthorizationDetails, list: &str| -> String {
-        match without_ids(details) {
-            Json::Object(fields) => {
-                fields
-                    .into_iter()
-                    .find(|(k, _)| k == list)
-                    .and_then(|(_, v)| match v {
-                        Json::Array(mut items) if !items.is_empty() => {
-                            Some(items.remove(0).pretty())
-                        }
-                        _ => None,
-                    })
+    // One JSON conversion for all entities; each list holds them in the order of `details`.
+    let mut lists: BTreeMap<String, Vec<Json>> = BTreeMap::new();
+    if let Json::Object(fields) = without_ids(details.clone()) {
+        for (key, value) in fields {
+            if let Json::Array(items) = value {
+                lists.insert(key, items);
             }
-            _ => None,
         }
-        .unwrap_or_default()
-    };
-    for user in &details.users {
-        let json = single(
-            AuthorizationDetails {
-                users: vec![user.clone()],
-                ..Default::default()
-            },
-            "UserDetailList",
-        );
+    }
+    let mut take = |key: &str| lists.remove(key).unwrap_or_default().into_iter();
+    for (user, json) in details.users.iter().zip(take("UserDetailList")) {
         out.insert(("user", user.name.clone()), user_side(user, json));
     }
-    for group in &details.groups {
-        let json = single(
-            AuthorizationDetails {
-                groups: vec![group.clone()],
-                ..Default::default()
-            },
-            "GroupDetailList",
-        );
+    for (group, json) in details.groups.iter().zip(take("GroupDetailList")) {
         out.insert(("group", group.name.clone()), group_side(group, json));
     }
-    for role in &details.roles {
-        let json = single(
-            AuthorizationDetails {
-                roles: vec![role.clone()],
-                ..Default::default()
-            },
-            "RoleDetailList",
-        );
+    for (role, json) in details.roles.iter().zip(take("RoleDetailList")) {
         out.insert(("role", role.name.clone()), role_side(role, json));
     }
-    for policy in &details.policies {
-        let json = single(
-            AuthorizationDetails {
-                policies: vec![policy.clone()],
-                ..Default::default()
-            },
-            "Policies",
-        );
+    for (policy, json) in details.policies.iter().zip(take("Policies")) {
         out.insert(("policy", policy.name.clone()), policy_side(policy, json));
     }
     out
@@ -194,20 +178,26 @@ fn collapsed(inline: &[InlinePolicy]) -> Vec<InlinePolicy> {
     if inline.is_empty() {
         return Vec::new();
     }
+    // Documents are canonical already (the reader and the compiler make them so); only
+    // statements from several policies need merging.
+    let document = match inline {
+        [single] => single.document.clone(),
+        _ => iamdsl_policy::canonical::canonicalize_owned(merged(inline)),
+    };
     vec![InlinePolicy {
         name: "inline".into(),
-        document: iamdsl_policy::canonical::canonicalize_owned(merged(inline)),
+        document,
     }]
 }
 
-fn user_side(user: &UserDetail, json: String) -> Side {
+fn user_side(user: &UserDetail, json: Json) -> Side<'_> {
     Side {
         kind: "user",
         name: user.name.clone(),
         arn: user.arn.clone(),
         path: user.path.clone(),
         json,
-        documents: vec![("", merged(&user.inline))],
+        documents: vec![("", Doc::Inline(&user.inline))],
         attached: user
             .attached
             .iter()
@@ -218,27 +208,30 @@ fn user_side(user: &UserDetail, json: String) -> Side {
     }
 }
 
-fn group_side(group: &GroupDetail, json: String) -> Side {
+fn group_side(group: &GroupDetail, json: Json) -> Side<'_> {
     Side {
         kind: "group",
         name: group.name.clone(),
         arn: group.arn.clone(),
         path: group.path.clone(),
         json,
-        documents: vec![("", merged(&group.inline))],
+        documents: vec![("", Doc::Inline(&group.inline))],
         attached: group.attached.iter().map(|a| a.arn.clone()).collect(),
         extra: BTreeSet::new(),
     }
 }
 
-fn role_side(role: &RoleDetail, json: String) -> Side {
+fn role_side(role: &RoleDetail, json: Json) -> Side<'_> {
     Side {
         kind: "role",
         name: role.name.clone(),
         arn: role.arn.clone(),
         path: role.path.clone(),
         json,
-        documents: vec![("", merged(&role.inline)), ("trust", role.trust.clone())],
+        documents: vec![
+            ("", Doc::Inline(&role.inline)),
+            ("trust", Doc::One(&role.trust)),
+        ],
         attached: role
             .attached
             .iter()
@@ -258,23 +251,23 @@ fn role_side(role: &RoleDetail, json: String) -> Side {
     }
 }
 
-fn policy_side(policy: &ManagedPolicyDetail, json: String) -> Side {
+fn policy_side(policy: &ManagedPolicyDetail, json: Json) -> Side<'_> {
     Side {
         kind: "policy",
         name: policy.name.clone(),
         arn: policy.arn.clone(),
         path: policy.path.clone(),
         json,
-        documents: vec![("", policy.document.clone())],
+        documents: vec![("", Doc::One(&policy.document))],
         attached: BTreeSet::new(),
         extra: BTreeSet::new(),
     }
 }
 
 /// What a document grants, one line per (effect, action, resource) or trusted principal.
-fn grants(label: &str, document: &PolicyDocument) -> BTreeSet<String> {
+fn grants<'a>(label: &str, statements: impl Iterator<Item = &'a Statement>) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for statement in &document.statements {
+    for statement in statements {
         let effect = if statement.effect == Effect::Deny {
             "deny "
         } else {
@@ -326,14 +319,14 @@ fn grants(label: &str, document: &PolicyDocument) -> BTreeSet<String> {
     out
 }
 
-fn summary(deployed: Option<&Side>, built: Option<&Side>) -> Vec<String> {
-    let collect = |side: Option<&Side>| -> BTreeSet<String> {
+fn summary(deployed: Option<&Side<'_>>, built: Option<&Side<'_>>) -> Vec<String> {
+    let collect = |side: Option<&Side<'_>>| -> BTreeSet<String> {
         let Some(side) = side else {
             return BTreeSet::new();
         };
         let mut all = BTreeSet::new();
         for (label, document) in &side.documents {
-            all.extend(grants(label, document));
+            all.extend(grants(label, document.statements()));
         }
         all.extend(side.attached.iter().map(|a| format!("attached: {a}")));
         all.extend(side.extra.iter().cloned());
@@ -400,7 +393,8 @@ pub fn diff(
     deployed: &AuthorizationDetails,
     scope: &Scope,
 ) -> Report {
-    let built = sides(&comparable(built, deployed));
+    let built_view = comparable(built, deployed);
+    let built = sides(&built_view);
     let deployed = sides(deployed);
     let mut report = Report::default();
     let keys: BTreeSet<&(&'static str, String)> = built.keys().chain(deployed.keys()).collect();
@@ -413,7 +407,7 @@ pub fn diff(
                 arn: b.arn.clone(),
                 change: Change::Created,
                 summary: summary(None, Some(b)),
-                diff: unified("", &b.json),
+                diff: unified("", &b.json.pretty()),
             },
             (None, Some(d)) => {
                 let owned = scope.owns(&d.path, &d.name);
@@ -432,7 +426,7 @@ pub fn diff(
                         Vec::new()
                     },
                     diff: if owned {
-                        unified(&d.json, "")
+                        unified(&d.json.pretty(), "")
                     } else {
                         String::new()
                     },
@@ -444,7 +438,7 @@ pub fn diff(
                 arn: b.arn.clone(),
                 change: Change::Changed,
                 summary: summary(Some(d), Some(b)),
-                diff: unified(&d.json, &b.json),
+                diff: unified(&d.json.pretty(), &b.json.pretty()),
             },
             _ => continue,
         };
@@ -453,8 +447,7 @@ pub fn diff(
     for side in deployed.values().filter(|s| s.kind == "role") {
         for (_, document) in side.documents.iter().filter(|(label, _)| *label == "trust") {
             for value in document
-                .statements
-                .iter()
+                .statements()
                 .flat_map(|s| s.principal.iter())
                 .flat_map(|p| p.0.values())
                 .flatten()

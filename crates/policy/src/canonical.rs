@@ -25,11 +25,14 @@ pub fn canonicalize_owned(document: PolicyDocument) -> PolicyDocument {
     }
     // `*` absorbing a list, merging by resources and merging by actions each can enable the
     // others: repeat until nothing changes.
+    // Each pass either shortens the list (a merge) or removes a covered entry, so comparing
+    // lengths and those removals tells when nothing changes, without copying the statements.
     loop {
+        let mut changed = false;
         for statement in &mut statements {
-            remove_covered(statement);
+            changed |= remove_covered(statement);
         }
-        let before = statements.clone();
+        let count = statements.len();
         statements = merge(statements, same_but_actions, |into, from| {
             if let (ActionBlock::Action(a), ActionBlock::Action(b)) =
                 (&mut into.action, from.action)
@@ -51,10 +54,8 @@ pub fn canonicalize_owned(document: PolicyDocument) -> PolicyDocument {
                 }
             }
         });
-        for statement in &mut statements {
-            remove_covered(statement);
-        }
-        if statements == before {
+        changed |= statements.len() != count;
+        if !changed {
             break;
         }
     }
@@ -153,17 +154,22 @@ fn normalize_case(statement: &mut Statement) {
 }
 
 /// `*` covers everything else in the same list.
-fn remove_covered(statement: &mut Statement) {
+/// `*` in a list covers the rest of it. Whether anything was removed.
+fn remove_covered(statement: &mut Statement) -> bool {
+    let mut removed = false;
     if let ActionBlock::Action(set) = &mut statement.action {
-        if set.contains("*") {
+        if set.len() > 1 && set.contains("*") {
             set.retain(|a| a == "*");
+            removed = true;
         }
     }
     if let Some(ResourceBlock::Resource(set)) = &mut statement.resource {
-        if set.contains("*") {
+        if set.len() > 1 && set.contains("*") {
             set.retain(|r| r == "*");
+            removed = true;
         }
     }
+    removed
 }
 
 type SortKey<'a> = (
