@@ -8,20 +8,6 @@ use std::path::Path;
 use common::*;
 use serde_json::{json, Value};
 
-/// The example project copied to `dir/platform`, built to `dir/out`; returns the prod bundle.
-fn built_example(dir: &Path) -> Value {
-    copy_dir(
-        &repo_root().join("examples/platform"),
-        &dir.join("platform"),
-    );
-    let output = iamdsl(dir, &["build", "platform", "-o", "out"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    serde_json::from_str(
-        &std::fs::read_to_string(dir.join("out/prod/account-authorization-details.json")).unwrap(),
-    )
-    .unwrap()
-}
-
 fn write(dir: &Path, value: &Value) {
     std::fs::write(
         dir.join("deployed.json"),

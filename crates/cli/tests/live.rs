@@ -30,20 +30,6 @@ fn iamdsl_against(server: &MotoServer, dir: &Path, args: &[&str]) -> Output {
     command.output().unwrap()
 }
 
-/// The example copied to `dir/platform` and built to `dir/out`; returns the prod bundle.
-fn built_example(dir: &Path) -> Value {
-    copy_dir(
-        &repo_root().join("examples/platform"),
-        &dir.join("platform"),
-    );
-    let output = iamdsl(dir, &["build", "platform", "-o", "out"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    serde_json::from_str(
-        &std::fs::read_to_string(dir.join("out/prod/account-authorization-details.json")).unwrap(),
-    )
-    .unwrap()
-}
-
 /// What can be compared with a pulled state: ids are assigned by IAM, and
 /// GetAccountAuthorizationDetails does not show a role's description or session limit.
 fn comparable(mut details: AuthorizationDetails) -> AuthorizationDetails {

@@ -61,15 +61,7 @@ pub struct BuildOutput {
 /// What the project builds for the accounts a deployed state is about (all of them when the
 /// state names none): the side of a diff that deploying would produce.
 pub fn built_counterpart(model: &Model, deployed: &AuthorizationDetails) -> AuthorizationDetails {
-    let accounts: BTreeSet<&str> = deployed
-        .users
-        .iter()
-        .map(|u| &u.arn)
-        .chain(deployed.groups.iter().map(|g| &g.arn))
-        .chain(deployed.roles.iter().map(|r| &r.arn))
-        .chain(deployed.policies.iter().map(|p| &p.arn))
-        .filter_map(|arn| arn.split(':').nth(4))
-        .collect();
+    let accounts = deployed.account_ids();
     let mut built = AuthorizationDetails::default();
     for (name, details) in authorization_details(model) {
         let id = model

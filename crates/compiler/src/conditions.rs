@@ -128,7 +128,7 @@ fn operators_of(base: KeyType) -> &'static str {
 }
 
 /// Whether `text` is a real date (`2027-01-31`) or date-time (`2027-01-31T12:00:00Z`).
-pub(crate) fn is_iso_date(text: &str) -> bool {
+pub fn is_iso_date(text: &str) -> bool {
     let (date, time) = match text.split_once('T') {
         Some((d, t)) => (d, Some(t)),
         None => (text, None),

@@ -17,6 +17,7 @@ pub mod stdlib;
 mod trust;
 
 pub use analysis::{analyze, analyze_with, Analysis};
+pub use conditions::is_iso_date;
 pub use config::Config;
 pub use model::{Account, Entity, EntityKind, Model};
 pub use project::{display, load, load_with, Project, SOURCE_EXTENSION};

@@ -14,9 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use iamdsl_catalog::{Catalog, Level};
+use iamdsl_compiler::is_iso_date;
 use iamdsl_policy::authz::{AttachedPolicy, AuthorizationDetails, InlinePolicy};
 use iamdsl_policy::{ActionBlock, Conditions, Effect, PolicyDocument, ResourceBlock, Statement};
-use iamdsl_syntax::quote;
+use iamdsl_syntax::{is_bare_key, quote};
 
 /// The files of an imported project: relative path to content.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -151,40 +152,12 @@ fn effect_word(effect: Effect) -> &'static str {
     }
 }
 
-fn is_bare_key(key: &str) -> bool {
-    let (head, tail) = match key.split_once(':') {
-        Some((h, t)) => (h, Some(t)),
-        None => (key, None),
-    };
-    let head_ok = head.starts_with(|c: char| c.is_ascii_alphabetic())
-        && head
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    let tail_ok = tail.is_none_or(|t| {
-        !t.is_empty()
-            && t.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/'))
-    });
-    head_ok && tail_ok && !matches!(key, "any" | "all" | "mfa") && !RESERVED.contains(&key)
-}
-
 fn key_text(key: &str) -> String {
     if is_bare_key(key) {
         key.to_string()
     } else {
         quote(key)
     }
-}
-
-fn is_iso_date(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    bytes.len() >= 10
-        && bytes[..4].iter().all(u8::is_ascii_digit)
-        && bytes[4] == b'-'
-        && bytes[5..7].iter().all(u8::is_ascii_digit)
-        && bytes[7] == b'-'
-        && bytes[8..10].iter().all(u8::is_ascii_digit)
-        && (bytes.len() == 10 || bytes[10] == b'T')
 }
 
 /// A condition value in the form the operator's type takes.
@@ -692,15 +665,7 @@ pub fn import(details: &AuthorizationDetails) -> Result<Imported, String> {
         }
         !owned_by_aws
     });
-    let ids: BTreeSet<String> = details
-        .users
-        .iter()
-        .map(|u| &u.arn)
-        .chain(details.groups.iter().map(|g| &g.arn))
-        .chain(details.roles.iter().map(|r| &r.arn))
-        .chain(details.policies.iter().map(|p| &p.arn))
-        .map(|arn| account_of(arn).to_string())
-        .collect();
+    let ids = details.account_ids();
     let accounts: BTreeMap<String, String> = if ids.len() <= 1 {
         ids.into_iter().map(|id| (id, "main".to_string())).collect()
     } else {

@@ -142,6 +142,19 @@ fn id(fields: &mut Vec<(String, Json)>, key: &str, id: &Option<String>) {
 }
 
 impl AuthorizationDetails {
+    /// The accounts the entities belong to (the account field of their ARNs).
+    pub fn account_ids(&self) -> std::collections::BTreeSet<String> {
+        self.users
+            .iter()
+            .map(|u| &u.arn)
+            .chain(self.groups.iter().map(|g| &g.arn))
+            .chain(self.roles.iter().map(|r| &r.arn))
+            .chain(self.policies.iter().map(|p| &p.arn))
+            .filter_map(|arn| arn.split(':').nth(4))
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Entities sorted by ARN, lists inside sorted: the order never depends on the source.
     pub fn sort(&mut self) {
         self.users.sort_by(|a, b| a.arn.cmp(&b.arn));

@@ -658,7 +658,8 @@ fn clause(clause: &Clause) -> String {
     }
 }
 
-fn is_bare_key(name: &str) -> bool {
+/// Whether a condition key reads back the same written without quotes.
+pub fn is_bare_key(name: &str) -> bool {
     let (head, tail) = match name.split_once(':') {
         Some((head, tail)) => (head, Some(tail)),
         None => (name, None),

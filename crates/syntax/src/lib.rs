@@ -10,6 +10,6 @@ mod incremental;
 pub mod lexer;
 mod parser;
 
-pub use format::{format_module, format_source, format_verified, quote, Refusal};
+pub use format::{format_module, format_source, format_verified, is_bare_key, quote, Refusal};
 pub use incremental::{parse_cached, ParseCache};
 pub use parser::{parse, parse_intent, Parsed};

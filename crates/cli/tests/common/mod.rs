@@ -41,3 +41,17 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The example copied to `dir/platform` and built to `dir/out`; returns the prod bundle.
+pub fn built_example(dir: &Path) -> serde_json::Value {
+    copy_dir(
+        &repo_root().join("examples/platform"),
+        &dir.join("platform"),
+    );
+    let output = iamdsl(dir, &["build", "platform", "-o", "out"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_str(
+        &std::fs::read_to_string(dir.join("out/prod/account-authorization-details.json")).unwrap(),
+    )
+    .unwrap()
+}
