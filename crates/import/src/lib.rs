@@ -116,6 +116,14 @@ impl Names {
         Names { by_entity }
     }
 
+    /// The kind keyword and AWS name of an identifier this table gave out.
+    fn entity(&self, ident: &str) -> Option<(String, String)> {
+        self.by_entity
+            .iter()
+            .find(|(_, given)| given.as_str() == ident)
+            .map(|((kind, name), _)| (kind.keyword().to_string(), name.clone()))
+    }
+
     fn get(&self, kind: Kind, name: &str) -> String {
         self.by_entity
             .get(&(kind, name.to_string()))
@@ -697,10 +705,10 @@ pub fn import(details: &AuthorizationDetails) -> Result<Imported, String> {
     owned.dedup();
 
     let mut verbatim = BTreeSet::new();
-    for _attempt in 0..2 {
-        let files = write_sources(&writer, &details, &verbatim)?;
-        let files = format_all(files)?;
-        let mismatches = verify(&files, &details, &owned);
+    // Each round turns at least one more entity verbatim, or ends.
+    loop {
+        let files = format_all(write_sources(&writer, &details, &verbatim)?)?;
+        let mismatches = verify(&files, &details, &owned, &writer.names);
         if mismatches.is_empty() {
             let mut files = files;
             files.insert("iamdsl.toml".to_string(), config_text(&owned));
@@ -716,9 +724,6 @@ pub fn import(details: &AuthorizationDetails) -> Result<Imported, String> {
             return Err(describe(&mismatches));
         }
     }
-    let files = format_all(write_sources(&writer, &details, &verbatim)?)?;
-    let mismatches = verify(&files, &details, &owned);
-    Err(describe(&mismatches))
 }
 
 fn config_text(owned: &[String]) -> String {
@@ -765,6 +770,7 @@ fn verify(
     files: &BTreeMap<String, String>,
     deployed: &AuthorizationDetails,
     owned: &[String],
+    names: &Names,
 ) -> Vec<Mismatch> {
     let project = iamdsl_compiler::Project::in_memory(
         files
@@ -779,7 +785,10 @@ fn verify(
         let (kind, name) = diagnostic
             .primary
             .as_ref()
-            .and_then(|label| entity_at(files, &project, label.file, label.span.start as usize))
+            .and_then(|label| {
+                entity_at(files, &project, label.file, label.span.start as usize)
+                    .and_then(|ident| names.entity(&ident))
+            })
             .unwrap_or_else(|| ("project".to_string(), String::new()));
         mismatches.push(Mismatch {
             kind,
@@ -814,33 +823,45 @@ fn verify(
     mismatches
 }
 
-/// The declaration (kind keyword and AWS name) around a byte offset of a generated file.
+/// The identifier of the declaration around a byte offset of a generated file: the last line
+/// before it that opens one (every declaration starts a line of its own).
 fn entity_at(
     files: &BTreeMap<String, String>,
     project: &iamdsl_compiler::Project,
     file: iamdsl_diagnostics::FileId,
     offset: usize,
-) -> Option<(String, String)> {
+) -> Option<String> {
     let text = files.get(project.sources.get(file)?.name.as_str())?;
-    let before = text.get(..offset)?;
-    let start = before
-        .rfind("\npolicy ")
-        .into_iter()
-        .chain(before.rfind("\ngroup "))
-        .chain(before.rfind("\nuser "))
-        .chain(before.rfind("\nrole "))
-        .max()?;
-    let header = text.get(start + 1..)?.lines().next()?;
-    let mut words = header.split_whitespace();
-    let kind = words.next()?.to_string();
-    let ident = words.next()?.to_string();
-    // The AWS name is the identifier unless a `name = "…"` line follows.
-    let body = text.get(start + 1..)?;
-    let name = body
-        .lines()
-        .nth(1)
-        .and_then(|l| l.trim().strip_prefix("name = "))
-        .and_then(|q| serde_json::from_str::<String>(q).ok())
-        .unwrap_or(ident);
-    Some((kind, name))
+    // Declarations start at column 0; `role …` inside a trust block is indented.
+    text.get(..offset)?.lines().rev().find_map(|line| {
+        let mut words = line.split(' ');
+        match words.next() {
+            Some("policy" | "group" | "user" | "role") => words.next().map(str::to_string),
+            _ => None,
+        }
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The first declaration of a file, and a `role …` trust entry inside it, which is not one.
+    #[test]
+    fn a_diagnostic_is_traced_to_the_declaration_around_it() {
+        let text =
+            "role first {\n  trust {\n    role arn(\"arn:aws:iam::111111111111:role/x\")\n  }\n}\n";
+        let files = BTreeMap::from([("roles.iamdsl".to_string(), text.to_string())]);
+        let project = iamdsl_compiler::Project::in_memory(
+            vec![("roles.iamdsl".into(), text.into())],
+            Default::default(),
+        );
+        let file = project.sources.ids().next().unwrap();
+        let offset = text.find("arn(").unwrap();
+        assert_eq!(
+            entity_at(&files, &project, file, offset).as_deref(),
+            Some("first")
+        );
+    }
 }
