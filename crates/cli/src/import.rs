@@ -34,6 +34,12 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     for entity in &imported.verbatim_entities {
         eprintln!("note: {entity} is written with every statement #[verbatim]: its readable form did not build back to the same policy");
     }
+    for report in &imported.over_quota {
+        eprintln!("warning: over AWS's default quota, imported as it is: {report}");
+    }
+    if !imported.over_quota.is_empty() {
+        eprintln!("note: the project's iamdsl.toml raises those quotas under [quotas]; check the account's Service Quotas allow them");
+    }
     eprintln!(
         "wrote {} files to {}; `iamdsl build {}` gives back the deployed state",
         imported.files.len(),

@@ -350,10 +350,12 @@ fn quotas_fail_the_build_and_split_fixes_it() {
         stderr(&failed)
     );
     assert!(
-        stderr(&failed).contains("over AWS's limit of 6144"),
+        stderr(&failed).contains("over the quota of 6144"),
         "{}",
         stderr(&failed)
     );
+    // AWS does not raise this quota: no advice to set it.
+    assert!(!stderr(&failed).contains("[quotas]"), "{}", stderr(&failed));
 
     let split = iamdsl(dir.path(), &["build", "p", "-o", "out", "--split"]);
     assert!(split.status.success(), "{}", stderr(&split));
@@ -373,6 +375,49 @@ fn quotas_fail_the_build_and_split_fixes_it() {
         .as_array()
         .unwrap();
     assert_eq!(attached.len(), parts.len());
+}
+
+#[test]
+fn a_quota_raised_in_the_manifest_lets_the_policy_build_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("p");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(project.join("a.iamdsl"), big_policy(120)).unwrap();
+    std::fs::write(
+        project.join("iamdsl.toml"),
+        "[quotas]\nmanaged_policy_size = 100000\n",
+    )
+    .unwrap();
+    let built = iamdsl(dir.path(), &["build", "p", "-o", "out"]);
+    assert!(built.status.success(), "{}", stderr(&built));
+    let files = read_tree(&dir.path().join("out"));
+    let size = files["policies/big.json"]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count();
+    assert!(size > 6144, "{size}");
+
+    // A quota set below the project's use is held to as well, and an unknown quota is refused.
+    std::fs::write(
+        project.join("iamdsl.toml"),
+        "[quotas]\ntrust_policy_size = 20\n",
+    )
+    .unwrap();
+    let failed = iamdsl(dir.path(), &["check", "p"]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(
+        stderr(&failed).contains("the trust policy of role `r` is"),
+        "{}",
+        stderr(&failed)
+    );
+    std::fs::write(
+        project.join("iamdsl.toml"),
+        "[quotas]\nroles_per_account = 2000\n",
+    )
+    .unwrap();
+    let refused = iamdsl(dir.path(), &["check", "p"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("E0005"), "{}", stderr(&refused));
 }
 
 #[test]

@@ -15,7 +15,12 @@ fn write_json(path: &Path, value: &Value) {
 
 /// `import STATE -o imported`, then `check` and `diff --exit-code` of the result against STATE,
 /// which must report `unmanaged` (what import leaves to AWS) and nothing else.
-fn round_trip(dir: &Path, state: &str, unmanaged: &str) -> std::process::Output {
+/// Returns the output of import and of check.
+fn round_trip(
+    dir: &Path,
+    state: &str,
+    unmanaged: &str,
+) -> (std::process::Output, std::process::Output) {
     let import = iamdsl(dir, &["import", state, "-o", "imported"]);
     assert!(import.status.success(), "{}", stderr(&import));
     let check = iamdsl(dir, &["check", "imported"]);
@@ -37,7 +42,7 @@ fn round_trip(dir: &Path, state: &str, unmanaged: &str) -> std::process::Output 
         stderr(&diff)
     );
     assert_eq!(stdout(&diff), unmanaged);
-    check
+    (import, check)
 }
 
 #[test]
@@ -49,7 +54,7 @@ fn the_example_imports_and_builds_back_to_the_same_bytes() {
     );
     let build = iamdsl(dir.path(), &["build", "platform", "-o", "out"]);
     assert!(build.status.success(), "{}", stderr(&build));
-    let check = round_trip(
+    let (_, check) = round_trip(
         dir.path(),
         "out/prod/account-authorization-details.json",
         "0 changes, 0 unmanaged\n",
@@ -93,7 +98,7 @@ fn a_hand_made_state_of_60_roles_round_trips() {
     for raw in [false, true] {
         let dir = tempfile::tempdir().unwrap();
         write_json(&dir.path().join("state.json"), &handmade::state(raw));
-        let check = round_trip(
+        let (_, check) = round_trip(
             dir.path(),
             "state.json",
             "role AWSServiceRoleForElasticLoadBalancing: unmanaged\n0 changes, 1 unmanaged\n",
@@ -141,6 +146,75 @@ fn a_hand_made_state_of_60_roles_round_trips() {
             "AWS managed policies are references"
         );
     }
+}
+
+#[test]
+fn a_state_over_the_default_quotas_is_imported_as_it_is_and_the_quotas_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = handmade::state(false);
+    let role = &mut state["RoleDetailList"][1];
+    // AWS raises these two on request (Service Quotas): 12 policies attached, a 3,000-character trust policy.
+    let attached: Vec<Value> = [
+        "AmazonEC2ReadOnlyAccess", "AmazonS3ReadOnlyAccess", "AmazonRDSReadOnlyAccess",
+        "AmazonDynamoDBReadOnlyAccess", "AmazonSQSReadOnlyAccess", "AmazonSNSReadOnlyAccess",
+        "AWSLambda_ReadOnlyAccess", "CloudWatchReadOnlyAccess", "AmazonECS_FullAccess",
+        "AmazonRoute53ReadOnlyAccess", "IAMReadOnlyAccess", "ReadOnlyAccess",
+    ]
+    .iter()
+    .map(|name| serde_json::json!({"PolicyName": name, "PolicyArn": format!("arn:aws:iam::aws:policy/{name}")}))
+    .collect();
+    role["AttachedManagedPolicies"] = Value::Array(attached);
+    let accounts: Vec<String> = (0..100)
+        .map(|i| format!("arn:aws:iam::{:012}:root", 200_000_000_000u64 + i))
+        .collect();
+    role["AssumeRolePolicyDocument"] = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": accounts}, "Action": "sts:AssumeRole",
+         "Condition": {"StringEquals": {"sts:ExternalId": "partner"}}}]});
+    write_json(&dir.path().join("state.json"), &state);
+    let (import, _) = round_trip(
+        dir.path(),
+        "state.json",
+        "role AWSServiceRoleForElasticLoadBalancing: unmanaged\n0 changes, 1 unmanaged\n",
+    );
+    let report = stderr(&import);
+    assert!(
+        report.contains("warning: over AWS's default quota, imported as it is: role `workload-01` has 12 managed policies attached, over the quota of 10"),
+        "{report}"
+    );
+    assert!(
+        report.contains("imported as it is: the trust policy of role `workload-01` is 3"),
+        "{report}"
+    );
+    let manifest = std::fs::read_to_string(dir.path().join("imported/iamdsl.toml")).unwrap();
+    assert!(
+        manifest.contains("[quotas]\nrole_inline_size")
+            || manifest.contains("[quotas]\ntrust_policy_size"),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("\nrole_managed_policies = 12\n"),
+        "{manifest}"
+    );
+    assert!(
+        !manifest.contains("managed_policy_size"),
+        "only what is over is raised: {manifest}"
+    );
+
+    // Without the raised quotas, check holds the project to AWS's defaults again.
+    let lowered = manifest[..manifest.find("[quotas]").unwrap()].to_string();
+    std::fs::write(dir.path().join("imported/iamdsl.toml"), lowered).unwrap();
+    let check = iamdsl(dir.path(), &["check", "imported"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        stderr(&check).contains("error[E0502]"),
+        "{}",
+        stderr(&check)
+    );
+    assert!(
+        stderr(&check).contains("error[E0501]"),
+        "{}",
+        stderr(&check)
+    );
 }
 
 #[test]

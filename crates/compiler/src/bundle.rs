@@ -13,22 +13,27 @@ use iamdsl_policy::canonical::{canonical_size, canonicalize, document_json, quot
 use iamdsl_policy::json::Json;
 use iamdsl_policy::{ActionBlock, PolicyDocument};
 
+use crate::config::Quotas;
 use crate::minimize::minimize;
 use crate::model::{Entity, EntityKind, Model};
 
 /// The name of the inline policy iamdsl gives each principal.
 pub const INLINE_POLICY_NAME: &str = "iamdsl";
 
-pub const MANAGED_POLICY_LIMIT: usize = 6144;
-pub const TRUST_POLICY_LIMIT: usize = 2048;
-pub const ATTACHMENT_LIMIT: usize = 10;
-pub const GROUPS_PER_USER_LIMIT: usize = 10;
-
-fn inline_limit(kind: EntityKind) -> usize {
+/// The inline-policy quota of a principal kind.
+fn inline_limit(quotas: &Quotas, kind: EntityKind) -> (usize, &'static str) {
     match kind {
-        EntityKind::Role => 10_240,
-        EntityKind::Group => 5_120,
-        _ => 2_048,
+        EntityKind::Role => (quotas.role_inline_size, "role_inline_size"),
+        EntityKind::Group => (quotas.group_inline_size, "group_inline_size"),
+        _ => (quotas.user_inline_size, "user_inline_size"),
+    }
+}
+
+fn attachment_limit(quotas: &Quotas, kind: EntityKind) -> (usize, &'static str) {
+    match kind {
+        EntityKind::Role => (quotas.role_managed_policies, "role_managed_policies"),
+        EntityKind::Group => (quotas.group_managed_policies, "group_managed_policies"),
+        _ => (quotas.user_managed_policies, "user_managed_policies"),
     }
 }
 
@@ -264,11 +269,33 @@ pub fn build(model: &Model, options: BuildOptions) -> BuildOutput {
     output
 }
 
-fn too_large(entity: &Entity, what: &str, size: usize, limit: usize, help: &str) -> Diagnostic {
-    Diagnostic::error(
+/// Adds where a quota setting of `iamdsl.toml` is the answer: for the quotas AWS raises on
+/// request (the others are set only for what predates them, as `iamdsl import` does).
+fn with_raise_hint(diagnostic: Diagnostic, setting: &str) -> Diagnostic {
+    const ADJUSTABLE: [&str; 3] = [
+        "trust_policy_size",
+        "role_managed_policies",
+        "user_managed_policies",
+    ];
+    if ADJUSTABLE.contains(&setting) {
+        diagnostic.with_note(format!("if your account's quota was raised (Service Quotas), set `{setting}` under `[quotas]` in iamdsl.toml"))
+    } else {
+        diagnostic
+    }
+}
+
+fn too_large(
+    entity: &Entity,
+    what: &str,
+    size: usize,
+    limit: (usize, &str),
+    help: &str,
+) -> Diagnostic {
+    let (limit, setting) = limit;
+    let diagnostic = Diagnostic::error(
         codes::POLICY_TOO_LARGE,
         format!(
-            "the {what} of {} `{}` is {size} characters, over AWS's limit of {limit}",
+            "the {what} of {} `{}` is {size} characters, over the quota of {limit}",
             entity.kind.keyword(),
             entity.ident
         ),
@@ -278,20 +305,49 @@ fn too_large(entity: &Entity, what: &str, size: usize, limit: usize, help: &str)
         entity.origin.span,
         format!("{size} > {limit} characters (white space not counted)"),
     )
-    .with_help(help.to_string())
+    .with_help(help.to_string());
+    with_raise_hint(diagnostic, setting)
 }
 
-/// AWS's size and attachment quotas, checked on the model as it would be written.
+fn too_many(
+    entity: &Entity,
+    what: &str,
+    count: usize,
+    limit: (usize, &str),
+    label: &str,
+    help: &str,
+) -> Diagnostic {
+    let (limit, setting) = limit;
+    let diagnostic = Diagnostic::error(
+        codes::TOO_MANY_ATTACHMENTS,
+        format!(
+            "{} `{}` has {count} {what}, over the quota of {limit}",
+            entity.kind.keyword(),
+            entity.ident
+        ),
+    )
+    .at(entity.origin.file, entity.origin.span, label)
+    .with_help(help.to_string());
+    with_raise_hint(diagnostic, setting)
+}
+
+/// AWS's size and attachment quotas (those of `iamdsl.toml`), checked on the model as it
+/// would be written.
 pub fn check_quotas(model: &Model) -> Vec<Diagnostic> {
+    quota_violations(model, &model.quotas)
+}
+
+/// The model's entities over `quotas`.
+pub fn quota_violations(model: &Model, quotas: &Quotas) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for entity in &model.entities {
         let size = canonical_size(&entity.document);
         match entity.kind {
-            EntityKind::ManagedPolicy if size > MANAGED_POLICY_LIMIT => diagnostics.push(too_large(
+            EntityKind::ManagedPolicy if size > quotas.managed_policy_size => diagnostics.push(too_large(
                 entity,
                 "document",
                 size,
-                MANAGED_POLICY_LIMIT,
+                (quotas.managed_policy_size, "managed_policy_size"),
                 "split it into several policies, or build with `--split`; `--minimize` may also help",
             )),
             EntityKind::ManagedPolicy if entity.document.is_empty() => diagnostics.push(
@@ -301,50 +357,72 @@ pub fn check_quotas(model: &Model) -> Vec<Diagnostic> {
             ),
             EntityKind::ManagedPolicy => {}
             kind => {
-                let limit = inline_limit(kind);
-                if !entity.document.is_empty() && size > limit {
+                let limit = inline_limit(quotas, kind);
+                if !entity.document.is_empty() && size > limit.0 {
                     diagnostics.push(too_large(entity, "inline policy", size, limit, "move statements into managed policies and attach them"));
                 }
-                if entity.managed.len() > ATTACHMENT_LIMIT {
-                    diagnostics.push(
-                        Diagnostic::error(
-                            codes::TOO_MANY_ATTACHMENTS,
-                            format!("{} `{}` has {} managed policies attached, over AWS's limit of {ATTACHMENT_LIMIT}", kind.keyword(), entity.ident, entity.managed.len()),
-                        )
-                        .at(entity.origin.file, entity.origin.span, "too many `attach`")
-                        .with_help(if kind == EntityKind::User { "attach them to a group the user is in, or merge policies" } else { "merge some of the policies into one" }),
-                    );
+                let limit = attachment_limit(quotas, kind);
+                if entity.managed.len() > limit.0 {
+                    let help = if kind == EntityKind::User { "attach them to a group the user is in, or merge policies" } else { "merge some of the policies into one" };
+                    diagnostics.push(too_many(entity, "managed policies attached", entity.managed.len(), limit, "too many `attach`", help));
                 }
             }
         }
-        if entity.kind == EntityKind::User && entity.groups.len() > GROUPS_PER_USER_LIMIT {
-            diagnostics.push(
-                Diagnostic::error(
-                    codes::TOO_MANY_ATTACHMENTS,
-                    format!(
-                        "user `{}` is in {} groups, over AWS's limit of {GROUPS_PER_USER_LIMIT}",
-                        entity.ident,
-                        entity.groups.len()
-                    ),
-                )
-                .at(entity.origin.file, entity.origin.span, "too many groups")
-                .with_help("merge groups, or give the user fewer of them"),
-            );
+        if entity.kind == EntityKind::User && entity.groups.len() > quotas.groups_per_user {
+            diagnostics.push(too_many(
+                entity,
+                "groups",
+                entity.groups.len(),
+                (quotas.groups_per_user, "groups_per_user"),
+                "too many groups",
+                "merge groups, or give the user fewer of them",
+            ));
         }
         if let Some(trust) = &entity.trust {
             let size = canonical_size(trust);
-            if size > TRUST_POLICY_LIMIT {
+            if size > quotas.trust_policy_size {
                 diagnostics.push(too_large(
                     entity,
                     "trust policy",
                     size,
-                    TRUST_POLICY_LIMIT,
-                    "trust fewer principals per role, or ask AWS to raise the quota",
+                    (quotas.trust_policy_size, "trust_policy_size"),
+                    "trust fewer principals per role",
                 ));
             }
         }
     }
     diagnostics
+}
+
+/// The least quotas the model fits in: per quota, the largest size or count of any entity.
+pub fn quota_usage(model: &Model) -> Quotas {
+    let mut usage = Quotas::uniform(0);
+    for entity in &model.entities {
+        let size = canonical_size(&entity.document);
+        let attached = entity.managed.len();
+        match entity.kind {
+            EntityKind::ManagedPolicy => {
+                usage.managed_policy_size = usage.managed_policy_size.max(size)
+            }
+            EntityKind::Role => {
+                usage.role_inline_size = usage.role_inline_size.max(size);
+                usage.role_managed_policies = usage.role_managed_policies.max(attached);
+            }
+            EntityKind::Group => {
+                usage.group_inline_size = usage.group_inline_size.max(size);
+                usage.group_managed_policies = usage.group_managed_policies.max(attached);
+            }
+            EntityKind::User => {
+                usage.user_inline_size = usage.user_inline_size.max(size);
+                usage.user_managed_policies = usage.user_managed_policies.max(attached);
+                usage.groups_per_user = usage.groups_per_user.max(entity.groups.len());
+            }
+        }
+        if let Some(trust) = &entity.trust {
+            usage.trust_policy_size = usage.trust_policy_size.max(canonical_size(trust));
+        }
+    }
+    usage
 }
 
 /// `--split`: a managed policy over the quota becomes `NAME-1`, `NAME-2`, …, each attached
@@ -365,11 +443,11 @@ fn split_oversized(model: &mut Model) {
             continue;
         }
         if entity.kind != EntityKind::ManagedPolicy
-            || canonical_size(&entity.document) <= MANAGED_POLICY_LIMIT
+            || canonical_size(&entity.document) <= model.quotas.managed_policy_size
         {
             continue;
         }
-        let parts = split_document(&entity.document, MANAGED_POLICY_LIMIT);
+        let parts = split_document(&entity.document, model.quotas.managed_policy_size);
         if parts.len() < 2 {
             continue;
         }

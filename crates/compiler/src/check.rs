@@ -791,6 +791,7 @@ impl<'a> Checker<'a> {
             catalog_version: self.catalog.version(),
             accounts,
             entities,
+            quotas: self.config.quotas,
         }
     }
 

@@ -19,6 +19,78 @@ pub struct Config {
     pub lints: BTreeMap<String, LintLevel>,
     #[serde(default)]
     pub diff: DiffScope,
+    #[serde(default)]
+    pub quotas: Quotas,
+}
+
+/// AWS's IAM quotas that `check` and `build` hold the project to. The defaults are AWS's
+/// defaults; an account whose quotas were raised through Service Quotas, or whose policies
+/// predate a lower limit (`iamdsl import` writes these), sets its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Quotas {
+    /// Characters of a managed policy document, white space not counted.
+    pub managed_policy_size: usize,
+    /// Characters of all inline policies of one role, together.
+    pub role_inline_size: usize,
+    pub group_inline_size: usize,
+    pub user_inline_size: usize,
+    /// Characters of a role's trust policy.
+    pub trust_policy_size: usize,
+    /// Managed policies attached to one role.
+    pub role_managed_policies: usize,
+    pub user_managed_policies: usize,
+    pub group_managed_policies: usize,
+    /// Groups one user is a member of.
+    pub groups_per_user: usize,
+}
+
+impl Default for Quotas {
+    fn default() -> Quotas {
+        Quotas {
+            managed_policy_size: 6_144,
+            role_inline_size: 10_240,
+            group_inline_size: 5_120,
+            user_inline_size: 2_048,
+            trust_policy_size: 2_048,
+            role_managed_policies: 10,
+            user_managed_policies: 10,
+            group_managed_policies: 10,
+            groups_per_user: 10,
+        }
+    }
+}
+
+impl Quotas {
+    /// Every quota `value`: `0` to collect usage, `usize::MAX` for none.
+    pub fn uniform(value: usize) -> Quotas {
+        Quotas {
+            managed_policy_size: value,
+            role_inline_size: value,
+            group_inline_size: value,
+            user_inline_size: value,
+            trust_policy_size: value,
+            role_managed_policies: value,
+            user_managed_policies: value,
+            group_managed_policies: value,
+            groups_per_user: value,
+        }
+    }
+
+    /// Each quota with its setting name, in the order `iamdsl.toml` lists them.
+    pub fn settings(&self) -> [(&'static str, usize); 9] {
+        [
+            ("managed_policy_size", self.managed_policy_size),
+            ("role_inline_size", self.role_inline_size),
+            ("group_inline_size", self.group_inline_size),
+            ("user_inline_size", self.user_inline_size),
+            ("trust_policy_size", self.trust_policy_size),
+            ("role_managed_policies", self.role_managed_policies),
+            ("user_managed_policies", self.user_managed_policies),
+            ("group_managed_policies", self.group_managed_policies),
+            ("groups_per_user", self.groups_per_user),
+        ]
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -179,5 +251,28 @@ pub fn parse_manifest(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
             .with_help("see docs/configuration.md for the settings iamdsl reads");
             (Config::default(), vec![diagnostic])
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The example of docs/configuration.md is a valid manifest, and its quotas are the defaults.
+    #[test]
+    fn the_documented_manifest_parses_to_the_default_quotas() {
+        let doc = include_str!("../../../docs/configuration.md");
+        let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+        let example = &doc[start..start + doc[start..].find("```").unwrap()];
+        let (config, diagnostics) = parse_manifest(example, FileId::default());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(config.quotas, Quotas::default());
+        assert_eq!(config.diff.names, vec!["legacy-admin"]);
+
+        let (raised, _) =
+            parse_manifest("[quotas]\nrole_managed_policies = 20\n", FileId::default());
+        assert_eq!(raised.quotas.role_managed_policies, 20);
+        assert_eq!(raised.quotas.trust_policy_size, 2048);
     }
 }

@@ -88,6 +88,8 @@ pub struct Model {
     pub accounts: Vec<Account>,
     /// Sorted by kind, account and name.
     pub entities: Vec<Entity>,
+    /// The quotas of `iamdsl.toml` (AWS's defaults unless raised).
+    pub quotas: crate::config::Quotas,
 }
 
 impl Model {

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use iamdsl_catalog::{Catalog, Level};
+use iamdsl_compiler::config::Quotas;
 use iamdsl_compiler::is_iso_date;
 use iamdsl_policy::authz::{AttachedPolicy, AuthorizationDetails, InlinePolicy};
 use iamdsl_policy::{ActionBlock, Conditions, Effect, PolicyDocument, ResourceBlock, Statement};
@@ -28,6 +29,9 @@ pub struct Imported {
     /// Entities written with every statement verbatim because the readable form did not
     /// compile back to the same document.
     pub verbatim_entities: Vec<String>,
+    /// Deployed entities over AWS's default quotas, as `check` would report them; the
+    /// project's `iamdsl.toml` raises those quotas to what the state needs.
+    pub over_quota: Vec<String>,
 }
 
 /// Roles that AWS services and IAM Identity Center create and own; they cannot be managed from
@@ -708,16 +712,19 @@ pub fn import(details: &AuthorizationDetails) -> Result<Imported, String> {
     // Each round turns at least one more entity verbatim, or ends.
     loop {
         let files = format_all(write_sources(&writer, &details, &verbatim)?)?;
-        let mismatches = verify(&files, &details, &owned, &writer.names);
-        if mismatches.is_empty() {
-            let mut files = files;
-            files.insert("iamdsl.toml".to_string(), config_text(&owned));
-            return Ok(Imported {
-                files,
-                skipped,
-                verbatim_entities: verbatim.iter().map(|(k, n)| format!("{k} {n}")).collect(),
-            });
-        }
+        let mismatches = match verify(&files, &details, &owned, &writer.names) {
+            Ok(Verified { usage, over_quota }) => {
+                let mut files = files;
+                files.insert("iamdsl.toml".to_string(), config_text(&owned, &usage));
+                return Ok(Imported {
+                    files,
+                    skipped,
+                    verbatim_entities: verbatim.iter().map(|(k, n)| format!("{k} {n}")).collect(),
+                    over_quota,
+                });
+            }
+            Err(mismatches) => mismatches,
+        };
         let before = verbatim.len();
         verbatim.extend(mismatches.iter().map(|m| (m.kind.clone(), m.name.clone())));
         if verbatim.len() == before {
@@ -726,7 +733,7 @@ pub fn import(details: &AuthorizationDetails) -> Result<Imported, String> {
     }
 }
 
-fn config_text(owned: &[String]) -> String {
+fn config_text(owned: &[String], usage: &Quotas) -> String {
     let mut out = String::from(
         "# Imported by `iamdsl import`. The entities below belong to this project: `iamdsl diff`\n# reports them as \"would be removed\" once their source is deleted.\n[diff]\nnames = [\n",
     );
@@ -734,6 +741,20 @@ fn config_text(owned: &[String]) -> String {
         let _ = writeln!(out, "  {},", quote(name));
     }
     out.push_str("]\n");
+    let defaults = Quotas::default();
+    let raised: Vec<(&str, usize)> = usage
+        .settings()
+        .into_iter()
+        .zip(defaults.settings())
+        .filter(|((_, used), (_, default))| used > default)
+        .map(|((name, used), _)| (name, used))
+        .collect();
+    if !raised.is_empty() {
+        out.push_str("\n# The deployed state is over AWS's default quotas here: raised to what it uses. Check that\n# the account's quotas (Service Quotas) allow it, or bring the entities under the defaults.\n[quotas]\n");
+        for (name, used) in raised {
+            let _ = writeln!(out, "{name} = {used}");
+        }
+    }
     out
 }
 
@@ -765,19 +786,31 @@ fn describe(mismatches: &[Mismatch]) -> String {
     out
 }
 
+/// What a verified import needs of the quotas.
+struct Verified {
+    usage: Quotas,
+    over_quota: Vec<String>,
+}
+
 /// Compiles the files with the analysis `build` uses and diffs the result against `deployed`.
+/// Quotas are not held to here (what is deployed is imported as it is): the result says which
+/// entities are over the defaults, and how far the quotas must be raised.
 fn verify(
     files: &BTreeMap<String, String>,
     deployed: &AuthorizationDetails,
     owned: &[String],
     names: &Names,
-) -> Vec<Mismatch> {
+) -> Result<Verified, Vec<Mismatch>> {
+    let config = iamdsl_compiler::config::Config {
+        quotas: Quotas::uniform(usize::MAX),
+        ..Default::default()
+    };
     let project = iamdsl_compiler::Project::in_memory(
         files
             .iter()
             .map(|(path, text)| (path.clone(), text.clone()))
             .collect(),
-        Default::default(),
+        config,
     );
     let analysis = iamdsl_compiler::analyze(&project);
     let mut mismatches = Vec::new();
@@ -797,7 +830,7 @@ fn verify(
         });
     }
     if !mismatches.is_empty() {
-        return mismatches;
+        return Err(mismatches);
     }
     let built = iamdsl_compiler::bundle::built_counterpart(&analysis.model, deployed);
     let scope = iamdsl_diff::Scope {
@@ -820,7 +853,17 @@ fn verify(
             ),
         });
     }
-    mismatches
+    if !mismatches.is_empty() {
+        return Err(mismatches);
+    }
+    let over_quota = iamdsl_compiler::bundle::quota_violations(&analysis.model, &Quotas::default())
+        .into_iter()
+        .map(|d| d.message)
+        .collect();
+    Ok(Verified {
+        usage: iamdsl_compiler::bundle::quota_usage(&analysis.model),
+        over_quota,
+    })
 }
 
 /// The identifier of the declaration around a byte offset of a generated file: the last line
