@@ -1,40 +1,53 @@
 //! IAM's wildcard matching: `*` is any run of characters (also none), `?` is one character.
 
 /// Whether `text` matches `pattern`. Actions compare case-insensitively, resources exactly.
+/// Works on bytes without allocating (the policy evaluator calls it per statement); `?` takes
+/// one whole character.
 pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let same = |a: char, b: char| {
+    let (pattern, text) = (pattern.as_bytes(), text.as_bytes());
+    let same = |a: u8, b: u8| {
         if ignore_case {
             a.eq_ignore_ascii_case(&b)
         } else {
             a == b
         }
     };
+    // The length of the character that starts at `text[t]` (UTF-8 lead byte).
+    let char_len = |t: usize| match text[t] {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    };
     // Iterative matching with one backtrack point: linear in practice, never exponential.
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
         match pattern.get(p) {
-            Some('*') => {
+            Some(b'*') => {
                 star = Some((p, t));
                 p += 1;
             }
-            Some(&c) if c == '?' || same(c, text[t]) => {
+            Some(b'?') => {
+                p += 1;
+                t += char_len(t);
+            }
+            Some(&c) if same(c, text[t]) => {
                 p += 1;
                 t += 1;
             }
             _ => match star {
                 Some((star_p, star_t)) => {
+                    let next = star_t + char_len(star_t);
                     p = star_p + 1;
-                    t = star_t + 1;
-                    star = Some((star_p, star_t + 1));
+                    t = next;
+                    star = Some((star_p, next));
                 }
                 None => return false,
             },
         }
     }
-    pattern[p..].iter().all(|c| *c == '*')
+    pattern[p..].iter().all(|c| *c == b'*')
 }
 
 pub fn has_wildcard(text: &str) -> bool {
@@ -57,5 +70,8 @@ mod tests {
         assert!(matches("arn:aws:s3:::b/*", "arn:aws:s3:::b/", false));
         assert!(matches("a*b*c", "axxbyyc", false));
         assert!(!matches("a*b*c", "axxbyy", false));
+        assert!(matches("caf?", "café", false));
+        assert!(matches("*é", "caféé", false));
+        assert!(!matches("caf??", "café", false));
     }
 }

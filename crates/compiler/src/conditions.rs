@@ -129,67 +129,11 @@ fn operators_of(base: KeyType) -> &'static str {
 
 /// Whether `text` is a real date (`2027-01-31`) or date-time (`2027-01-31T12:00:00Z`).
 pub fn is_iso_date(text: &str) -> bool {
-    let (date, time) = match text.split_once('T') {
-        Some((d, t)) => (d, Some(t)),
-        None => (text, None),
-    };
-    let parts: Vec<&str> = date.split('-').collect();
-    let [year, month, day] = parts.as_slice() else {
-        return false;
-    };
-    let (Ok(year), Ok(month), Ok(day)) = (
-        year.parse::<u32>(),
-        month.parse::<u32>(),
-        day.parse::<u32>(),
-    ) else {
-        return false;
-    };
-    if year.to_string().len() != 4 || !(1..=12).contains(&month) {
-        return false;
-    }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    if !(1..=days).contains(&day) {
-        return false;
-    }
-    match time {
-        None => true,
-        Some(time) => {
-            let clock = time.trim_end_matches('Z');
-            let clock = clock.split(['+', '-']).next().unwrap_or("");
-            let fields: Vec<&str> = clock.split(':').collect();
-            let ok = |s: &str, max: u32| {
-                s.split('.')
-                    .next()
-                    .and_then(|n| n.parse::<u32>().ok())
-                    .is_some_and(|n| n <= max)
-            };
-            match fields.as_slice() {
-                [h, m] => ok(h, 23) && ok(m, 59),
-                [h, m, s] => ok(h, 23) && ok(m, 59) && ok(s, 60),
-                _ => false,
-            }
-        }
-    }
+    iamdsl_policy::eval::parse_iso_date(text).is_some()
 }
 
 fn is_ip_or_cidr(text: &str) -> bool {
-    let (address, prefix) = match text.split_once('/') {
-        Some((a, p)) => (a, Some(p)),
-        None => (text, None),
-    };
-    match address.parse::<std::net::IpAddr>() {
-        Ok(ip) => prefix.is_none_or(|p| {
-            p.parse::<u8>()
-                .is_ok_and(|n| n <= if ip.is_ipv4() { 32 } else { 128 })
-        }),
-        Err(_) => false,
-    }
+    iamdsl_policy::eval::parse_cidr(text).is_some()
 }
 
 impl Checker<'_> {

@@ -1,0 +1,511 @@
+//! Accounts as the evaluator sees them: each principal with the policies that apply to its
+//! requests (its own and its groups' inline and managed policies, its permissions boundary) and
+//! each role's trust policy, read from authorization details, so that built and deployed state
+//! are evaluated alike. On top: requests of one principal, assume-role checks (both halves),
+//! assume-role chains and "who can".
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::OnceLock;
+
+use crate::authz::{AttachedPolicy, AuthorizationDetails, InlinePolicy};
+use crate::document::{ActionBlock, Effect, PolicyDocument, ResourceBlock, Statement};
+use crate::eval::{
+    evaluate, Cited, Context, Decision, Evaluation, Policy, PolicyKind, Principal, Quantifier,
+    Request,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PrincipalKind {
+    User,
+    /// Evaluated as a member that has only the group's permissions.
+    Group,
+    Role,
+}
+
+impl PrincipalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::User => "user",
+            PrincipalKind::Group => "group",
+            PrincipalKind::Role => "role",
+        }
+    }
+}
+
+/// A policy of a principal, with what people call it.
+#[derive(Debug, Clone)]
+pub struct Source<'a> {
+    pub kind: PolicyKind,
+    /// "inline policy of role deployer", "managed policy log_reader".
+    pub label: String,
+    pub document: &'a PolicyDocument,
+    /// The policy's ARN, for managed policies.
+    pub arn: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PrincipalInfo<'a> {
+    pub kind: PrincipalKind,
+    pub name: String,
+    pub arn: String,
+    pub account: String,
+    /// Identity policies and the boundary.
+    pub policies: Vec<Source<'a>>,
+    /// Attached AWS managed policies whose documents iamdsl does not have: they may allow
+    /// more than the evaluation shows (never less: none of them is known to deny).
+    pub unknown: Vec<String>,
+    /// Users: the names of their groups.
+    pub groups: Vec<String>,
+    /// What AWS puts in every request of this principal.
+    pub context: Context,
+}
+
+/// A statement that decided, with the policy it is in.
+#[derive(Debug, Clone, Copy)]
+pub struct CitedStatement<'s, 'a> {
+    pub kind: PolicyKind,
+    pub label: &'s str,
+    pub statement: &'a Statement,
+}
+
+/// An evaluation with its statements resolved.
+#[derive(Debug, Clone)]
+pub struct Explained<'s, 'a> {
+    pub evaluation: Evaluation,
+    pub cited: Vec<CitedStatement<'s, 'a>>,
+    /// AWS managed policies that apply and whose content is unknown; for an implicit deny,
+    /// one of them may allow the request.
+    pub unknown: Vec<String>,
+}
+
+impl Explained<'_, '_> {
+    pub fn decision(&self) -> Decision {
+        self.evaluation.decision
+    }
+}
+
+/// One way a principal gets to do something: itself, or through the roles it assumes in turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain {
+    /// Indices into [`Access::principals`]: the principal first, the one that acts last.
+    pub steps: Vec<usize>,
+}
+
+/// AWS managed policies whose content iamdsl knows without the deployed state: only the one
+/// whose meaning is its name.
+fn known_aws_policy(arn: &str) -> Option<&'static PolicyDocument> {
+    static ADMINISTRATOR: OnceLock<PolicyDocument> = OnceLock::new();
+    if !arn.ends_with(":iam::aws:policy/AdministratorAccess") {
+        return None;
+    }
+    Some(ADMINISTRATOR.get_or_init(|| PolicyDocument {
+        statements: vec![Statement {
+            sid: None,
+            effect: Effect::Allow,
+            principal: None,
+            action: ActionBlock::Action(BTreeSet::from(["*".to_string()])),
+            resource: Some(ResourceBlock::Resource(BTreeSet::from(["*".to_string()]))),
+            condition: Default::default(),
+            origins: Vec::new(),
+        }],
+    }))
+}
+
+/// The account id of an ARN (`arn:aws:iam::111111111111:role/x`), if it has one.
+pub fn arn_account(arn: &str) -> Option<&str> {
+    let account = arn.split(':').nth(4)?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
+}
+
+pub struct Access<'a> {
+    principals: Vec<PrincipalInfo<'a>>,
+    by_arn: HashMap<String, usize>,
+    /// Role ARN to its trust policy, with its label.
+    trust: HashMap<&'a str, (String, &'a PolicyDocument)>,
+    /// Trusted principal (ARN or account id) to the roles that name it, for finding chains
+    /// without trying every pair.
+    trusting: HashMap<String, Vec<usize>>,
+    /// Roles whose trust names `*`.
+    trusting_anyone: Vec<usize>,
+}
+
+impl<'a> Access<'a> {
+    pub fn new(details: &'a AuthorizationDetails) -> Access<'a> {
+        let managed: HashMap<&str, &'a crate::authz::ManagedPolicyDetail> = details
+            .policies
+            .iter()
+            .map(|p| (p.arn.as_str(), p))
+            .collect();
+        let attached = |list: &'a [AttachedPolicy],
+                        sources: &mut Vec<Source<'a>>,
+                        unknown: &mut Vec<String>| {
+            for policy in list {
+                if let Some(detail) = managed.get(policy.arn.as_str()) {
+                    sources.push(Source {
+                        kind: PolicyKind::Identity,
+                        label: format!("managed policy {}", detail.name),
+                        document: &detail.document,
+                        arn: Some(policy.arn.clone()),
+                    });
+                } else if let Some(document) = known_aws_policy(&policy.arn) {
+                    sources.push(Source {
+                        kind: PolicyKind::Identity,
+                        label: format!("AWS managed policy {}", policy.name),
+                        document,
+                        arn: Some(policy.arn.clone()),
+                    });
+                } else {
+                    unknown.push(policy.arn.clone());
+                }
+            }
+        };
+        let inline = |list: &'a [InlinePolicy], owner: &str, sources: &mut Vec<Source<'a>>| {
+            for policy in list {
+                sources.push(Source {
+                    kind: PolicyKind::Identity,
+                    label: format!("inline policy {} of {owner}", policy.name),
+                    document: &policy.document,
+                    arn: None,
+                });
+            }
+        };
+        let boundary =
+            |arn: &Option<String>, sources: &mut Vec<Source<'a>>, unknown: &mut Vec<String>| {
+                let Some(arn) = arn else { return };
+                match managed
+                    .get(arn.as_str())
+                    .map(|d| (&d.document, d.name.as_str()))
+                    .or_else(|| known_aws_policy(arn).map(|d| (d, "AdministratorAccess")))
+                {
+                    Some((document, name)) => sources.push(Source {
+                        kind: PolicyKind::Boundary,
+                        label: format!("permissions boundary {name}"),
+                        document,
+                        arn: Some(arn.clone()),
+                    }),
+                    // Unknown, it cannot be shown to allow anything: the safe reading for "can".
+                    None => unknown.push(arn.clone()),
+                }
+            };
+        // Groups by account and name: a user's group list names groups of its own account.
+        let mut group_index: HashMap<(String, &str), usize> = HashMap::new();
+        let mut principals: Vec<PrincipalInfo<'a>> = Vec::new();
+        for group in &details.groups {
+            let account = arn_account(&group.arn).unwrap_or_default().to_string();
+            let mut sources = Vec::new();
+            let mut unknown = Vec::new();
+            inline(
+                &group.inline,
+                &format!("group {}", group.name),
+                &mut sources,
+            );
+            attached(&group.attached, &mut sources, &mut unknown);
+            group_index.insert((account.clone(), group.name.as_str()), principals.len());
+            let mut context = Context::new();
+            context.set_default("aws:PrincipalAccount", &account);
+            context.set_default("aws:PrincipalType", "User");
+            principals.push(PrincipalInfo {
+                kind: PrincipalKind::Group,
+                name: group.name.clone(),
+                arn: group.arn.clone(),
+                account,
+                policies: sources,
+                unknown,
+                groups: Vec::new(),
+                context,
+            });
+        }
+        for user in &details.users {
+            let account = arn_account(&user.arn).unwrap_or_default().to_string();
+            let mut sources = Vec::new();
+            let mut unknown = Vec::new();
+            inline(&user.inline, &format!("user {}", user.name), &mut sources);
+            attached(&user.attached, &mut sources, &mut unknown);
+            for group in &user.groups {
+                if let Some(&index) = group_index.get(&(account.clone(), group.as_str())) {
+                    sources.extend(principals[index].policies.iter().cloned());
+                    unknown.extend(principals[index].unknown.iter().cloned());
+                }
+            }
+            boundary(&user.boundary, &mut sources, &mut unknown);
+            let mut context = Context::new();
+            context.set_default("aws:username", &user.name);
+            context.set_default("aws:PrincipalArn", &user.arn);
+            context.set_default("aws:PrincipalAccount", &account);
+            context.set_default("aws:PrincipalType", "User");
+            if let Some(id) = &user.id {
+                context.set_default("aws:userid", id);
+            }
+            unknown.sort();
+            unknown.dedup();
+            principals.push(PrincipalInfo {
+                kind: PrincipalKind::User,
+                name: user.name.clone(),
+                arn: user.arn.clone(),
+                account,
+                policies: sources,
+                unknown,
+                groups: user.groups.clone(),
+                context,
+            });
+        }
+        let mut trust = HashMap::new();
+        for role in &details.roles {
+            let account = arn_account(&role.arn).unwrap_or_default().to_string();
+            let mut sources = Vec::new();
+            let mut unknown = Vec::new();
+            inline(&role.inline, &format!("role {}", role.name), &mut sources);
+            attached(&role.attached, &mut sources, &mut unknown);
+            boundary(&role.boundary, &mut sources, &mut unknown);
+            let mut context = Context::new();
+            context.set_default("aws:PrincipalArn", &role.arn);
+            context.set_default("aws:PrincipalAccount", &account);
+            context.set_default("aws:PrincipalType", "AssumedRole");
+            trust.insert(
+                role.arn.as_str(),
+                (format!("trust policy of role {}", role.name), &role.trust),
+            );
+            principals.push(PrincipalInfo {
+                kind: PrincipalKind::Role,
+                name: role.name.clone(),
+                arn: role.arn.clone(),
+                account,
+                policies: sources,
+                unknown,
+                groups: Vec::new(),
+                context,
+            });
+        }
+        let by_arn = principals
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.arn.clone(), i))
+            .collect::<HashMap<_, _>>();
+        let mut trusting: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut trusting_anyone = Vec::new();
+        for role in &details.roles {
+            let Some(&index) = by_arn.get(&role.arn) else {
+                continue;
+            };
+            let named: BTreeSet<String> = role
+                .trust
+                .statements
+                .iter()
+                .filter(|s| s.effect == Effect::Allow)
+                .filter_map(|s| s.principal.as_ref())
+                .flat_map(|p| p.0.get("AWS").into_iter().flatten())
+                .map(|value| match arn_account(value) {
+                    Some(account) if value.ends_with(":root") => account.to_string(),
+                    _ => value.clone(),
+                })
+                .collect();
+            for value in named {
+                if value == "*" {
+                    trusting_anyone.push(index);
+                } else {
+                    trusting.entry(value).or_default().push(index);
+                }
+            }
+        }
+        Access {
+            principals,
+            by_arn,
+            trust,
+            trusting,
+            trusting_anyone,
+        }
+    }
+
+    pub fn principals(&self) -> &[PrincipalInfo<'a>] {
+        &self.principals
+    }
+
+    /// A principal by ARN.
+    pub fn by_arn(&self, arn: &str) -> Option<usize> {
+        self.by_arn.get(arn).copied()
+    }
+
+    /// A principal by AWS name: users and roles before groups, as IAM's names are unique per
+    /// kind and account only.
+    pub fn by_name(&self, name: &str) -> Vec<usize> {
+        let mut found: Vec<usize> = (0..self.principals.len())
+            .filter(|&i| self.principals[i].name == name)
+            .collect();
+        found.sort_by_key(|&i| self.principals[i].kind == PrincipalKind::Group);
+        found
+    }
+
+    /// A request of `principal`. For `sts:AssumeRole*` on a role of these accounts, the role's
+    /// trust policy is the resource-based policy.
+    pub fn evaluate<'s>(
+        &'s self,
+        principal: usize,
+        action: &str,
+        resource: &str,
+        context: &Context,
+        quantifier: Quantifier,
+    ) -> Explained<'s, 'a> {
+        let who = &self.principals[principal];
+        let mut policies: Vec<Policy<'_>> = who
+            .policies
+            .iter()
+            .map(|source| Policy {
+                kind: source.kind,
+                label: &source.label,
+                document: source.document,
+                account: None,
+            })
+            .collect();
+        let mut resource_account = arn_account(resource);
+        let trust = (action.len() >= 14 && action[..14].eq_ignore_ascii_case("sts:AssumeRole"))
+            .then(|| self.trust.get(resource))
+            .flatten();
+        if let Some((label, document)) = trust {
+            policies.push(Policy {
+                kind: PolicyKind::Resource,
+                label,
+                document,
+                account: resource_account,
+            });
+        } else if !resource.starts_with("arn:") || !resource.contains(":iam::") {
+            // Resource policies of other services (bucket policies, key policies) are not in
+            // authorization details: a resource of another account is judged on the
+            // principal's side only, and the explanation says so.
+            resource_account = None;
+        }
+        let request = Request {
+            principal: Principal {
+                arn: &who.arn,
+                account: &who.account,
+            },
+            action,
+            resource,
+            resource_account,
+            context,
+            principal_context: Some(&who.context),
+            quantifier,
+        };
+        let evaluation = evaluate(&request, &policies);
+        let cited = evaluation
+            .cited
+            .iter()
+            .filter_map(|&Cited { policy, statement }| {
+                let (kind, label, document) = match (who.policies.get(policy), trust) {
+                    (Some(source), _) => (source.kind, source.label.as_str(), source.document),
+                    // Past the principal's own: the trust policy.
+                    (None, Some((label, document))) => {
+                        (PolicyKind::Resource, label.as_str(), *document)
+                    }
+                    (None, None) => return None,
+                };
+                Some(CitedStatement {
+                    kind,
+                    label,
+                    statement: document.statements.get(statement)?,
+                })
+            })
+            .collect();
+        let unknown = if evaluation.decision == Decision::ImplicitDeny
+            && evaluation.missing == Some(PolicyKind::Identity)
+        {
+            who.unknown.clone()
+        } else {
+            Vec::new()
+        };
+        Explained {
+            evaluation,
+            cited,
+            unknown,
+        }
+    }
+
+    /// Whether `principal` may assume `role`: the role's trust policy and, where AWS needs it,
+    /// the principal's own `sts:AssumeRole` permission.
+    pub fn can_assume<'s>(
+        &'s self,
+        principal: usize,
+        role: usize,
+        context: &Context,
+    ) -> Explained<'s, 'a> {
+        let role_arn = self.principals[role].arn.clone();
+        self.evaluate(
+            principal,
+            "sts:AssumeRole",
+            &role_arn,
+            context,
+            Quantifier::Some,
+        )
+    }
+
+    /// The roles `principal` may assume, found through the trust policies that name it.
+    pub fn assumable(&self, principal: usize, context: &Context) -> Vec<usize> {
+        let who = &self.principals[principal];
+        if who.kind == PrincipalKind::Group {
+            return Vec::new();
+        }
+        let mut candidates: BTreeSet<usize> = self.trusting_anyone.iter().copied().collect();
+        for key in [&who.arn, &who.account] {
+            if let Some(roles) = self.trusting.get(key.as_str()) {
+                candidates.extend(roles);
+            }
+        }
+        candidates
+            .into_iter()
+            .filter(|&role| role != principal)
+            .filter(|&role| self.can_assume(principal, role, context).decision() == Decision::Allow)
+            .collect()
+    }
+
+    /// Every principal that may make the request, directly or through a chain of assumed
+    /// roles, with the shortest chain for each. Groups are left out: they act through users.
+    pub fn who_can(
+        &self,
+        action: &str,
+        resource: &str,
+        context: &Context,
+        quantifier: Quantifier,
+    ) -> Vec<Chain> {
+        let count = self.principals.len();
+        let direct: Vec<bool> = (0..count)
+            .map(|i| {
+                self.principals[i].kind != PrincipalKind::Group
+                    && self
+                        .evaluate(i, action, resource, context, quantifier)
+                        .decision()
+                        == Decision::Allow
+            })
+            .collect();
+        // Reverse assume edges, from each role to those that may assume it.
+        let mut assumed_by: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for principal in 0..count {
+            for role in self.assumable(principal, context) {
+                assumed_by.entry(role).or_default().push(principal);
+            }
+        }
+        // Breadth first from the principals that act, backwards: shortest chains.
+        let mut next: Vec<Option<usize>> = vec![None; count];
+        let mut reached = direct.clone();
+        let mut queue: VecDeque<usize> = (0..count).filter(|&i| direct[i]).collect();
+        while let Some(role) = queue.pop_front() {
+            for &from in assumed_by.get(&role).into_iter().flatten() {
+                if !reached[from] {
+                    reached[from] = true;
+                    next[from] = Some(role);
+                    queue.push_back(from);
+                }
+            }
+        }
+        (0..count)
+            .filter(|&i| reached[i])
+            .map(|start| {
+                let mut steps = vec![start];
+                let mut at = start;
+                while let Some(following) = next[at] {
+                    steps.push(following);
+                    at = following;
+                }
+                Chain { steps }
+            })
+            .collect()
+    }
+}

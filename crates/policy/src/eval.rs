@@ -1,0 +1,900 @@
+//! AWS's request evaluation logic: whether one request is allowed by the policies that apply to
+//! it, and which statements decided.
+//!
+//! The rules follow AWS's documentation of policy evaluation ("Policy evaluation logic" in the
+//! IAM User Guide), in its order:
+//! 1. a request is denied by default;
+//! 2. an explicit `Deny` in any applicable policy (identity, resource, boundary, SCP, session)
+//!    decides, whatever allows it;
+//! 3. when SCPs apply, one of them must allow the request;
+//! 4. within one account, a resource-based policy that names the IAM user (or the role
+//!    session) allows on its own; one that names a role or the account goes on like an
+//!    identity grant;
+//! 5. otherwise an identity-based policy must allow it, and a permissions boundary and a
+//!    session policy, where there is one, must allow it too;
+//! 6. across accounts, the principal's side (5) and the resource's policy must both allow it.
+//!
+//! A request's resource may be a pattern (`arn:aws:s3:::b/*`) standing for many resources. It is
+//! then evaluated for *some* resource of the pattern ([`Quantifier::Some`]: an allow that could
+//! apply counts, a deny only when it covers the whole pattern) or for *every* resource
+//! ([`Quantifier::Every`]: the reverse). Both are exact for a concrete resource and err on the
+//! safe side otherwise: "can" never holds, and "cannot" never fails, by a resource the pattern
+//! does not cover.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use iamdsl_catalog::wildcard::matches;
+
+use crate::document::{ActionBlock, Effect, PolicyDocument, ResourceBlock, Statement};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Decision {
+    Allow,
+    ExplicitDeny,
+    ImplicitDeny,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "Allow",
+            Decision::ExplicitDeny => "ExplicitDeny",
+            Decision::ImplicitDeny => "ImplicitDeny",
+        }
+    }
+}
+
+/// What kind of policy a document is to the evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PolicyKind {
+    /// Inline or managed policy of the principal or of its groups.
+    Identity,
+    /// A policy on the resource: a role's trust policy, a bucket policy.
+    Resource,
+    /// The principal's permissions boundary.
+    Boundary,
+    /// A service control policy of the organization.
+    Scp,
+    /// A policy passed when the role session was created.
+    Session,
+}
+
+impl PolicyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyKind::Identity => "identity",
+            PolicyKind::Resource => "resource",
+            PolicyKind::Boundary => "boundary",
+            PolicyKind::Scp => "scp",
+            PolicyKind::Session => "session",
+        }
+    }
+}
+
+/// One policy that applies to the request.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy<'a> {
+    pub kind: PolicyKind,
+    /// For people: "inline policy of role deployer", "managed policy log_reader".
+    pub label: &'a str,
+    pub document: &'a PolicyDocument,
+    /// The account that owns the policy's resource (resource policies): for the cross-account
+    /// rule. `None` for the others.
+    pub account: Option<&'a str>,
+}
+
+/// For a resource pattern: whether the request is about some resource of it or every one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Quantifier {
+    #[default]
+    Some,
+    Every,
+}
+
+/// Condition keys and their values in the request. Keys compare case-insensitively, as AWS's
+/// do; a key may have several values (multivalued keys such as `aws:TagKeys`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    values: BTreeMap<String, Vec<String>>,
+}
+
+impl Context {
+    pub fn new() -> Context {
+        Context::default()
+    }
+
+    pub fn set(&mut self, key: &str, values: impl IntoIterator<Item = String>) {
+        self.values
+            .insert(key.to_ascii_lowercase(), values.into_iter().collect());
+    }
+
+    /// Sets `key` unless the request already says it.
+    pub fn set_default(&mut self, key: &str, value: &str) {
+        self.values
+            .entry(key.to_ascii_lowercase())
+            .or_insert_with(|| vec![value.to_string()]);
+    }
+
+    pub fn get(&self, key: &str) -> Option<&[String]> {
+        // Keys are stored lower-case; most lookups are of keys written that way already.
+        if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.values.get(&key.to_ascii_lowercase())
+        } else {
+            self.values.get(key)
+        }
+        .map(Vec::as_slice)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.values.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+}
+
+/// Who is asking.
+#[derive(Debug, Clone, Copy)]
+pub struct Principal<'a> {
+    /// `arn:aws:iam::ACCOUNT:user/NAME` or `…:role/NAME`; a service principal
+    /// (`lambda.amazonaws.com`) or an identity provider ARN for federated callers.
+    pub arn: &'a str,
+    pub account: &'a str,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub principal: Principal<'a>,
+    /// `service:Action`.
+    pub action: &'a str,
+    /// An ARN, `*`, or an ARN pattern.
+    pub resource: &'a str,
+    /// The account that owns the resource, when known: requests to another account's resource
+    /// need that account's resource policy too.
+    pub resource_account: Option<&'a str>,
+    /// What the request says.
+    pub context: &'a Context,
+    /// What AWS adds about the principal (`aws:username`, `aws:PrincipalArn`, …), used where
+    /// `context` does not set the key.
+    pub principal_context: Option<&'a Context>,
+    pub quantifier: Quantifier,
+}
+
+/// The request's keys: its own context, then the principal's.
+#[derive(Clone, Copy)]
+struct Keys<'a> {
+    request: &'a Context,
+    principal: Option<&'a Context>,
+}
+
+impl<'a> Keys<'a> {
+    fn of(request: &Request<'a>) -> Keys<'a> {
+        Keys {
+            request: request.context,
+            principal: request.principal_context,
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a [String]> {
+        self.request
+            .get(key)
+            .or_else(|| self.principal.and_then(|p| p.get(key)))
+    }
+}
+
+/// A statement that decided, by policy and statement index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cited {
+    pub policy: usize,
+    pub statement: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evaluation {
+    pub decision: Decision,
+    /// Why, in words: which rule decided.
+    pub reason: String,
+    /// The statements that decided: the denies for an explicit deny; for an allow, an allow
+    /// of each kind of policy that had to allow; none for an implicit deny.
+    pub cited: Vec<Cited>,
+    /// For an implicit deny: the kind of policy that did not allow it.
+    pub missing: Option<PolicyKind>,
+}
+
+/// Evaluates `request` against `policies`.
+pub fn evaluate(request: &Request<'_>, policies: &[Policy<'_>]) -> Evaluation {
+    let deny_mode = match request.quantifier {
+        // "Can it happen for some resource?": a deny stops it only if it covers them all.
+        Quantifier::Some => Mode::Covers,
+        // "Does it happen for every resource?": any deny that may apply stops it.
+        Quantifier::Every => Mode::Intersects,
+    };
+    let allow_mode = match request.quantifier {
+        Quantifier::Some => Mode::Intersects,
+        Quantifier::Every => Mode::Covers,
+    };
+    let mut denies = Vec::new();
+    for (index, policy) in policies.iter().enumerate() {
+        for (s, statement) in policy.document.statements.iter().enumerate() {
+            if statement.effect == Effect::Deny
+                && applies(statement, policy.kind, request, deny_mode)
+            {
+                denies.push(Cited {
+                    policy: index,
+                    statement: s,
+                });
+            }
+        }
+    }
+    if !denies.is_empty() {
+        return Evaluation {
+            decision: Decision::ExplicitDeny,
+            reason: "an explicit deny applies to the request".into(),
+            cited: denies,
+            missing: None,
+        };
+    }
+    let first_allow = |kind: PolicyKind| -> Option<Cited> {
+        policies
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.kind == kind)
+            .find_map(|(index, policy)| {
+                policy
+                    .document
+                    .statements
+                    .iter()
+                    .position(|s| {
+                        s.effect == Effect::Allow && applies(s, kind, request, allow_mode)
+                    })
+                    .map(|statement| Cited {
+                        policy: index,
+                        statement,
+                    })
+            })
+    };
+    let has = |kind: PolicyKind| policies.iter().any(|p| p.kind == kind);
+    let implicit = |missing: PolicyKind, reason: &str| Evaluation {
+        decision: Decision::ImplicitDeny,
+        reason: reason.to_string(),
+        cited: Vec::new(),
+        missing: Some(missing),
+    };
+    let mut cited = Vec::new();
+    if has(PolicyKind::Scp) {
+        match first_allow(PolicyKind::Scp) {
+            Some(c) => cited.push(c),
+            None => {
+                return implicit(
+                    PolicyKind::Scp,
+                    "no service control policy of the organization allows it",
+                )
+            }
+        }
+    }
+    let cross_account = request
+        .resource_account
+        .is_some_and(|account| account != request.principal.account);
+    let resource_allow = first_allow(PolicyKind::Resource);
+    if !cross_account {
+        if let Some(c) = resource_allow {
+            // A resource policy naming the user itself grants on its own; one naming a role or
+            // the account still needs the role's boundary and session policy to allow it.
+            if names_principal_itself(
+                &policies[c.policy].document.statements[c.statement],
+                request,
+            ) && request.principal.arn.contains(":user/")
+            {
+                cited.push(c);
+                return Evaluation {
+                    decision: Decision::Allow,
+                    reason: "a resource-based policy in the same account names the user".into(),
+                    cited,
+                    missing: None,
+                };
+            }
+        }
+    }
+    let identity_allow = first_allow(PolicyKind::Identity);
+    let principal_side = match (identity_allow, resource_allow, cross_account) {
+        (Some(c), _, _) => c,
+        (None, Some(c), false)
+            if names_principal_itself(
+                &policies[c.policy].document.statements[c.statement],
+                request,
+            ) =>
+        {
+            c
+        }
+        _ => return implicit(PolicyKind::Identity, "no identity-based policy allows it"),
+    };
+    cited.push(principal_side);
+    for (kind, reason) in [
+        (
+            PolicyKind::Boundary,
+            "the permissions boundary does not allow it",
+        ),
+        (PolicyKind::Session, "the session policy does not allow it"),
+    ] {
+        if has(kind) {
+            match first_allow(kind) {
+                Some(c) => cited.push(c),
+                None => return implicit(kind, reason),
+            }
+        }
+    }
+    if cross_account {
+        match resource_allow {
+            Some(c) => cited.push(c),
+            None => return implicit(
+                PolicyKind::Resource,
+                "the resource is in another account, and no resource-based policy there allows it",
+            ),
+        }
+    }
+    if let Some(c) = resource_allow {
+        if !cited.contains(&c) {
+            cited.push(c);
+        }
+    }
+    Evaluation {
+        decision: Decision::Allow,
+        reason: if cross_account {
+            "both the principal's account and the resource's policy allow it".into()
+        } else {
+            "an identity-based policy allows it, and nothing limits it".into()
+        },
+        cited,
+        missing: None,
+    }
+}
+
+/// How a statement's resource pattern must relate to a request's resource pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Some resource is in both.
+    Intersects,
+    /// Every resource of the request's pattern is in the statement's.
+    Covers,
+}
+
+/// Whether the statement applies to the request (ignoring its effect).
+fn applies(statement: &Statement, kind: PolicyKind, request: &Request<'_>, mode: Mode) -> bool {
+    let action = match &statement.action {
+        ActionBlock::Action(set) => set.iter().any(|p| matches(p, request.action, true)),
+        ActionBlock::NotAction(set) => !set.iter().any(|p| matches(p, request.action, true)),
+    };
+    if !action {
+        return false;
+    }
+    let context = Keys::of(request);
+    let resource = match &statement.resource {
+        // Trust policies have no Resource: they are the resource's own.
+        None => true,
+        Some(ResourceBlock::Resource(set)) => set.iter().any(|p| {
+            substitute_keys(p, context)
+                .is_some_and(|p| resource_matches(&p, request.resource, mode))
+        }),
+        Some(ResourceBlock::NotResource(set)) => {
+            // NotResource excludes; the opposite test keeps the answer on the safe side.
+            let opposite = match mode {
+                Mode::Intersects => Mode::Covers,
+                Mode::Covers => Mode::Intersects,
+            };
+            !set.iter().any(|p| {
+                substitute_keys(p, context)
+                    .is_some_and(|p| resource_matches(&p, request.resource, opposite))
+            })
+        }
+    };
+    if !resource {
+        return false;
+    }
+    if kind == PolicyKind::Resource && !principal_matches(statement, request) {
+        return false;
+    }
+    conditions_hold(statement, context)
+}
+
+fn resource_matches(pattern: &str, resource: &str, mode: Mode) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    match mode {
+        Mode::Intersects if resource.contains(['*', '?']) => intersects(pattern, resource),
+        Mode::Covers if resource.contains(['*', '?']) => covers(pattern, resource),
+        _ => matches(pattern, resource, false),
+    }
+}
+
+/// Whether some string matches both wildcard patterns.
+pub fn intersects(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    // memo[i][j]: a[i..] and b[j..] have a common match.
+    let mut memo = vec![vec![None; b.len() + 1]; a.len() + 1];
+    fn go(a: &[u8], b: &[u8], i: usize, j: usize, memo: &mut Vec<Vec<Option<bool>>>) -> bool {
+        if let Some(known) = memo[i][j] {
+            return known;
+        }
+        let result = match (a.get(i), b.get(j)) {
+            (None, None) => true,
+            (Some(b'*'), _) => {
+                go(a, b, i + 1, j, memo) || (j < b.len() && go(a, b, i, j + 1, memo))
+            }
+            (_, Some(b'*')) => {
+                go(a, b, i, j + 1, memo) || (i < a.len() && go(a, b, i + 1, j, memo))
+            }
+            (Some(&x), Some(&y)) => {
+                (x == y || x == b'?' || y == b'?') && go(a, b, i + 1, j + 1, memo)
+            }
+            _ => false,
+        };
+        memo[i][j] = Some(result);
+        result
+    }
+    go(a, b, 0, 0, &mut memo)
+}
+
+/// Whether every string that matches `inner` matches `outer`.
+pub fn covers(outer: &str, inner: &str) -> bool {
+    let (a, b) = (outer.as_bytes(), inner.as_bytes());
+    let mut memo = vec![vec![None; b.len() + 1]; a.len() + 1];
+    fn go(a: &[u8], b: &[u8], i: usize, j: usize, memo: &mut Vec<Vec<Option<bool>>>) -> bool {
+        if let Some(known) = memo[i][j] {
+            return known;
+        }
+        let result = match (a.get(i), b.get(j)) {
+            (None, None) => true,
+            // `*` of the outer pattern takes any run of the inner one, wildcards included.
+            (Some(b'*'), _) => {
+                go(a, b, i + 1, j, memo) || (j < b.len() && go(a, b, i, j + 1, memo))
+            }
+            // Only `*` covers `*`; `?` covers `?` and any one character.
+            (Some(b'?'), Some(&y)) => y != b'*' && go(a, b, i + 1, j + 1, memo),
+            (Some(&x), Some(&y)) => {
+                x == y && x != b'?' && y != b'*' && go(a, b, i + 1, j + 1, memo)
+            }
+            _ => false,
+        };
+        memo[i][j] = Some(result);
+        result
+    }
+    go(a, b, 0, 0, &mut memo)
+}
+
+/// Policy variables (`${aws:username}`, `${aws:PrincipalTag/team}`, `${*}`) replaced by the
+/// request's values. `None` when a variable has no value and no default: AWS then treats the
+/// element as not matching.
+pub fn substitute<'a>(text: &'a str, context: &Context) -> Option<std::borrow::Cow<'a, str>> {
+    substitute_keys(
+        text,
+        Keys {
+            request: context,
+            principal: None,
+        },
+    )
+}
+
+fn substitute_keys<'a>(text: &'a str, context: Keys<'_>) -> Option<std::borrow::Cow<'a, str>> {
+    if !text.contains("${") {
+        return Some(std::borrow::Cow::Borrowed(text));
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return Some(std::borrow::Cow::Owned(out));
+        };
+        let inside = after[..end].trim();
+        match inside {
+            "*" => out.push('*'),
+            "?" => out.push('?'),
+            "$" => out.push('$'),
+            _ => {
+                // `${key, 'default'}`
+                let (key, default) = match inside.split_once(',') {
+                    Some((key, default)) => (
+                        key.trim(),
+                        Some(default.trim().trim_matches('\'').to_string()),
+                    ),
+                    None => (inside, None),
+                };
+                match context.get(key).and_then(|values| values.first()) {
+                    Some(value) => out.push_str(value),
+                    None => out.push_str(&default?),
+                }
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(std::borrow::Cow::Owned(out))
+}
+
+/// `Principal`/`NotPrincipal` of a resource policy against the caller.
+fn principal_matches(statement: &Statement, request: &Request<'_>) -> bool {
+    match &statement.principal {
+        // A resource policy statement without a principal names nobody.
+        None => false,
+        Some(principals) => principals
+            .0
+            .iter()
+            .any(|(kind, values)| values.iter().any(|v| principal_is(kind, v, request))),
+    }
+}
+
+fn principal_is(kind: &str, value: &str, request: &Request<'_>) -> bool {
+    let caller = request.principal;
+    match kind {
+        "AWS" => {
+            value == "*"
+                || value == caller.arn
+                || value == caller.account
+                || value == format!("arn:aws:iam::{}:root", caller.account)
+                || (value.ends_with(&format!(":{}:root", caller.account))
+                    && value.starts_with("arn:"))
+        }
+        _ => value == "*" || value == caller.arn,
+    }
+}
+
+/// Whether the statement names the caller's own ARN (not its account).
+fn names_principal_itself(statement: &Statement, request: &Request<'_>) -> bool {
+    statement.principal.as_ref().is_some_and(|p| {
+        p.0.values()
+            .flatten()
+            .any(|value| value == request.principal.arn)
+    })
+}
+
+/// The `Condition` block: every operator and key must hold.
+fn conditions_hold(statement: &Statement, context: Keys<'_>) -> bool {
+    statement.condition.0.iter().all(|(operator, keys)| {
+        keys.iter()
+            .all(|(key, values)| holds_with(operator, context.get(key), values.iter(), context))
+    })
+}
+
+/// The parts of a condition operator's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operator<'a> {
+    /// `ForAnyValue` / `ForAllValues`, or `None`.
+    pub set: Option<SetOperator>,
+    pub base: &'a str,
+    pub if_exists: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOperator {
+    ForAnyValue,
+    ForAllValues,
+}
+
+impl<'a> Operator<'a> {
+    pub fn parse(name: &'a str) -> Operator<'a> {
+        let (set, rest) = if let Some(rest) = name.strip_prefix("ForAnyValue:") {
+            (Some(SetOperator::ForAnyValue), rest)
+        } else if let Some(rest) = name.strip_prefix("ForAllValues:") {
+            (Some(SetOperator::ForAllValues), rest)
+        } else {
+            (None, name)
+        };
+        match rest.strip_suffix("IfExists") {
+            Some(base) => Operator {
+                set,
+                base,
+                if_exists: true,
+            },
+            None => Operator {
+                set,
+                base: rest,
+                if_exists: false,
+            },
+        }
+    }
+
+    /// `StringNotEquals`, `NotIpAddress`, …: true where the positive form is false.
+    pub fn is_negated(&self) -> bool {
+        self.base.contains("Not")
+    }
+}
+
+/// One key's test: `operator` with the policy's `values` against the request's `present` ones.
+pub fn condition_holds<'v>(
+    operator: &str,
+    present: Option<&[String]>,
+    values: impl Iterator<Item = &'v String> + Clone,
+    context: &Context,
+) -> bool {
+    let keys = Keys {
+        request: context,
+        principal: None,
+    };
+    holds_with(operator, present, values, keys)
+}
+
+fn holds_with<'v>(
+    operator: &str,
+    present: Option<&[String]>,
+    values: impl Iterator<Item = &'v String> + Clone,
+    context: Keys<'_>,
+) -> bool {
+    let operator = Operator::parse(operator);
+    if operator.base == "Null" {
+        // `Null: true` holds when the key is absent.
+        let absent = present.is_none_or(<[String]>::is_empty);
+        return values
+            .clone()
+            .any(|v| v.eq_ignore_ascii_case("true") == absent);
+    }
+    let negated = operator.is_negated();
+    let present = present.filter(|p| !p.is_empty());
+    // One request value against the policy's values, in the positive sense.
+    let positive = |value: &str| {
+        values.clone().any(|expected| {
+            substitute_keys(expected, context)
+                .is_some_and(|expected| base_matches(operator.base, value, &expected))
+        })
+    };
+    let holds = |value: &str| positive(value) != negated;
+    match (operator.set, present) {
+        // AWS: a missing key fails a test, except that `…IfExists` and the negated operators
+        // then hold; `ForAllValues` holds for an empty set, `ForAnyValue` does not.
+        (None, None) => operator.if_exists || negated,
+        (Some(SetOperator::ForAllValues), None) => true,
+        (Some(SetOperator::ForAnyValue), None) => operator.if_exists,
+        (None, Some(present)) => {
+            if negated {
+                present.iter().all(|v| holds(v))
+            } else {
+                present.iter().any(|v| holds(v))
+            }
+        }
+        (Some(SetOperator::ForAnyValue), Some(present)) => present.iter().any(|v| holds(v)),
+        (Some(SetOperator::ForAllValues), Some(present)) => present.iter().all(|v| holds(v)),
+    }
+}
+
+/// The positive form of a base operator: does `value` (from the request) match `expected`?
+fn base_matches(base: &str, value: &str, expected: &str) -> bool {
+    let positive = base.replace("Not", "");
+    match positive.as_str() {
+        "StringEquals" => value == expected,
+        "StringEqualsIgnoreCase" => value.eq_ignore_ascii_case(expected),
+        "StringLike" => matches(expected, value, false),
+        "NumericEquals"
+        | "NumericLessThan"
+        | "NumericLessThanEquals"
+        | "NumericGreaterThan"
+        | "NumericGreaterThanEquals" => {
+            match (value.trim().parse::<f64>(), expected.trim().parse::<f64>()) {
+                (Ok(v), Ok(e)) => compare(&positive["Numeric".len()..], v.partial_cmp(&e)),
+                _ => false,
+            }
+        }
+        "DateEquals"
+        | "DateLessThan"
+        | "DateLessThanEquals"
+        | "DateGreaterThan"
+        | "DateGreaterThanEquals" => match (parse_date(value), parse_date(expected)) {
+            (Some(v), Some(e)) => compare(&positive["Date".len()..], Some(v.cmp(&e))),
+            _ => false,
+        },
+        "Bool" => value.eq_ignore_ascii_case(expected),
+        "BinaryEquals" => value == expected,
+        "IpAddress" => ip_in(value, expected),
+        "ArnEquals" | "ArnLike" => arn_matches(expected, value),
+        _ => false,
+    }
+}
+
+fn compare(relation: &str, ordering: Option<std::cmp::Ordering>) -> bool {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    matches!(
+        (relation, ordering),
+        ("Equals", Some(Equal))
+            | ("LessThan", Some(Less))
+            | ("LessThanEquals", Some(Less | Equal))
+            | ("GreaterThan", Some(Greater))
+            | ("GreaterThanEquals", Some(Greater | Equal))
+    )
+}
+
+/// `ArnEquals`/`ArnLike`: each of the six colon-separated parts is matched on its own, so a
+/// wildcard never spans a colon before the resource part.
+fn arn_matches(pattern: &str, arn: &str) -> bool {
+    let mut pattern_parts = pattern.splitn(6, ':');
+    let mut arn_parts = arn.splitn(6, ':');
+    loop {
+        match (pattern_parts.next(), arn_parts.next()) {
+            (None, None) => return true,
+            (Some(p), Some(a)) if matches(p, a, false) => {}
+            _ => return false,
+        }
+    }
+}
+
+/// An address in a CIDR block (or equal to an address).
+fn ip_in(value: &str, block: &str) -> bool {
+    let Some(address) = parse_ip(value) else {
+        return false;
+    };
+    let Some((network, prefix)) = parse_cidr(block) else {
+        return false;
+    };
+    match (address, network) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+fn parse_ip(text: &str) -> Option<IpAddr> {
+    text.trim().parse().ok()
+}
+
+/// `192.0.2.0/24`, `2001:db8::/32`, or an address alone (all its bits).
+pub fn parse_cidr(text: &str) -> Option<(IpAddr, u8)> {
+    let (address, prefix) = match text.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (text, None),
+    };
+    let address: IpAddr = address.trim().parse().ok()?;
+    let bits = if address.is_ipv4() { 32 } else { 128 };
+    let prefix = match prefix {
+        Some(p) => p.trim().parse::<u8>().ok().filter(|&p| p <= bits)?,
+        None => bits,
+    };
+    Some((address, prefix))
+}
+
+/// A date as AWS reads it in conditions: ISO 8601 (`2026-01-31`, `2026-01-31T12:00:00Z`,
+/// with an offset or fractional seconds) or seconds since the epoch. In seconds since the epoch.
+pub fn parse_date(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    parse_iso_date(text)
+}
+
+/// An ISO 8601 date or date-time, in seconds since the epoch; `None` when it is not a real one.
+pub fn parse_iso_date(text: &str) -> Option<i64> {
+    let (date, time) = match text.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (text, None),
+    };
+    let mut parts = date.split('-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    let number = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| s.parse::<i64>().ok())
+            .flatten()
+    };
+    let (year, month, day) = (number(year)?, number(month)?, number(day)?);
+    if !(1..=12).contains(&month) {
+        return None;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in_month = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=days_in_month).contains(&day) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let Some(time) = time else {
+        return Some(days * 86_400);
+    };
+    // Offset: `Z`, `+HH:MM`, `-HH:MM`, or none (UTC).
+    let (clock, offset) = if let Some(clock) = time.strip_suffix('Z') {
+        (clock, 0)
+    } else if let Some(at) = time.rfind(['+', '-']) {
+        let (clock, zone) = time.split_at(at);
+        let sign = if zone.starts_with('-') { -1 } else { 1 };
+        let (h, m) = zone[1..].split_once(':').unwrap_or((&zone[1..], "0"));
+        let (h, m) = (number(h)?, number(m)?);
+        if h > 23 || m > 59 {
+            return None;
+        }
+        (clock, sign * (h * 3600 + m * 60))
+    } else {
+        (time, 0)
+    };
+    let mut fields = clock.split(':');
+    let hour = number(fields.next()?)?;
+    let minute = number(fields.next()?)?;
+    let second = match fields.next() {
+        Some(s) => number(s.split('.').next()?)?,
+        None => 0,
+    };
+    if fields.next().is_some() || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
+}
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_index = (month + 9) % 12;
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("1970-01-01"), Some(0));
+        assert_eq!(parse_date("1970-01-02T00:00:01Z"), Some(86_401));
+        assert_eq!(parse_date("2000-03-01"), Some(951_868_800));
+        assert_eq!(
+            parse_date("2026-11-22T10:00:00+01:00"),
+            parse_date("2026-11-22T09:00:00Z")
+        );
+        assert_eq!(parse_date("1700000000"), Some(1_700_000_000));
+        assert_eq!(parse_date("2023-02-29"), None);
+        assert_eq!(parse_date("2024-02-29").map(|_| ()), Some(()));
+        assert_eq!(parse_date("2027-01-31T25:00:00Z"), None);
+        assert_eq!(parse_date("2027-1-31"), None);
+    }
+
+    #[test]
+    fn patterns() {
+        assert!(intersects("arn:aws:s3:::b/*", "arn:aws:s3:::b/logs/*"));
+        assert!(intersects("arn:aws:s3:::b/logs/*", "arn:aws:s3:::b/*"));
+        assert!(!intersects("arn:aws:s3:::b/logs/*", "arn:aws:s3:::c/*"));
+        assert!(intersects("a*c", "ab?"));
+        assert!(covers("arn:aws:s3:::b/*", "arn:aws:s3:::b/logs/*"));
+        assert!(!covers("arn:aws:s3:::b/logs/*", "arn:aws:s3:::b/*"));
+        assert!(covers("a?c", "abc"));
+        assert!(!covers("abc", "a?c"));
+        assert!(covers("a*", "a?"));
+    }
+
+    #[test]
+    fn ip_blocks() {
+        assert!(ip_in("192.0.2.7", "192.0.2.0/24"));
+        assert!(!ip_in("192.0.3.7", "192.0.2.0/24"));
+        assert!(ip_in("10.1.2.3", "0.0.0.0/0"));
+        assert!(ip_in("2001:db8::1", "2001:db8::/32"));
+        assert!(!ip_in("2001:db9::1", "2001:db8::/32"));
+        assert!(ip_in("192.0.2.7", "192.0.2.7"));
+        assert!(!ip_in("192.0.2.7", "2001:db8::/32"));
+    }
+
+    #[test]
+    fn variables() {
+        let mut context = Context::new();
+        context.set("aws:username", ["alice".to_string()]);
+        assert_eq!(
+            substitute("arn:aws:iam::1:user/${aws:username}", &context).as_deref(),
+            Some("arn:aws:iam::1:user/alice")
+        );
+        assert_eq!(substitute("${aws:userid}", &context), None);
+        assert_eq!(
+            substitute("${aws:userid, 'nobody'}/${*}", &context).as_deref(),
+            Some("nobody/*")
+        );
+    }
+}
