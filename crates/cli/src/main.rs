@@ -17,6 +17,7 @@ mod catalog;
 mod check;
 mod diff;
 mod expand;
+mod explain;
 mod fmt;
 mod import;
 mod output;
@@ -59,6 +60,10 @@ enum Command {
     Fmt(fmt::Args),
     /// Show the policy an intent expands to
     Expand(expand::Args),
+    /// AWS's decision for one request of a principal, and the statements that decided
+    Explain(explain::ExplainArgs),
+    /// Every principal that may make a request, directly or by assuming roles
+    WhoCan(explain::WhoCanArgs),
     /// Look up AWS actions, resource types, services and condition keys
     Catalog(catalog::Args),
     /// Run the language server on standard input and output (for editors)
@@ -89,6 +94,8 @@ fn main() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Fmt(args) => fmt::run(args, style),
         Command::Expand(args) => expand::run(args, style),
+        Command::Explain(args) => explain::explain(args, style),
+        Command::WhoCan(args) => explain::who_can(args, style),
         Command::Catalog(args) => catalog::run(args),
         Command::Lsp { .. } => lsp(),
     };

@@ -64,7 +64,7 @@ pub fn analyze_with(project: &Project, parse: &mut dyn FnMut(&str, FileId) -> Pa
     checker.prepare();
     let model = checker.lower_all();
     checker.half_configured(&model);
-    checker.expectations();
+    checker.expectations(&model, !syntax_errors);
     if syntax_errors {
         // A declaration that did not parse is missing, not absent: do not report what follows
         // from its absence.

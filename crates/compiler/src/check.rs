@@ -111,7 +111,7 @@ pub(crate) struct Checker<'a> {
     /// Trust entries that name a declared user or role, to check the identity half (W0110).
     pub declared_trust: Vec<DeclaredTrust>,
     /// `expect …` declarations.
-    expectations: Vec<(FileId, &'a Item)>,
+    pub(crate) expectations: Vec<(FileId, &'a Item)>,
     /// Lowering a `#[verbatim]` statement: what the catalog does not know is a warning there.
     pub verbatim: bool,
 }
@@ -1659,59 +1659,4 @@ fn grants_assume(document: &PolicyDocument, role_arn: &str) -> bool {
         };
         action && resource
     })
-}
-
-impl Checker<'_> {
-    /// `expect …`: the names are resolved; evaluating the expectation needs the policy evaluator,
-    /// which iamdsl does not have yet, and a warning says so rather than passing silently.
-    pub fn expectations(&mut self) {
-        use SymbolKind as K;
-        for (file, item) in std::mem::take(&mut self.expectations) {
-            let ItemKind::Expect(expect) = &item.kind else {
-                continue;
-            };
-            let principals = [K::Group, K::User, K::Role];
-            match &expect.kind {
-                ExpectKind::NoEscalation => {}
-                ExpectKind::Assume {
-                    principal, role, ..
-                } => {
-                    self.resolve(None, file, principal, &principals);
-                    self.resolve(None, file, role, &[K::Role]);
-                }
-                ExpectKind::Access { principal, .. } => {
-                    self.resolve(None, file, principal, &principals);
-                }
-            }
-            let scope = Scope {
-                file,
-                owner: String::new(),
-                owner_kind: K::Role,
-                account: Account {
-                    name: String::new(),
-                    id: String::new(),
-                    default: false,
-                },
-                allowed: attribute_lints(self, file, &item.prefix),
-                params: BTreeMap::new(),
-                uses: Vec::new(),
-                provider: None,
-            };
-            self.lint(
-                &scope,
-                Diagnostic::warning(
-                    codes::UNCHECKED_EXPECTATION,
-                    "this expectation is not checked yet",
-                )
-                .at(
-                    file,
-                    item.loc.span(),
-                    "iamdsl does not evaluate `expect` yet",
-                )
-                .with_help(
-                    "keep it as documentation; it will be checked once the policy evaluator lands",
-                ),
-            );
-        }
-    }
 }

@@ -8,6 +8,8 @@ pub mod bundle;
 mod check;
 mod conditions;
 pub mod config;
+mod expect;
+pub mod explain;
 pub mod minimize;
 pub mod model;
 pub mod navigate;

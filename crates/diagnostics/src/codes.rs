@@ -74,6 +74,7 @@ codes! {
     WILDCARD_PRINCIPAL = "E0601", "wildcard-principal", "a trust policy that trusts everyone";
     INVALID_PRINCIPAL = "E0602", "invalid-principal", "a trusted principal that is not well formed";
     ROLE_WITHOUT_TRUST = "E0603", "role-without-trust", "a role that nobody may assume";
+    EXPECTATION_FAILED = "E0701", "expectation-failed", "an `expect` that does not hold";
     UNKNOWN_LINT = "W0100", "unknown-lint", "an attribute or setting names a lint that does not exist";
     WILDCARD_ACTION = "W0101", "wildcard_action", "`*` as an action in an allow";
     WILDCARD_RESOURCE = "W0102", "wildcard_resource", "write or permissions access on `*` where the actions take specific resources";
@@ -86,7 +87,7 @@ codes! {
     EXPIRED_GRANT = "W0109", "expired_grant", "an `until` date that has passed";
     HALF_CONFIGURED_ASSUME = "W0110", "half_configured_assume", "a trust entry without the identity permission to use it, or the reverse";
     MULTIVALUED_KEY = "W0111", "multivalued_key", "a multivalued condition key used without `any`/`all`, or the reverse";
-    UNCHECKED_EXPECTATION = "W0112", "unchecked_expectation", "an `expect` that iamdsl cannot evaluate yet";
+    UNCHECKED_EXPECTATION = "W0112", "unchecked_expectation", "an `expect` whose answer depends on an AWS managed policy iamdsl does not hold";
     UNGUARDED_OIDC_TRUST = "W0113", "unguarded_oidc_trust", "trust in an OIDC provider without a condition on the token's subject";
     UNCATALOGUED = "W0114", "uncatalogued", "a `#[verbatim]` statement names an action, service or condition key the catalog does not know";
 }

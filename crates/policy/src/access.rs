@@ -56,6 +56,8 @@ pub struct PrincipalInfo<'a> {
     pub unknown: Vec<String>,
     /// Users: the names of their groups.
     pub groups: Vec<String>,
+    /// The ARN of the permissions boundary.
+    pub boundary: Option<String>,
     /// What AWS puts in every request of this principal.
     pub context: Context,
 }
@@ -212,6 +214,7 @@ impl<'a> Access<'a> {
                 policies: sources,
                 unknown,
                 groups: Vec::new(),
+                boundary: None,
                 context,
             });
         }
@@ -246,6 +249,7 @@ impl<'a> Access<'a> {
                 policies: sources,
                 unknown,
                 groups: user.groups.clone(),
+                boundary: user.boundary.clone(),
                 context,
             });
         }
@@ -273,6 +277,7 @@ impl<'a> Access<'a> {
                 policies: sources,
                 unknown,
                 groups: Vec::new(),
+                boundary: role.boundary.clone(),
                 context,
             });
         }
@@ -356,7 +361,9 @@ impl<'a> Access<'a> {
                 account: None,
             })
             .collect();
-        let mut resource_account = arn_account(resource);
+        // Resource policies of other services (bucket and key policies) are not in
+        // authorization details: a resource of another account is then not shown allowed.
+        let resource_account = arn_account(resource);
         let trust = (action.len() >= 14 && action[..14].eq_ignore_ascii_case("sts:AssumeRole"))
             .then(|| self.trust.get(resource))
             .flatten();
@@ -367,11 +374,6 @@ impl<'a> Access<'a> {
                 document,
                 account: resource_account,
             });
-        } else if !resource.starts_with("arn:") || !resource.contains(":iam::") {
-            // Resource policies of other services (bucket policies, key policies) are not in
-            // authorization details: a resource of another account is judged on the
-            // principal's side only, and the explanation says so.
-            resource_account = None;
         }
         let request = Request {
             principal: Principal {
@@ -416,6 +418,96 @@ impl<'a> Access<'a> {
             evaluation,
             cited,
             unknown,
+        }
+    }
+
+    /// Whether a principal outside the project may assume `role`: an identity provider
+    /// (`sts:AssumeRoleWithWebIdentity`, `…WithSAML`), a service (`lambda.amazonaws.com`) or a
+    /// principal of another account, whose own permissions the project cannot see and which
+    /// are taken to allow it (the explanation says so).
+    pub fn external_can_assume<'s>(
+        &'s self,
+        principal: &'s str,
+        role: usize,
+        context: &Context,
+    ) -> Explained<'s, 's> {
+        static CALLER_SIDE: OnceLock<PolicyDocument> = OnceLock::new();
+        let role_info = &self.principals[role];
+        let action = if principal.contains(":saml-provider/") {
+            "sts:AssumeRoleWithSAML"
+        } else if principal.contains(":oidc-provider/")
+            || principal == "cognito-identity.amazonaws.com"
+        {
+            "sts:AssumeRoleWithWebIdentity"
+        } else {
+            "sts:AssumeRole"
+        };
+        let account = match arn_account(principal) {
+            Some(account) if !principal.contains("-provider/") => account,
+            // Providers and services act in the role's account.
+            _ => role_info.account.as_str(),
+        };
+        let caller_side = CALLER_SIDE.get_or_init(|| PolicyDocument {
+            statements: vec![Statement {
+                sid: None,
+                effect: Effect::Allow,
+                principal: None,
+                action: ActionBlock::Action(BTreeSet::from(["sts:AssumeRole*".to_string()])),
+                resource: Some(ResourceBlock::Resource(BTreeSet::from(["*".to_string()]))),
+                condition: Default::default(),
+                origins: Vec::new(),
+            }],
+        });
+        let mut policies = Vec::new();
+        if account != role_info.account {
+            policies.push(Policy {
+                kind: PolicyKind::Identity,
+                label:
+                    "the caller's own policies (in its own account, not seen: taken to allow it)",
+                document: caller_side,
+                account: None,
+            });
+        }
+        if let Some((label, trust)) = self.trust.get(role_info.arn.as_str()) {
+            policies.push(Policy {
+                kind: PolicyKind::Resource,
+                label,
+                document: trust,
+                account: Some(&role_info.account),
+            });
+        }
+        let mut caller = Context::new();
+        caller.set_default("aws:PrincipalArn", principal);
+        caller.set_default("aws:PrincipalAccount", account);
+        let request = Request {
+            principal: Principal {
+                arn: principal,
+                account,
+            },
+            action,
+            resource: &role_info.arn,
+            resource_account: Some(&role_info.account),
+            context,
+            principal_context: Some(&caller),
+            quantifier: Quantifier::Some,
+        };
+        let evaluation = evaluate(&request, &policies);
+        let cited = evaluation
+            .cited
+            .iter()
+            .filter_map(|c| {
+                let policy = policies.get(c.policy)?;
+                Some(CitedStatement {
+                    kind: policy.kind,
+                    label: policy.label,
+                    statement: policy.document.statements.get(c.statement)?,
+                })
+            })
+            .collect();
+        Explained {
+            evaluation,
+            cited,
+            unknown: Vec::new(),
         }
     }
 

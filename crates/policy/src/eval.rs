@@ -84,7 +84,8 @@ pub struct Policy<'a> {
     pub account: Option<&'a str>,
 }
 
-/// For a resource pattern: whether the request is about some resource of it or every one.
+/// For a resource or action pattern: whether the request is about some resource (action) of
+/// it or every one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Quantifier {
     #[default]
@@ -276,17 +277,21 @@ pub fn evaluate(request: &Request<'_>, policies: &[Policy<'_>]) -> Evaluation {
     let resource_allow = first_allow(PolicyKind::Resource);
     if !cross_account {
         if let Some(c) = resource_allow {
-            // A resource policy naming the user itself grants on its own; one naming a role or
-            // the account still needs the role's boundary and session policy to allow it.
+            // A resource policy naming the user itself (or a service or identity provider,
+            // which have no policies of their own) grants on its own; one naming a role or the
+            // account still needs the role's boundary and session policy to allow it.
             if names_principal_itself(
                 &policies[c.policy].document.statements[c.statement],
                 request,
-            ) && request.principal.arn.contains(":user/")
+            ) && !request.principal.arn.contains(":role/")
             {
                 cited.push(c);
+                // Not needed, but shown: the identity half, where the principal has one.
+                cited.extend(first_allow(PolicyKind::Identity));
                 return Evaluation {
                     decision: Decision::Allow,
-                    reason: "a resource-based policy in the same account names the user".into(),
+                    reason: "a resource-based policy in the same account names the principal"
+                        .into(),
                     cited,
                     missing: None,
                 };
@@ -303,6 +308,13 @@ pub fn evaluate(request: &Request<'_>, policies: &[Policy<'_>]) -> Evaluation {
             ) =>
         {
             c
+        }
+        // The resource's policy allows nobody here: no identity grant could help.
+        _ if has(PolicyKind::Resource) && resource_allow.is_none() => {
+            return implicit(
+                PolicyKind::Resource,
+                "neither an identity-based policy nor the resource-based policy allows it",
+            )
         }
         _ => return implicit(PolicyKind::Identity, "no identity-based policy allows it"),
     };
@@ -359,8 +371,15 @@ enum Mode {
 /// Whether the statement applies to the request (ignoring its effect).
 fn applies(statement: &Statement, kind: PolicyKind, request: &Request<'_>, mode: Mode) -> bool {
     let action = match &statement.action {
-        ActionBlock::Action(set) => set.iter().any(|p| matches(p, request.action, true)),
-        ActionBlock::NotAction(set) => !set.iter().any(|p| matches(p, request.action, true)),
+        ActionBlock::Action(set) => set.iter().any(|p| action_matches(p, request.action, mode)),
+        ActionBlock::NotAction(set) => {
+            let opposite = match mode {
+                Mode::Intersects => Mode::Covers,
+                Mode::Covers => Mode::Intersects,
+            };
+            !set.iter()
+                .any(|p| action_matches(p, request.action, opposite))
+        }
     };
     if !action {
         return false;
@@ -392,6 +411,19 @@ fn applies(statement: &Statement, kind: PolicyKind, request: &Request<'_>, mode:
         return false;
     }
     conditions_hold(statement, context)
+}
+
+/// An action pattern against the request's action, which may be a pattern itself (`iam:*`,
+/// "every IAM action"): compared as resources are, without regard to case.
+fn action_matches(pattern: &str, action: &str, mode: Mode) -> bool {
+    if !action.contains(['*', '?']) {
+        return matches(pattern, action, true);
+    }
+    let (pattern, action) = (pattern.to_ascii_lowercase(), action.to_ascii_lowercase());
+    match mode {
+        Mode::Intersects => intersects(&pattern, &action),
+        Mode::Covers => covers(&pattern, &action),
+    }
 }
 
 fn resource_matches(pattern: &str, resource: &str, mode: Mode) -> bool {

@@ -1,0 +1,423 @@
+//! `iamdsl explain` and `iamdsl who-can`: AWS's decision for a request of the project's
+//! principals, and why, with the source of the statements that decided.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use iamdsl_compiler::explain::{context_of, evaluated_state, find_principal, subjects};
+use iamdsl_compiler::{Model, Project};
+use iamdsl_diagnostics::{render_human, HumanStyle};
+use iamdsl_policy::access::{Access, Chain, Explained};
+use iamdsl_policy::eval::{Context, Decision, Quantifier};
+use iamdsl_policy::json::Json;
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub struct ExplainArgs {
+    /// A project directory (all `*.iamdsl` below it) or files
+    path: PathBuf,
+    /// The user, group or role asking: its name in source, its AWS name or its ARN
+    #[arg(long)]
+    principal: String,
+    /// The action, `service:Action`
+    #[arg(long, required_unless_present = "assume", conflicts_with = "assume")]
+    action: Option<String>,
+    /// The resource ARN (a pattern such as `arn:aws:s3:::b/*` asks about every resource of it)
+    #[arg(long, requires = "action")]
+    resource: Option<String>,
+    /// Instead of an action: may the principal assume this role (both halves, and chains)
+    #[arg(long, value_name = "ROLE")]
+    assume: Option<String>,
+    /// Request context, `key=value` (repeat a key for several values)
+    #[arg(long = "context", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    context: Vec<(String, String)>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(clap::Args)]
+pub struct WhoCanArgs {
+    /// A project directory (all `*.iamdsl` below it) or files
+    path: PathBuf,
+    /// The action, `service:Action`
+    #[arg(long)]
+    action: String,
+    /// The resource ARN
+    #[arg(long, default_value = "*")]
+    resource: String,
+    /// Request context, `key=value` (repeat a key for several values)
+    #[arg(long = "context", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    context: Vec<(String, String)>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+fn parse_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!(
+            "`{text}` is not `key=value` (for example `aws:MultiFactorAuthPresent=true`)"
+        )),
+    }
+}
+
+/// The project, analysed; `None` (after printing why) when it has errors.
+fn checked(path: PathBuf, style: HumanStyle) -> Option<(Project, Model)> {
+    let project = iamdsl_compiler::load(&[path]);
+    let analysis = iamdsl_compiler::analyze(&project);
+    if analysis.has_errors() {
+        let errors: Vec<_> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        eprint!("{}", render_human(&project.sources, &errors, style));
+        eprintln!("the project has errors: fix them first, then ask again");
+        return None;
+    }
+    Some((project, analysis.model))
+}
+
+fn request_context(pairs: &[(String, String)]) -> Context {
+    context_of(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+/// Where a statement was written: `roles.iamdsl:12:3`, and the line.
+struct Place {
+    file: String,
+    line: usize,
+    column: usize,
+    text: String,
+    start: usize,
+    end: usize,
+}
+
+fn places(project: &Project, statement: &iamdsl_policy::Statement) -> Vec<Place> {
+    statement
+        .origins
+        .iter()
+        .filter_map(|origin| {
+            let file = project.sources.get(origin.file)?;
+            let start = origin.span.start as usize;
+            let position = file.line_col(start);
+            let text = file.text[start..file.clamp(origin.span.end as usize)]
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string();
+            Some(Place {
+                file: file.name.clone(),
+                line: position.line,
+                column: position.column,
+                text,
+                start,
+                end: origin.span.end as usize,
+            })
+        })
+        .collect()
+}
+
+fn explained_json(project: &Project, explained: &Explained<'_, '_>) -> Vec<(String, Json)> {
+    let cited = explained
+        .cited
+        .iter()
+        .map(|c| {
+            let spans = places(project, c.statement)
+                .into_iter()
+                .map(|p| {
+                    Json::Object(vec![
+                        ("File".into(), Json::str(p.file)),
+                        ("Line".into(), Json::Number(p.line as i64)),
+                        ("Column".into(), Json::Number(p.column as i64)),
+                        ("Start".into(), Json::Number(p.start as i64)),
+                        ("End".into(), Json::Number(p.end as i64)),
+                        ("Text".into(), Json::str(p.text)),
+                    ])
+                })
+                .collect();
+            Json::Object(vec![
+                ("Policy".into(), Json::str(c.label)),
+                ("Kind".into(), Json::str(c.kind.as_str())),
+                ("Effect".into(), Json::str(c.statement.effect.as_str())),
+                (
+                    "Statement".into(),
+                    iamdsl_policy::canonical::statement_json(c.statement),
+                ),
+                ("Spans".into(), Json::Array(spans)),
+            ])
+        })
+        .collect();
+    vec![
+        ("decision".into(), Json::str(explained.decision().as_str())),
+        ("reason".into(), Json::str(&explained.evaluation.reason)),
+        ("statements".into(), Json::Array(cited)),
+        (
+            "unknown_policies".into(),
+            Json::Array(explained.unknown.iter().map(Json::str).collect()),
+        ),
+    ]
+}
+
+fn explained_text(project: &Project, explained: &Explained<'_, '_>, out: &mut String) {
+    use std::fmt::Write;
+    let _ = writeln!(out, "  {}", explained.evaluation.reason);
+    for cited in &explained.cited {
+        let verb = match cited.statement.effect {
+            iamdsl_policy::Effect::Deny => "denied by",
+            iamdsl_policy::Effect::Allow => "allowed by",
+        };
+        let _ = writeln!(out, "  {verb} {}:", cited.label);
+        let found = places(project, cited.statement);
+        if found.is_empty() {
+            let _ = writeln!(
+                out,
+                "    {}",
+                iamdsl_policy::canonical::statement_json(cited.statement).compact()
+            );
+        }
+        for place in found {
+            let _ = writeln!(
+                out,
+                "    {}:{}:{}: {}",
+                place.file,
+                place.line,
+                place.column,
+                place.text.trim()
+            );
+        }
+    }
+    if !explained.unknown.is_empty() {
+        let _ = writeln!(
+            out,
+            "  but {} may allow it: iamdsl does not hold the documents of AWS managed policies",
+            explained.unknown.join(", ")
+        );
+    }
+}
+
+fn chain_text(access: &Access<'_>, chain: &Chain) -> String {
+    chain
+        .steps
+        .iter()
+        .map(|&i| {
+            let p = &access.principals()[i];
+            format!("{} {}", p.kind.as_str(), p.name)
+        })
+        .collect::<Vec<_>>()
+        .join(" -> ")
+}
+
+pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String> {
+    let Some((project, model)) = checked(args.path.clone(), style) else {
+        return Ok(ExitCode::from(1));
+    };
+    let state = evaluated_state(&model);
+    let access = Access::new(&state);
+    let context = request_context(&args.context);
+    let entity = match find_principal(&model, &args.principal) {
+        Ok(entity) => entity,
+        // An identity provider, a service or another account's principal: only its trust.
+        Err(_) if is_external(&args.principal) => {
+            return explain_external(&args, &project, &model, &access, &context);
+        }
+        Err(error) => return Err(error),
+    };
+    let (what, role) = match (&args.assume, &args.action) {
+        (Some(role), _) => {
+            let role = find_principal(&model, role)?;
+            if role.kind != iamdsl_compiler::EntityKind::Role {
+                return Err(format!("`{}` is not a role", role.ident));
+            }
+            (format!("assume role {}", role.ident), Some(role))
+        }
+        (None, Some(action)) => (
+            format!("{action} on {}", args.resource.as_deref().unwrap_or("*")),
+            None,
+        ),
+        (None, None) => return Err("give --action (and --resource) or --assume".into()),
+    };
+    let resource = match role {
+        Some(role) => role.arn(&model.partition),
+        None => args.resource.clone().unwrap_or_else(|| "*".into()),
+    };
+    let action = if role.is_some() {
+        "sts:AssumeRole".to_string()
+    } else {
+        args.action.clone().unwrap_or_default()
+    };
+    let mut text = String::new();
+    let mut answers = Vec::new();
+    for subject in subjects(&model, &access, entity) {
+        let explained = access.evaluate(subject, &action, &resource, &context, Quantifier::Some);
+        let principal = &access.principals()[subject];
+        // Not allowed itself: maybe through roles it can assume.
+        let chain = if explained.decision() == Decision::Allow {
+            None
+        } else {
+            access
+                .who_can(&action, &resource, &context, Quantifier::Some)
+                .into_iter()
+                .find(|c| c.steps.first() == Some(&subject) && c.steps.len() > 1)
+        };
+        use std::fmt::Write;
+        let _ = writeln!(
+            text,
+            "{}: {} {} -> {what}",
+            explained.decision().as_str(),
+            principal.kind.as_str(),
+            principal.name
+        );
+        explained_text(&project, &explained, &mut text);
+        if let Some(chain) = &chain {
+            let _ = writeln!(
+                text,
+                "  but allowed through assumed roles: {}",
+                chain_text(&access, chain)
+            );
+        }
+        let mut fields = vec![
+            (
+                "principal".to_string(),
+                Json::str(format!("{} {}", principal.kind.as_str(), principal.name)),
+            ),
+            ("arn".to_string(), Json::str(&principal.arn)),
+            ("action".to_string(), Json::str(&action)),
+            ("resource".to_string(), Json::str(&resource)),
+        ];
+        fields.extend(explained_json(&project, &explained));
+        fields.push((
+            "chain".to_string(),
+            match &chain {
+                Some(chain) => Json::Array(
+                    chain
+                        .steps
+                        .iter()
+                        .map(|&i| Json::str(&access.principals()[i].arn))
+                        .collect(),
+                ),
+                None => Json::Array(Vec::new()),
+            },
+        ));
+        answers.push(Json::Object(fields));
+    }
+    match args.format {
+        Format::Text => print!("{text}"),
+        // One request, one object; a group's members, a list of them.
+        Format::Json => match answers.len() {
+            1 => println!("{}", answers.remove(0).pretty()),
+            _ => println!("{}", Json::Array(answers).pretty()),
+        },
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A principal named by ARN or service name rather than by a name of the project.
+fn is_external(principal: &str) -> bool {
+    principal.starts_with("arn:") || principal.ends_with(".amazonaws.com")
+}
+
+fn explain_external(
+    args: &ExplainArgs,
+    project: &Project,
+    model: &Model,
+    access: &Access<'_>,
+    context: &Context,
+) -> Result<ExitCode, String> {
+    let Some(role) = &args.assume else {
+        return Err(format!(
+            "`{}` is not a principal of the project: only `--assume ROLE` can be asked of it",
+            args.principal
+        ));
+    };
+    let role = find_principal(model, role)?;
+    let Some(index) = access.by_arn(&role.arn(&model.partition)) else {
+        return Err(format!("`{}` is not a role", role.ident));
+    };
+    let explained = access.external_can_assume(&args.principal, index, context);
+    match args.format {
+        Format::Text => {
+            let mut text = format!(
+                "{}: {} -> assume role {}\n",
+                explained.decision().as_str(),
+                args.principal,
+                role.ident
+            );
+            explained_text(project, &explained, &mut text);
+            print!("{text}");
+        }
+        Format::Json => {
+            let mut fields = vec![
+                ("principal".to_string(), Json::str(&args.principal)),
+                ("arn".to_string(), Json::str(&args.principal)),
+                ("action".to_string(), Json::str("sts:AssumeRole")),
+                (
+                    "resource".to_string(),
+                    Json::str(role.arn(&model.partition)),
+                ),
+            ];
+            fields.extend(explained_json(project, &explained));
+            println!("{}", Json::Object(fields).pretty());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn who_can(args: WhoCanArgs, style: HumanStyle) -> Result<ExitCode, String> {
+    let Some((_, model)) = checked(args.path, style) else {
+        return Ok(ExitCode::from(1));
+    };
+    let state = evaluated_state(&model);
+    let access = Access::new(&state);
+    let context = request_context(&args.context);
+    let chains = access.who_can(&args.action, &args.resource, &context, Quantifier::Some);
+    match args.format {
+        Format::Text => {
+            for chain in &chains {
+                println!("{}", chain_text(&access, chain));
+            }
+            let direct = chains.iter().filter(|c| c.steps.len() == 1).count();
+            eprintln!(
+                "{} principal(s) may {} on {}: {direct} directly, {} through assumed roles",
+                chains.len(),
+                args.action,
+                args.resource,
+                chains.len() - direct
+            );
+        }
+        Format::Json => {
+            let list = chains
+                .iter()
+                .map(|chain| {
+                    let first = &access.principals()[chain.steps[0]];
+                    Json::Object(vec![
+                        (
+                            "principal".into(),
+                            Json::str(format!("{} {}", first.kind.as_str(), first.name)),
+                        ),
+                        ("arn".into(), Json::str(&first.arn)),
+                        (
+                            "chain".into(),
+                            Json::Array(
+                                chain
+                                    .steps
+                                    .iter()
+                                    .map(|&i| Json::str(&access.principals()[i].arn))
+                                    .collect(),
+                            ),
+                        ),
+                    ])
+                })
+                .collect();
+            println!("{}", Json::Array(list).pretty());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

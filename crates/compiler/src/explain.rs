@@ -1,0 +1,301 @@
+//! What a project's principals may do, by AWS's evaluation logic over what the project builds.
+//! `iamdsl explain`, `iamdsl who-can`, the `expect` checks and the permission-level diff all ask
+//! here.
+
+use iamdsl_policy::access::{Access, PrincipalKind};
+use iamdsl_policy::authz::AuthorizationDetails;
+use iamdsl_policy::eval::{Context, Decision, Quantifier};
+
+use crate::model::{Entity, EntityKind, Model};
+
+/// Every account of the model as built, in one: the state the evaluator reads.
+pub fn evaluated_state(model: &Model) -> AuthorizationDetails {
+    crate::bundle::built_counterpart(model, &AuthorizationDetails::default())
+}
+
+/// A principal (user, group or role) named as in source, by its AWS name, or by its ARN.
+pub fn find_principal<'m>(model: &'m Model, name: &str) -> Result<&'m Entity, String> {
+    let principals = || {
+        model
+            .entities
+            .iter()
+            .filter(|e| e.kind != EntityKind::ManagedPolicy)
+    };
+    principals()
+        .find(|e| e.ident == name)
+        .or_else(|| principals().find(|e| e.arn(&model.partition) == name))
+        .or_else(|| principals().find(|e| e.name == name))
+        .ok_or_else(|| {
+            let names: Vec<&str> = principals().map(|e| e.ident.as_str()).collect();
+            match iamdsl_diagnostics::suggest::closest(name, names.iter().copied()) {
+                Some(close) => format!("no user, group or role `{name}`; did you mean `{close}`?"),
+                None => format!("no user, group or role `{name}` in the project"),
+            }
+        })
+}
+
+/// Who a principal's question is asked of: the principal itself; for a group, each member
+/// (with all its permissions), or, without members, a member with only the group's.
+pub fn subjects(model: &Model, access: &Access<'_>, entity: &Entity) -> Vec<usize> {
+    let arn = entity.arn(&model.partition);
+    let Some(index) = access.by_arn(&arn) else {
+        return Vec::new();
+    };
+    if entity.kind != EntityKind::Group {
+        return vec![index];
+    }
+    let members: Vec<usize> = access
+        .principals()
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| {
+            p.kind == PrincipalKind::User
+                && p.account == entity.account.id
+                && p.groups.contains(&entity.name)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if members.is_empty() {
+        vec![index]
+    } else {
+        members
+    }
+}
+
+/// `key=value` pairs of the command line or of an expectation's `when`, as a request context;
+/// a key given twice has both values.
+pub fn context_of<'p>(pairs: impl IntoIterator<Item = (&'p str, &'p str)>) -> Context {
+    let mut grouped: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for (key, value) in pairs {
+        grouped.entry(key).or_default().push(value.to_string());
+    }
+    let mut context = Context::new();
+    for (key, values) in grouped {
+        context.set(key, values);
+    }
+    context
+}
+
+/// Actions that rewrite what a principal may do, by the kind of principal they act on.
+const EDIT_ROLE: &[&str] = &[
+    "iam:PutRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:DeleteRolePermissionsBoundary",
+];
+const EDIT_USER: &[&str] = &[
+    "iam:PutUserPolicy",
+    "iam:AttachUserPolicy",
+    "iam:DeleteUserPermissionsBoundary",
+];
+const EDIT_GROUP: &[&str] = &["iam:PutGroupPolicy", "iam:AttachGroupPolicy"];
+const EDIT_POLICY: &[&str] = &["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"];
+/// Actions that give a principal another user's credentials.
+const CREDENTIALS: &[&str] = &[
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+];
+/// Services that run code as a role passed to them.
+const RUN_AS_ROLE: &[&str] = &[
+    "lambda:CreateFunction",
+    "ec2:RunInstances",
+    "ecs:RunTask",
+    "glue:CreateDevEndpoint",
+    "cloudformation:CreateStack",
+];
+
+/// A way from a principal to administrator access.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escalation {
+    /// The principal without admin access, by index into the access layer.
+    pub principal: usize,
+    /// The steps, in words: "assumes role ops", "iam:PutRolePolicy on role ops".
+    pub steps: Vec<String>,
+}
+
+/// Whether a principal may do every IAM action on every resource.
+pub fn is_admin(access: &Access<'_>, principal: usize, context: &Context) -> bool {
+    access
+        .evaluate(principal, "iam:*", "*", context, Quantifier::Every)
+        .decision()
+        == Decision::Allow
+}
+
+/// Principals that are not administrators but can become one. A principal *acts as* another
+/// when it can assume it, pass it to a service that runs code, rewrite its trust policy, or
+/// make credentials for it; it escalates when, acting as some principal, it can rewrite the
+/// permissions of a principal it can act as (itself included) that has no permissions
+/// boundary, or can act as an administrator, or join an administrators' group.
+pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
+    let principals = access.principals();
+    let count = principals.len();
+    let acting = |i: usize| principals[i].kind != PrincipalKind::Group;
+    let admin: Vec<bool> = (0..count).map(|i| is_admin(access, i, context)).collect();
+    let allowed = |who: usize, action: &str, resource: &str| {
+        access
+            .evaluate(who, action, resource, context, Quantifier::Some)
+            .decision()
+            == Decision::Allow
+    };
+    let candidates: Vec<&'static str> =
+        [EDIT_ROLE, EDIT_USER, EDIT_GROUP, EDIT_POLICY, CREDENTIALS]
+            .concat()
+            .into_iter()
+            .chain([
+                "iam:AddUserToGroup",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:PassRole",
+            ])
+            .collect();
+    let mut act_as: Vec<Vec<(usize, String)>> = vec![Vec::new(); count];
+    let mut edits: Vec<Vec<(usize, String)>> = vec![Vec::new(); count];
+    let mut joins: Vec<Vec<(usize, String)>> = vec![Vec::new(); count];
+    for from in (0..count).filter(|&i| acting(i)) {
+        for role in access.assumable(from, context) {
+            act_as[from].push((role, format!("assumes role {}", principals[role].name)));
+        }
+        // Most principals can do none of these anywhere: one evaluation each rules them out.
+        let may: Vec<&str> = candidates
+            .iter()
+            .copied()
+            .filter(|action| allowed(from, action, "*"))
+            .collect();
+        if may.is_empty() {
+            continue;
+        }
+        let first_on = |actions: &[&'static str], arn: &str| -> Option<&'static str> {
+            actions
+                .iter()
+                .copied()
+                .filter(|a| may.contains(a))
+                .find(|a| allowed(from, a, arn))
+        };
+        let runs_code = RUN_AS_ROLE.iter().find(|action| allowed(from, action, "*"));
+        for (to, target) in principals.iter().enumerate() {
+            let name = format!("{} {}", target.kind.as_str(), target.name);
+            match target.kind {
+                PrincipalKind::Role => {
+                    if let Some(action) = first_on(&["iam:UpdateAssumeRolePolicy"], &target.arn) {
+                        act_as[from].push((to, format!("{action} on {name}, then assumes it")));
+                    }
+                    if let (Some(run), Some(_)) =
+                        (runs_code, first_on(&["iam:PassRole"], &target.arn))
+                    {
+                        act_as[from].push((
+                            to,
+                            format!("iam:PassRole of {name} with {run}: runs code as it"),
+                        ));
+                    }
+                    if let Some(action) = first_on(EDIT_ROLE, &target.arn) {
+                        edits[from].push((to, format!("{action} on {name}")));
+                    }
+                }
+                PrincipalKind::User => {
+                    if let Some(action) = first_on(CREDENTIALS, &target.arn) {
+                        act_as[from].push((to, format!("{action} on {name}: signs in as it")));
+                    }
+                    if let Some(action) = first_on(EDIT_USER, &target.arn) {
+                        edits[from].push((to, format!("{action} on {name}")));
+                    }
+                }
+                PrincipalKind::Group => {
+                    if first_on(&["iam:AddUserToGroup"], &target.arn).is_some() {
+                        joins[from].push((to, format!("iam:AddUserToGroup on {name}")));
+                    }
+                    if let Some(action) = first_on(EDIT_GROUP, &target.arn) {
+                        // Editing a group edits its members.
+                        for (member, user) in principals.iter().enumerate().filter(|(_, p)| {
+                            p.kind == PrincipalKind::User
+                                && p.account == target.account
+                                && p.groups.contains(&target.name)
+                        }) {
+                            edits[from].push((
+                                member,
+                                format!("{action} on {name}, which user {} is in", user.name),
+                            ));
+                        }
+                    }
+                }
+            }
+            if let Some(arn) = target
+                .policies
+                .iter()
+                .filter_map(|p| p.arn.as_deref())
+                .find(|arn| first_on(EDIT_POLICY, arn).is_some())
+            {
+                if target.kind != PrincipalKind::Group {
+                    edits[from].push((
+                        to,
+                        format!("iam:CreatePolicyVersion on {arn}, attached to {name}"),
+                    ));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for start in (0..count).filter(|&i| acting(i) && !admin[i]) {
+        // Everything `start` can act as, with the way there.
+        let mut path_to: Vec<Option<Vec<String>>> = vec![None; count];
+        path_to[start] = Some(Vec::new());
+        let mut queue = std::collections::VecDeque::from([start]);
+        while let Some(at) = queue.pop_front() {
+            for (to, how) in &act_as[at] {
+                if path_to[*to].is_none() {
+                    let mut path = path_to[at].clone().unwrap_or_default();
+                    path.push(how.clone());
+                    path_to[*to] = Some(path);
+                    queue.push_back(*to);
+                }
+            }
+        }
+        let reached: Vec<usize> = (0..count).filter(|&i| path_to[i].is_some()).collect();
+        let mut found = reached
+            .iter()
+            .find(|&&x| admin[x])
+            .and_then(|&x| path_to[x].clone());
+        for &x in &reached {
+            if found.is_some() {
+                break;
+            }
+            let base = path_to[x].clone().unwrap_or_default();
+            if let Some((_, how)) = joins[x].iter().find(|(group, _)| admin[*group]) {
+                let mut path = base.clone();
+                path.push(format!("{how}, whose members are administrators"));
+                found = Some(path);
+                break;
+            }
+            for (y, how) in &edits[x] {
+                let Some(to_y) = &path_to[*y] else { continue };
+                let unbounded =
+                    principals[*y].boundary.is_none() || how.contains("PermissionsBoundary");
+                if unbounded {
+                    let mut path = base.clone();
+                    path.push(format!(
+                        "{how}: {} {} has no permissions boundary, so its permissions can be made anything",
+                        principals[*y].kind.as_str(),
+                        principals[*y].name
+                    ));
+                    if *y != x {
+                        path.push(format!(
+                            "then acts as it: {}",
+                            if to_y.is_empty() {
+                                "it is the principal itself".to_string()
+                            } else {
+                                to_y.join(", ")
+                            }
+                        ));
+                    }
+                    found = Some(path);
+                    break;
+                }
+            }
+        }
+        if let Some(steps) = found {
+            out.push(Escalation {
+                principal: start,
+                steps,
+            });
+        }
+    }
+    out
+}
