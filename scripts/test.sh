@@ -38,6 +38,15 @@ if require python3 "the live IAM tests (pull, diff --live, import against moto)"
   export IAMDSL_MOTO_SERVER="$PWD/$MOTO_VENV/bin/moto_server"
 fi
 
+# The evaluator's differential test (`crates/policy/tests/differential.rs`) asks npm
+# @cloud-copilot/iam-simulate, installed from the lock file into tests/differential.
+if require npm "the differential test of the policy evaluator against iam-simulate"; then
+  if [[ ! -d tests/differential/node_modules/@cloud-copilot/iam-simulate ]]; then
+    step "installing iam-simulate into tests/differential"
+    (cd tests/differential && npm ci --silent --no-audit --no-fund)
+  fi
+fi
+
 step "cargo test"
 cargo test --workspace --locked
 

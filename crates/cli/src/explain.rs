@@ -27,7 +27,8 @@ pub struct ExplainArgs {
     /// The action, `service:Action`
     #[arg(long, required_unless_present = "assume", conflicts_with = "assume")]
     action: Option<String>,
-    /// The resource ARN (a pattern such as `arn:aws:s3:::b/*` asks about every resource of it)
+    /// The resource ARN; a pattern such as `arn:aws:s3:::b/*` asks whether some resource of it is
+    /// allowed, `*` is the resource of actions without resource types
     #[arg(long, requires = "action")]
     resource: Option<String>,
     /// Instead of an action: may the principal assume this role (both halves, and chains)
@@ -253,17 +254,18 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
     } else {
         args.action.clone().unwrap_or_default()
     };
+    let quantifier = quantifier_for(&resource);
     let mut text = String::new();
     let mut answers = Vec::new();
     for subject in subjects(&model, &access, entity) {
-        let explained = access.evaluate(subject, &action, &resource, &context, Quantifier::Some);
+        let explained = access.evaluate(subject, &action, &resource, &context, quantifier);
         let principal = &access.principals()[subject];
         // Not allowed itself: maybe through roles it can assume.
         let chain = if explained.decision() == Decision::Allow {
             None
         } else {
             access
-                .who_can(&action, &resource, &context, Quantifier::Some)
+                .who_can(&action, &resource, &context, quantifier)
                 .into_iter()
                 .find(|c| c.steps.first() == Some(&subject) && c.steps.len() > 1)
         };
@@ -317,6 +319,16 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
         },
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A resource is a name as AWS receives it (`*` included: the resource of actions without
+/// resource types); with wildcards elsewhere, a pattern asked about for some of its resources.
+fn quantifier_for(resource: &str) -> Quantifier {
+    if resource != "*" && resource.contains(['*', '?']) {
+        Quantifier::Some
+    } else {
+        Quantifier::Exact
+    }
 }
 
 /// A principal named by ARN or service name rather than by a name of the project.
@@ -377,7 +389,12 @@ pub fn who_can(args: WhoCanArgs, style: HumanStyle) -> Result<ExitCode, String> 
     let state = evaluated_state(&model);
     let access = Access::new(&state);
     let context = request_context(&args.context);
-    let chains = access.who_can(&args.action, &args.resource, &context, Quantifier::Some);
+    let chains = access.who_can(
+        &args.action,
+        &args.resource,
+        &context,
+        quantifier_for(&args.resource),
+    );
     match args.format {
         Format::Text => {
             for chain in &chains {

@@ -489,7 +489,7 @@ impl<'a> Access<'a> {
             resource_account: Some(&role_info.account),
             context,
             principal_context: Some(&caller),
-            quantifier: Quantifier::Some,
+            quantifier: Quantifier::Exact,
         };
         let evaluation = evaluate(&request, &policies);
         let cited = evaluation
@@ -525,7 +525,7 @@ impl<'a> Access<'a> {
             "sts:AssumeRole",
             &role_arn,
             context,
-            Quantifier::Some,
+            Quantifier::Exact,
         )
     }
 

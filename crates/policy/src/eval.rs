@@ -84,12 +84,16 @@ pub struct Policy<'a> {
     pub account: Option<&'a str>,
 }
 
-/// For a resource or action pattern: whether the request is about some resource (action) of
-/// it or every one.
+/// How the request's resource and action are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Quantifier {
+    /// As AWS receives them: `*` and `?` are characters of the name (an action without
+    /// resource types is requested on the resource `*`, which only `"Resource": "*"` matches).
     #[default]
+    Exact,
+    /// As patterns, for some resource (action) they match.
     Some,
+    /// As patterns, for every resource (action) they match.
     Every,
 }
 
@@ -204,11 +208,13 @@ pub struct Evaluation {
 pub fn evaluate(request: &Request<'_>, policies: &[Policy<'_>]) -> Evaluation {
     let deny_mode = match request.quantifier {
         // "Can it happen for some resource?": a deny stops it only if it covers them all.
+        Quantifier::Exact => Mode::Exact,
         Quantifier::Some => Mode::Covers,
         // "Does it happen for every resource?": any deny that may apply stops it.
         Quantifier::Every => Mode::Intersects,
     };
     let allow_mode = match request.quantifier {
+        Quantifier::Exact => Mode::Exact,
         Quantifier::Some => Mode::Intersects,
         Quantifier::Every => Mode::Covers,
     };
@@ -233,25 +239,30 @@ pub fn evaluate(request: &Request<'_>, policies: &[Policy<'_>]) -> Evaluation {
             missing: None,
         };
     }
-    let first_allow = |kind: PolicyKind| -> Option<Cited> {
-        policies
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.kind == kind)
-            .find_map(|(index, policy)| {
-                policy
-                    .document
-                    .statements
-                    .iter()
-                    .position(|s| {
-                        s.effect == Effect::Allow && applies(s, kind, request, allow_mode)
-                    })
-                    .map(|statement| Cited {
-                        policy: index,
-                        statement,
-                    })
-            })
-    };
+    // The first allow of a kind of policy, among the statements that pass `also`.
+    let first_allow_where =
+        |kind: PolicyKind, also: &dyn Fn(&Statement) -> bool| -> Option<Cited> {
+            policies
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.kind == kind)
+                .find_map(|(index, policy)| {
+                    policy
+                        .document
+                        .statements
+                        .iter()
+                        .position(|s| {
+                            s.effect == Effect::Allow
+                                && also(s)
+                                && applies(s, kind, request, allow_mode)
+                        })
+                        .map(|statement| Cited {
+                            policy: index,
+                            statement,
+                        })
+                })
+        };
+    let first_allow = |kind: PolicyKind| first_allow_where(kind, &|_| true);
     let has = |kind: PolicyKind| policies.iter().any(|p| p.kind == kind);
     let implicit = |missing: PolicyKind, reason: &str| Evaluation {
         decision: Decision::ImplicitDeny,
@@ -275,16 +286,16 @@ pub fn evaluate(request: &Request<'_>, policies: &[Policy<'_>]) -> Evaluation {
         .resource_account
         .is_some_and(|account| account != request.principal.account);
     let resource_allow = first_allow(PolicyKind::Resource);
+    // An allow of the resource's policy that names the caller itself, not its account.
+    let resource_self_allow = first_allow_where(PolicyKind::Resource, &|s| {
+        names_principal_itself(s, request)
+    });
     if !cross_account {
-        if let Some(c) = resource_allow {
+        if let Some(c) = resource_self_allow {
             // A resource policy naming the user itself (or a service or identity provider,
             // which have no policies of their own) grants on its own; one naming a role or the
             // account still needs the role's boundary and session policy to allow it.
-            if names_principal_itself(
-                &policies[c.policy].document.statements[c.statement],
-                request,
-            ) && !request.principal.arn.contains(":role/")
-            {
+            if !request.principal.arn.contains(":role/") {
                 cited.push(c);
                 // Not needed, but shown: the identity half, where the principal has one.
                 cited.extend(first_allow(PolicyKind::Identity));
@@ -299,16 +310,9 @@ pub fn evaluate(request: &Request<'_>, policies: &[Policy<'_>]) -> Evaluation {
         }
     }
     let identity_allow = first_allow(PolicyKind::Identity);
-    let principal_side = match (identity_allow, resource_allow, cross_account) {
+    let principal_side = match (identity_allow, resource_self_allow, cross_account) {
         (Some(c), _, _) => c,
-        (None, Some(c), false)
-            if names_principal_itself(
-                &policies[c.policy].document.statements[c.statement],
-                request,
-            ) =>
-        {
-            c
-        }
+        (None, Some(c), false) => c,
         // The resource's policy allows nobody here: no identity grant could help.
         _ if has(PolicyKind::Resource) && resource_allow.is_none() => {
             return implicit(
@@ -362,6 +366,8 @@ pub fn evaluate(request: &Request<'_>, policies: &[Policy<'_>]) -> Evaluation {
 /// How a statement's resource pattern must relate to a request's resource pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
+    /// The request's resource is a name.
+    Exact,
     /// Some resource is in both.
     Intersects,
     /// Every resource of the request's pattern is in the statement's.
@@ -376,6 +382,7 @@ fn applies(statement: &Statement, kind: PolicyKind, request: &Request<'_>, mode:
             let opposite = match mode {
                 Mode::Intersects => Mode::Covers,
                 Mode::Covers => Mode::Intersects,
+                Mode::Exact => Mode::Exact,
             };
             !set.iter()
                 .any(|p| action_matches(p, request.action, opposite))
@@ -397,7 +404,9 @@ fn applies(statement: &Statement, kind: PolicyKind, request: &Request<'_>, mode:
             let opposite = match mode {
                 Mode::Intersects => Mode::Covers,
                 Mode::Covers => Mode::Intersects,
+                Mode::Exact => Mode::Exact,
             };
+            // An entry whose variable has no value matches nothing, here as in `Resource`.
             !set.iter().any(|p| {
                 substitute_keys(p, context)
                     .is_some_and(|p| resource_matches(&p, request.resource, opposite))
@@ -416,13 +425,14 @@ fn applies(statement: &Statement, kind: PolicyKind, request: &Request<'_>, mode:
 /// An action pattern against the request's action, which may be a pattern itself (`iam:*`,
 /// "every IAM action"): compared as resources are, without regard to case.
 fn action_matches(pattern: &str, action: &str, mode: Mode) -> bool {
-    if !action.contains(['*', '?']) {
+    if mode == Mode::Exact || !action.contains(['*', '?']) {
         return matches(pattern, action, true);
     }
     let (pattern, action) = (pattern.to_ascii_lowercase(), action.to_ascii_lowercase());
     match mode {
         Mode::Intersects => intersects(&pattern, &action),
         Mode::Covers => covers(&pattern, &action),
+        Mode::Exact => matches(&pattern, &action, false),
     }
 }
 

@@ -104,7 +104,7 @@ fn run_documents(case: &Case, documents: &[(PolicyKind, PolicyDocument)]) -> Dec
         resource_account: case.resource_account,
         context: &context,
         principal_context: None,
-        quantifier: Quantifier::Some,
+        quantifier: Quantifier::Exact,
     };
     evaluate(&request, &policies).decision
 }
@@ -789,4 +789,49 @@ fn resource_patterns_are_read_on_the_safe_side() {
         ),
         ExplicitDeny
     );
+}
+
+#[test]
+fn a_request_on_star_is_a_name_and_an_action_pattern_is_a_set() {
+    let context = Context::new();
+    let ask = |action: &str, resource: &str, quantifier: Quantifier, document: &PolicyDocument| {
+        evaluate(
+            &Request {
+                principal: Principal {
+                    arn: ALICE,
+                    account: "111111111111",
+                },
+                action,
+                resource,
+                resource_account: None,
+                context: &context,
+                principal_context: None,
+                quantifier,
+            },
+            &[Policy {
+                kind: Identity,
+                label: "",
+                document,
+                account: None,
+            }],
+        )
+        .decision
+    };
+    // "Actions without resource types are requested on `*`": only `"Resource": "*"` grants them.
+    let buckets = read_policy_text(&allow("s3:ListAllMyBuckets", "arn:aws:s3:::*")).unwrap();
+    assert_eq!(
+        ask("s3:ListAllMyBuckets", "*", Quantifier::Exact, &buckets),
+        ImplicitDeny
+    );
+    let star = read_policy_text(&allow("s3:ListAllMyBuckets", "*")).unwrap();
+    assert_eq!(
+        ask("s3:ListAllMyBuckets", "*", Quantifier::Exact, &star),
+        Allow
+    );
+    // `iam:*` as a set of actions: `iam:Get*` grants some of them, not every one.
+    let get = read_policy_text(&allow("iam:Get*", "*")).unwrap();
+    assert_eq!(ask("iam:*", "*", Quantifier::Some, &get), Allow);
+    assert_eq!(ask("iam:*", "*", Quantifier::Every, &get), ImplicitDeny);
+    let all = read_policy_text(&allow("IAM:*", "*")).unwrap();
+    assert_eq!(ask("iam:*", "*", Quantifier::Every, &all), Allow);
 }

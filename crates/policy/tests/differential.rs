@@ -1,0 +1,506 @@
+//! The evaluator against an independent one: npm `@cloud-copilot/iam-simulate` (installed by
+//! scripts/test.sh into tests/differential, run by `simulate.mjs` there) decides the same
+//! generated requests. Any disagreement fails, except the documented ones below.
+//!
+//! Documented exceptions, by construction of the generator rather than by filtering results:
+//! - a plain (not `ForAnyValue`/`ForAllValues`) operator on a multivalued key: iam-simulate
+//!   never matches it, iamdsl matches any value; the checker warns about it (W0111), and the
+//!   generator does not write it;
+//! - service-specific condition keys: iam-simulate drops those that do not apply to the action,
+//!   iamdsl reads what the request says; the generator uses global keys only;
+//! - a policy variable without a value in `NotResource`: AWS documents what such a variable
+//!   does in `Resource` (the entry matches nothing), not in `NotResource`. iamdsl reads it the
+//!   same way there (the entry excludes nothing); iam-simulate excludes resources of the
+//!   entry's type. The generator writes variables in `Resource` only.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use iamdsl_policy::eval::{evaluate, Context, Policy, PolicyKind, Principal, Quantifier, Request};
+use iamdsl_policy::reader::read_policy;
+use serde_json::{json, Value};
+
+const CASES: usize = 600;
+const ACCOUNT: &str = "111111111111";
+const OTHER: &str = "222222222222";
+
+/// A small deterministic generator: the same cases on every machine and run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// (action, a resource it applies to, the resource's account)
+const REQUESTS: &[(&str, &str, Option<&str>)] = &[
+    ("s3:GetObject", "arn:aws:s3:::data/reports/q3.csv", None),
+    ("s3:GetObject", "arn:aws:s3:::secret/key.pem", None),
+    ("s3:PutObject", "arn:aws:s3:::data/uploads/new.bin", None),
+    ("s3:DeleteObject", "arn:aws:s3:::data/reports/q3.csv", None),
+    ("s3:ListBucket", "arn:aws:s3:::data", None),
+    ("s3:ListAllMyBuckets", "*", None),
+    (
+        "dynamodb:GetItem",
+        "arn:aws:dynamodb:eu-west-1:111111111111:table/orders",
+        Some(ACCOUNT),
+    ),
+    (
+        "dynamodb:DeleteItem",
+        "arn:aws:dynamodb:eu-west-1:111111111111:table/orders",
+        Some(ACCOUNT),
+    ),
+    (
+        "sqs:SendMessage",
+        "arn:aws:sqs:eu-west-1:111111111111:jobs",
+        Some(ACCOUNT),
+    ),
+    (
+        "sqs:SendMessage",
+        "arn:aws:sqs:eu-west-1:222222222222:jobs",
+        Some(OTHER),
+    ),
+    (
+        "iam:CreateUser",
+        "arn:aws:iam::111111111111:user/mallory",
+        Some(ACCOUNT),
+    ),
+    (
+        "iam:CreateAccessKey",
+        "arn:aws:iam::111111111111:user/alice",
+        Some(ACCOUNT),
+    ),
+    ("ec2:DescribeInstances", "*", None),
+];
+
+const ACTION_PATTERNS: &[&str] = &[
+    "s3:GetObject",
+    "s3:Get*",
+    "s3:*Object",
+    "s3:*",
+    "S3:getobject",
+    "s3:?utObject",
+    "*",
+    "dynamodb:*",
+    "dynamodb:GetItem",
+    "sqs:SendMessage",
+    "iam:Create*",
+    "iam:*",
+    "ec2:Describe*",
+    "s3:ListAllMyBuckets",
+    "s3:ListBucket",
+];
+
+const RESOURCE_PATTERNS: &[&str] = &[
+    "*",
+    "arn:aws:s3:::data/*",
+    "arn:aws:s3:::data",
+    "arn:aws:s3:::data/reports/*",
+    "arn:aws:s3:::secret/*",
+    "arn:aws:s3:::*",
+    "arn:aws:s3:::data/*/q?.csv",
+    "arn:aws:dynamodb:*:111111111111:table/*",
+    "arn:aws:dynamodb:eu-west-1:111111111111:table/orders",
+    "arn:aws:sqs:*:*:jobs",
+    "arn:aws:iam::111111111111:user/*",
+    "arn:aws:iam::111111111111:user/${aws:username}",
+];
+
+/// (operator, key, policy values): global keys only.
+fn condition(rng: &mut Rng) -> Value {
+    let choices: Vec<(&str, &str, Value)> = vec![
+        ("Bool", "aws:MultiFactorAuthPresent", json!("true")),
+        ("BoolIfExists", "aws:MultiFactorAuthPresent", json!("true")),
+        ("Bool", "aws:SecureTransport", json!(false)),
+        ("StringEquals", "aws:username", json!(["alice", "bob"])),
+        ("StringNotEquals", "aws:username", json!("bob")),
+        (
+            "StringEqualsIgnoreCase",
+            "aws:PrincipalTag/team",
+            json!("Platform"),
+        ),
+        ("StringLike", "aws:PrincipalTag/team", json!("plat*")),
+        (
+            "StringNotLike",
+            "aws:PrincipalTag/team",
+            json!(["sec*", "aud?t"]),
+        ),
+        (
+            "StringEqualsIfExists",
+            "aws:PrincipalTag/team",
+            json!("platform"),
+        ),
+        (
+            "IpAddress",
+            "aws:SourceIp",
+            json!(["192.0.2.0/24", "2001:db8::/32"]),
+        ),
+        ("NotIpAddress", "aws:SourceIp", json!("198.51.100.0/24")),
+        ("NumericLessThan", "aws:MultiFactorAuthAge", json!("3600")),
+        (
+            "NumericGreaterThanEquals",
+            "aws:MultiFactorAuthAge",
+            json!(600),
+        ),
+        ("NumericNotEquals", "aws:MultiFactorAuthAge", json!("0")),
+        (
+            "DateLessThan",
+            "aws:CurrentTime",
+            json!("2027-01-01T00:00:00Z"),
+        ),
+        ("DateGreaterThan", "aws:CurrentTime", json!("2026-06-01")),
+        ("DateNotEquals", "aws:EpochTime", json!("1700000000")),
+        (
+            "ArnLike",
+            "aws:PrincipalArn",
+            json!("arn:aws:iam::111111111111:user/*"),
+        ),
+        (
+            "ArnNotEquals",
+            "aws:PrincipalArn",
+            json!("arn:aws:iam::111111111111:user/bob"),
+        ),
+        (
+            "ArnEquals",
+            "aws:SourceArn",
+            json!("arn:aws:sns:eu-west-1:111111111111:alerts"),
+        ),
+        ("Null", "aws:PrincipalTag/team", json!("false")),
+        ("Null", "aws:SourceIp", json!("true")),
+        (
+            "ForAnyValue:StringEquals",
+            "aws:CalledVia",
+            json!(["cloudformation.amazonaws.com"]),
+        ),
+        (
+            "ForAllValues:StringEquals",
+            "aws:CalledVia",
+            json!(["cloudformation.amazonaws.com", "athena.amazonaws.com"]),
+        ),
+        (
+            "ForAnyValue:StringLike",
+            "aws:CalledVia",
+            json!("*.amazonaws.com"),
+        ),
+        (
+            "ForAllValues:StringNotEquals",
+            "aws:CalledVia",
+            json!("dataexchange.amazonaws.com"),
+        ),
+    ];
+    let mut block = serde_json::Map::new();
+    for _ in 0..=rng.below(2) {
+        let (operator, key, values) = rng.pick(&choices).clone();
+        block
+            .entry(operator.to_string())
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .unwrap()
+            .insert(key.to_string(), values);
+    }
+    Value::Object(block)
+}
+
+fn statement(rng: &mut Rng, resource_policy: bool, principal_account: &str) -> Value {
+    let mut s = serde_json::Map::new();
+    s.insert(
+        "Effect".into(),
+        json!(if rng.chance(25) { "Deny" } else { "Allow" }),
+    );
+    let actions: Vec<&str> = (0..=rng.below(2))
+        .map(|_| *rng.pick(ACTION_PATTERNS))
+        .collect();
+    s.insert(
+        if rng.chance(12) {
+            "NotAction"
+        } else {
+            "Action"
+        }
+        .into(),
+        json!(actions),
+    );
+    let not_resource = rng.chance(10);
+    let resources: Vec<&str> = (0..=rng.below(2))
+        .map(|_| *rng.pick(RESOURCE_PATTERNS))
+        .filter(|r| !(not_resource && r.contains("${")))
+        .collect();
+    if !resources.is_empty() {
+        s.insert(
+            if not_resource {
+                "NotResource"
+            } else {
+                "Resource"
+            }
+            .into(),
+            json!(resources),
+        );
+    } else {
+        s.insert("Resource".into(), json!("*"));
+    }
+    if resource_policy {
+        let principals = [
+            format!("arn:aws:iam::{principal_account}:user/alice"),
+            format!("arn:aws:iam::{principal_account}:root"),
+            "arn:aws:iam::333333333333:root".to_string(),
+            format!("arn:aws:iam::{principal_account}:role/worker"),
+        ];
+        s.insert("Principal".into(), json!({"AWS": rng.pick(&principals)}));
+    }
+    if rng.chance(45) {
+        s.insert("Condition".into(), condition(rng));
+    }
+    Value::Object(s)
+}
+
+fn policy(rng: &mut Rng, resource_policy: bool, principal_account: &str) -> Value {
+    let statements: Vec<Value> = (0..=rng.below(3))
+        .map(|_| statement(rng, resource_policy, principal_account))
+        .collect();
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+fn context(rng: &mut Rng, principal: &str) -> Value {
+    let mut c = serde_json::Map::new();
+    // iam-simulate fills in nothing from the principal: the request says it.
+    c.insert("aws:PrincipalArn".into(), json!(principal));
+    if let Some(name) = principal.strip_prefix("arn:aws:iam::111111111111:user/") {
+        c.insert("aws:username".into(), json!(name));
+    }
+    let optional: Vec<(&str, Vec<Value>)> = vec![
+        (
+            "aws:MultiFactorAuthPresent",
+            vec![json!("true"), json!("false")],
+        ),
+        ("aws:SecureTransport", vec![json!("true"), json!("false")]),
+        (
+            "aws:PrincipalTag/team",
+            vec![json!("platform"), json!("Platform"), json!("security")],
+        ),
+        (
+            "aws:SourceIp",
+            vec![
+                json!("192.0.2.10"),
+                json!("198.51.100.7"),
+                json!("2001:db8::5"),
+            ],
+        ),
+        (
+            "aws:MultiFactorAuthAge",
+            vec![json!("120"), json!("900"), json!("7200")],
+        ),
+        (
+            "aws:CurrentTime",
+            vec![json!("2026-11-22T09:00:00Z"), json!("2027-03-01T00:00:00Z")],
+        ),
+        (
+            "aws:EpochTime",
+            vec![json!("1700000000"), json!("1800000000")],
+        ),
+        (
+            "aws:SourceArn",
+            vec![json!("arn:aws:sns:eu-west-1:111111111111:alerts")],
+        ),
+        (
+            "aws:CalledVia",
+            vec![
+                json!(["cloudformation.amazonaws.com"]),
+                json!(["cloudformation.amazonaws.com", "dataexchange.amazonaws.com"]),
+            ],
+        ),
+    ];
+    for (key, values) in optional {
+        if rng.chance(50) {
+            c.insert(key.into(), rng.pick(&values).clone());
+        }
+    }
+    Value::Object(c)
+}
+
+fn generate(count: usize) -> Vec<Value> {
+    let mut rng = Rng(0x1a2b_3c4d_5e6f_7081);
+    (0..count)
+        .map(|_| {
+            let principal = *rng.pick(&[
+                "arn:aws:iam::111111111111:user/alice",
+                "arn:aws:iam::111111111111:user/bob",
+                "arn:aws:iam::111111111111:role/worker",
+            ]);
+            let (action, resource, account) = *rng.pick(REQUESTS);
+            // S3 resources have no account in their ARN: the case says whose they are.
+            let account = account.or_else(|| {
+                resource.starts_with("arn:aws:s3").then(|| {
+                    if rng.chance(20) {
+                        OTHER
+                    } else {
+                        ACCOUNT
+                    }
+                })
+            });
+            let identity: Vec<Value> = (0..rng.below(3))
+                .map(|_| policy(&mut rng, false, ACCOUNT))
+                .collect();
+            let boundary = rng.chance(30).then(|| policy(&mut rng, false, ACCOUNT));
+            let scps: Vec<Value> = if rng.chance(20) {
+                (0..=rng.below(2))
+                    .map(|_| policy(&mut rng, false, ACCOUNT))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let resource_policy = (resource.starts_with("arn:aws:s3") && rng.chance(45))
+                .then(|| policy(&mut rng, true, ACCOUNT));
+            json!({
+                "principal": principal,
+                "action": action,
+                "resource": resource,
+                "resourceAccount": account,
+                "identityPolicies": identity,
+                "boundary": boundary,
+                "scps": scps,
+                "resourcePolicy": resource_policy,
+                "context": context(&mut rng, principal),
+            })
+        })
+        .collect()
+}
+
+fn ours(case: &Value) -> &'static str {
+    let read = |value: &Value| read_policy(value).unwrap_or_else(|e| panic!("{e}: {value}"));
+    let mut documents = Vec::new();
+    for p in case["identityPolicies"].as_array().unwrap() {
+        documents.push((PolicyKind::Identity, read(p)));
+    }
+    if !case["boundary"].is_null() {
+        documents.push((PolicyKind::Boundary, read(&case["boundary"])));
+    }
+    for p in case["scps"].as_array().unwrap() {
+        documents.push((PolicyKind::Scp, read(p)));
+    }
+    if !case["resourcePolicy"].is_null() {
+        documents.push((PolicyKind::Resource, read(&case["resourcePolicy"])));
+    }
+    let policies: Vec<Policy<'_>> = documents
+        .iter()
+        .map(|(kind, document)| Policy {
+            kind: *kind,
+            label: "",
+            document,
+            account: None,
+        })
+        .collect();
+    let mut context = Context::new();
+    for (key, value) in case["context"].as_object().unwrap() {
+        let values = match value {
+            Value::Array(items) => items
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect(),
+            other => vec![other.as_str().unwrap().to_string()],
+        };
+        context.set(key, values);
+    }
+    let principal = case["principal"].as_str().unwrap();
+    let request = Request {
+        principal: Principal {
+            arn: principal,
+            account: principal.split(':').nth(4).unwrap(),
+        },
+        action: case["action"].as_str().unwrap(),
+        resource: case["resource"].as_str().unwrap(),
+        resource_account: case["resourceAccount"].as_str(),
+        context: &context,
+        principal_context: None,
+        quantifier: Quantifier::Exact,
+    };
+    evaluate(&request, &policies).decision.as_str()
+}
+
+fn differential_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/differential")
+}
+
+#[test]
+fn the_evaluator_agrees_with_iam_simulate() {
+    let dir = differential_dir();
+    if !dir
+        .join("node_modules/@cloud-copilot/iam-simulate")
+        .is_dir()
+    {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "iam-simulate is not installed: scripts/test.sh runs `npm ci` in tests/differential"
+        );
+        eprintln!(
+            "skipped: run `npm ci` in tests/differential (scripts/test.sh does) for this test"
+        );
+        return;
+    }
+    // More on demand: IAMDSL_DIFFERENTIAL_CASES=20000.
+    let count = std::env::var("IAMDSL_DIFFERENTIAL_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(CASES);
+    let cases = generate(count);
+    let mut child = Command::new("node")
+        .arg("simulate.mjs")
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(&cases).unwrap().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let theirs: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(theirs.len(), cases.len());
+    let mut disagreements = Vec::new();
+    let mut decided = std::collections::BTreeMap::<&str, usize>::new();
+    for (case, their) in cases.iter().zip(&theirs) {
+        let Some(decision) = their["decision"].as_str() else {
+            panic!("iam-simulate refused a generated case: {their}\n{case:#}");
+        };
+        let mine = ours(case);
+        *decided.entry(mine).or_default() += 1;
+        if mine != decision {
+            disagreements.push(format!("iamdsl {mine}, iam-simulate {decision}:\n{case:#}"));
+        }
+    }
+    if let Ok(path) = std::env::var("IAMDSL_DIFFERENTIAL_DUMP") {
+        std::fs::write(path, disagreements.join("\n----\n")).unwrap();
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} of {} cases disagree; the first:\n{}",
+        disagreements.len(),
+        cases.len(),
+        disagreements[0]
+    );
+    eprintln!("{} cases agree: {decided:?}", cases.len());
+    // The cases exercise every outcome, not only the default deny.
+    for outcome in ["Allow", "ExplicitDeny", "ImplicitDeny"] {
+        assert!(
+            decided.get(outcome).copied().unwrap_or(0) >= count / 20,
+            "{decided:?}"
+        );
+    }
+}
