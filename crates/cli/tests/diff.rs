@@ -225,3 +225,89 @@ fn malformed_deployed_state_is_an_error_that_names_the_place() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("RoleDetailList[0].AssumeRolePolicyDocument: Statement[0].Effect: expected \"Allow\" or \"Deny\""), "{}", stderr(&output));
 }
+
+/// Effective access, per principal, where the text of its own policies did not change: a deny
+/// added to the shared boundary and a group membership.
+#[test]
+fn the_permission_level_summary_follows_boundaries_and_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = built_example(dir.path());
+    // Deployed: the boundary also denies s3:PutObject; bob is not yet a developer.
+    let boundary = state["Policies"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|p| p["PolicyName"] == "platform_boundary")
+        .unwrap();
+    boundary["PolicyVersionList"][0]["Document"]["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*"}));
+    let bob = state["UserDetailList"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|u| u["UserName"] == "bob")
+        .unwrap();
+    bob["GroupList"] = json!(["readonly"]);
+    write(dir.path(), &state);
+    let output = iamdsl(
+        dir.path(),
+        &[
+            "diff",
+            "platform",
+            "--deployed",
+            "deployed.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let access: Vec<(String, Vec<String>, Vec<String>)> = report["access"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let list = |key: &str| {
+                c[key]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_string())
+                    .collect()
+            };
+            (
+                c["principal"].as_str().unwrap().to_string(),
+                list("gained"),
+                list("lost"),
+            )
+        })
+        .collect();
+    let bob = access.iter().find(|(p, _, _)| p == "user bob").unwrap();
+    // The deployer's trust names bob himself, which is enough in one account: no change there.
+    assert!(
+        !bob.1.iter().any(|g| g.starts_with("sts:AssumeRole")),
+        "{bob:?}"
+    );
+    assert!(
+        bob.1
+            .contains(&"s3:GetObject on arn:aws:s3:::acme-logs/*".to_string()),
+        "{bob:?}"
+    );
+    // The boundary's deny is lifted: the role whose own policy writes reports may again.
+    let reports = access
+        .iter()
+        .find(|(p, _, _)| p == "role report_runtime")
+        .unwrap();
+    assert_eq!(
+        reports.1,
+        vec!["s3:PutObject on arn:aws:s3:::acme-reports/*".to_string()]
+    );
+    assert!(reports.2.is_empty());
+    // Roles without that grant gain nothing from the same change.
+    assert!(
+        !access.iter().any(|(p, _, _)| p == "role web"),
+        "{access:?}"
+    );
+}

@@ -4,7 +4,11 @@
 //! strings versus lists, Sids, encoding) cannot show up: both sides went through the same
 //! canonical form.
 
+mod access;
+
 use std::collections::{BTreeMap, BTreeSet};
+
+pub use access::AccessChange;
 
 use iamdsl_policy::authz::{
     AuthorizationDetails, GroupDetail, InlinePolicy, ManagedPolicyDetail, RoleDetail, UserDetail,
@@ -62,6 +66,8 @@ pub struct Report {
     pub entities: Vec<EntityDiff>,
     /// Trust entries naming a principal by unique id (`AROA…`): the principal was deleted.
     pub dangling: Vec<String>,
+    /// Per principal, the effective access the change gives and takes away.
+    pub access: Vec<AccessChange>,
 }
 
 impl Report {
@@ -394,6 +400,7 @@ pub fn diff(
     scope: &Scope,
 ) -> Report {
     let built_view = comparable(built, deployed);
+    let deployed_details = deployed;
     let built = sides(&built_view);
     let deployed = sides(deployed);
     let mut report = Report::default();
@@ -464,6 +471,13 @@ pub fn diff(
     report
         .entities
         .sort_by(|a, b| (a.change, a.kind, &a.name).cmp(&(b.change, b.kind, &b.name)));
+    let changed: BTreeSet<(&str, String)> = report
+        .entities
+        .iter()
+        .filter(|e| e.change != Change::Unmanaged)
+        .map(|e| (e.kind, e.name.clone()))
+        .collect();
+    report.access = access::access_changes(&built_view, deployed_details, &changed);
     report
 }
 
@@ -494,6 +508,15 @@ pub fn render_text(report: &Report, color: bool) -> String {
         if entity.change == Change::Changed {
             for line in entity.diff.lines() {
                 out.push_str(&format!("    {}\n", paint(line)));
+            }
+        }
+    }
+    if !report.access.is_empty() {
+        out.push_str("effective access (AWS's evaluation of each side):\n");
+        for change in &report.access {
+            out.push_str(&format!("  {}:\n", change.principal));
+            for line in access::lines(change) {
+                out.push_str(&format!("    {}\n", paint(&line)));
             }
         }
     }
@@ -531,6 +554,22 @@ pub fn render_json(report: &Report) -> String {
         .collect();
     Json::Object(vec![
         ("changes".into(), Json::Array(entities)),
+        (
+            "access".into(),
+            Json::Array(
+                report
+                    .access
+                    .iter()
+                    .map(|c| {
+                        Json::Object(vec![
+                            ("principal".into(), Json::str(&c.principal)),
+                            ("gained".into(), Json::strings(c.gained.iter().cloned())),
+                            ("lost".into(), Json::strings(c.lost.iter().cloned())),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ),
         (
             "dangling".into(),
             Json::strings(report.dangling.iter().cloned()),
