@@ -87,7 +87,11 @@ pub struct AuthorizationDetails {
     pub users: Vec<UserDetail>,
     pub groups: Vec<GroupDetail>,
     pub roles: Vec<RoleDetail>,
+    /// Customer managed policies: entities of the account.
     pub policies: Vec<ManagedPolicyDetail>,
+    /// AWS managed policies in use, as deployed state shows them: references, never entities
+    /// (not written, not diffed), read only so that evaluation knows what they grant.
+    pub aws_managed: Vec<ManagedPolicyDetail>,
 }
 
 /// Documents in authorization details are canonical (callers canonicalize what they read).
@@ -284,7 +288,7 @@ impl AuthorizationDetails {
 /// Reading deployed state: what `aws iam get-account-authorization-details` prints (documents as
 /// JSON objects), or what the API returns (documents as URL-encoded JSON text); several pages
 /// one after the other are read as one. Unknown fields are ignored. AWS managed policies are
-/// references, not entities of an account: they are left out of `policies`.
+/// references, not entities of an account: they go to `aws_managed`, not `policies`.
 impl AuthorizationDetails {
     pub fn read(text: &str) -> Result<AuthorizationDetails, String> {
         let mut details = AuthorizationDetails::default();
@@ -453,9 +457,7 @@ impl AuthorizationDetails {
         for (i, policy) in list("Policies")?.into_iter().enumerate() {
             let place = format!("Policies[{i}]");
             let arn = text(policy, "Arn", &place)?;
-            if arn.contains(":iam::aws:policy/") {
-                continue;
-            }
+            let aws_managed = arn.contains(":iam::aws:policy/");
             let default = match policy.get("PolicyVersionList") {
                 Some(Value::Array(versions)) => versions
                     .iter()
@@ -467,6 +469,24 @@ impl AuthorizationDetails {
                     .or(versions.first()),
                 _ => None,
             };
+            let read = document(
+                default.and_then(|v| v.get("Document")),
+                &format!("{place}.PolicyVersionList"),
+            );
+            if aws_managed {
+                // A reference: what cannot be read is left out, never an error of the state.
+                if let Ok(document) = read {
+                    self.aws_managed.push(ManagedPolicyDetail {
+                        path: optional(policy, "Path").unwrap_or_else(|| "/".into()),
+                        name: AttachedPolicy::from_arn(&arn).name,
+                        arn,
+                        id: None,
+                        description: None,
+                        document,
+                    });
+                }
+                continue;
+            }
             self.policies.push(ManagedPolicyDetail {
                 path: optional(policy, "Path").unwrap_or_else(|| "/".into()),
                 // A managed policy's name is the last segment of its ARN; some IAM
@@ -476,10 +496,7 @@ impl AuthorizationDetails {
                 arn,
                 id: optional(policy, "PolicyId"),
                 description: optional(policy, "Description"),
-                document: document(
-                    default.and_then(|v| v.get("Document")),
-                    &format!("{place}.PolicyVersionList"),
-                )?,
+                document: read?,
             });
         }
         Ok(())
