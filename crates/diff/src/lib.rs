@@ -95,76 +95,207 @@ impl<'a> Doc<'a> {
     }
 }
 
-/// An entity as compared: its canonical JSON without deployed-only fields, and its documents.
+/// An entity of one side, as it is compared.
+#[derive(Clone, Copy)]
+enum EntityRef<'a> {
+    User(&'a UserDetail),
+    Group(&'a GroupDetail),
+    /// With whether its description and session limit are left out of the comparison (the
+    /// deployed side does not show them).
+    Role(&'a RoleDetail, Hidden),
+    Policy(&'a ManagedPolicyDetail),
+}
+
+#[derive(Clone, Copy, Default)]
+struct Hidden {
+    description: bool,
+    max_session: bool,
+}
+
+/// An entity as compared: the entity itself and, for the summary, its documents.
 struct Side<'a> {
     kind: &'static str,
     name: String,
     arn: String,
     path: String,
-    /// Compared as a tree; printed only for entities that differ.
-    json: Json,
+    entity: EntityRef<'a>,
     /// (label, document): `""` for permissions, `"trust"` for a role's trust policy.
     documents: Vec<(&'static str, Doc<'a>)>,
     attached: BTreeSet<String>,
     extra: BTreeSet<String>,
 }
 
-fn sides(details: &AuthorizationDetails) -> BTreeMap<(&'static str, String), Side<'_>> {
-    let mut out = BTreeMap::new();
-    // Ids exist only in deployed state, and Sids follow content: neither is a change of its own.
+/// Statements equal in meaning: Sids follow content and origins are the source's, so neither
+/// is compared.
+fn same_statement(a: &Statement, b: &Statement) -> bool {
+    a.effect == b.effect
+        && a.principal == b.principal
+        && a.action == b.action
+        && a.resource == b.resource
+        && a.condition == b.condition
+}
+
+fn same_document(a: &PolicyDocument, b: &PolicyDocument) -> bool {
+    a.statements.len() == b.statements.len()
+        && a.statements
+            .iter()
+            .zip(&b.statements)
+            .all(|(x, y)| same_statement(x, y))
+}
+
+/// A principal's inline policies, compared as the one document IAM evaluates.
+fn same_inline(a: &[InlinePolicy], b: &[InlinePolicy]) -> bool {
+    match (a, b) {
+        ([], []) => true,
+        ([x], [y]) => same_document(&x.document, &y.document),
+        _ => {
+            let (x, y) = (collapsed(a), collapsed(b));
+            x.len() == y.len()
+                && x.iter()
+                    .zip(&y)
+                    .all(|(p, q)| same_document(&p.document, &q.document))
+        }
+    }
+}
+
+fn sorted<T: Ord + Clone>(items: &[T]) -> Vec<T> {
+    let mut items = items.to_vec();
+    items.sort();
+    items
+}
+
+/// Whether two entities of the same kind and name are the same, as deployed state can show
+/// them: ids are IAM's, and a built role's hidden fields are not compared.
+fn same_entity(built: EntityRef<'_>, deployed: EntityRef<'_>) -> bool {
+    match (built, deployed) {
+        (EntityRef::User(b), EntityRef::User(d)) => {
+            b.path == d.path
+                && b.arn == d.arn
+                && sorted(&b.groups) == sorted(&d.groups)
+                && sorted(&b.attached) == sorted(&d.attached)
+                && b.boundary == d.boundary
+                && same_inline(&b.inline, &d.inline)
+        }
+        (EntityRef::Group(b), EntityRef::Group(d)) => {
+            b.path == d.path
+                && b.arn == d.arn
+                && sorted(&b.attached) == sorted(&d.attached)
+                && same_inline(&b.inline, &d.inline)
+        }
+        (EntityRef::Role(b, hidden), EntityRef::Role(d, _)) => {
+            fn profiles(r: &RoleDetail) -> Vec<(&str, &str, &str)> {
+                let mut p: Vec<(&str, &str, &str)> = r
+                    .instance_profiles
+                    .iter()
+                    .map(|p| (p.arn.as_str(), p.name.as_str(), p.path.as_str()))
+                    .collect();
+                p.sort();
+                p
+            }
+            b.path == d.path
+                && b.arn == d.arn
+                && (hidden.description || b.description == d.description)
+                && (hidden.max_session || b.max_session == d.max_session)
+                && same_document(&b.trust, &d.trust)
+                && profiles(b) == profiles(d)
+                && sorted(&b.attached) == sorted(&d.attached)
+                && b.boundary == d.boundary
+                && same_inline(&b.inline, &d.inline)
+        }
+        (EntityRef::Policy(b), EntityRef::Policy(d)) => {
+            b.path == d.path
+                && b.arn == d.arn
+                && b.description == d.description
+                && same_document(&b.document, &d.document)
+        }
+        _ => false,
+    }
+}
+
+/// The entity's canonical JSON as compared (no ids, no Sids, inline policies as one): built
+/// only for entities that are shown.
+fn entity_json(entity: EntityRef<'_>) -> Json {
     let no_sids =
         |document: &mut PolicyDocument| document.statements.iter_mut().for_each(|s| s.sid = None);
-    let without_ids = |mut copy: AuthorizationDetails| {
-        for user in &mut copy.users {
+    let mut one = AuthorizationDetails::default();
+    let list = match entity {
+        EntityRef::User(user) => {
+            let mut user = user.clone();
             user.id = None;
             user.inline = collapsed(&user.inline);
             user.inline
                 .iter_mut()
                 .for_each(|p| no_sids(&mut p.document));
+            one.users.push(user);
+            "UserDetailList"
         }
-        for group in &mut copy.groups {
+        EntityRef::Group(group) => {
+            let mut group = group.clone();
             group.id = None;
             group.inline = collapsed(&group.inline);
             group
                 .inline
                 .iter_mut()
                 .for_each(|p| no_sids(&mut p.document));
+            one.groups.push(group);
+            "GroupDetailList"
         }
-        for role in &mut copy.roles {
+        EntityRef::Role(role, hidden) => {
+            let mut role = role.clone();
             role.id = None;
+            if hidden.description {
+                role.description = None;
+            }
+            if hidden.max_session {
+                role.max_session = None;
+            }
             role.inline = collapsed(&role.inline);
             no_sids(&mut role.trust);
             role.inline
                 .iter_mut()
                 .for_each(|p| no_sids(&mut p.document));
+            one.roles.push(role);
+            "RoleDetailList"
         }
-        for policy in &mut copy.policies {
+        EntityRef::Policy(policy) => {
+            let mut policy = policy.clone();
             policy.id = None;
             no_sids(&mut policy.document);
+            one.policies.push(policy);
+            "Policies"
         }
-        copy.to_json()
     };
-    // One JSON conversion for all entities; each list holds them in the order of `details`.
-    let mut lists: BTreeMap<String, Vec<Json>> = BTreeMap::new();
-    if let Json::Object(fields) = without_ids(details.clone()) {
-        for (key, value) in fields {
-            if let Json::Array(items) = value {
-                lists.insert(key, items);
-            }
-        }
+    match one.to_json() {
+        Json::Object(fields) => fields
+            .into_iter()
+            .find(|(key, _)| key == list)
+            .and_then(|(_, value)| match value {
+                Json::Array(mut items) if !items.is_empty() => Some(items.swap_remove(0)),
+                _ => None,
+            })
+            .unwrap_or(Json::Object(Vec::new())),
+        other => other,
     }
-    let mut take = |key: &str| lists.remove(key).unwrap_or_default().into_iter();
-    for (user, json) in details.users.iter().zip(take("UserDetailList")) {
-        out.insert(("user", user.name.clone()), user_side(user, json));
+}
+
+/// The entities of one side by (kind, name). `hidden`: per role name, what is not compared.
+fn sides<'a>(
+    details: &'a AuthorizationDetails,
+    hidden: &BTreeMap<&str, Hidden>,
+) -> BTreeMap<(&'static str, String), Side<'a>> {
+    let mut out = BTreeMap::new();
+    for user in &details.users {
+        out.insert(("user", user.name.clone()), user_side(user));
     }
-    for (group, json) in details.groups.iter().zip(take("GroupDetailList")) {
-        out.insert(("group", group.name.clone()), group_side(group, json));
+    for group in &details.groups {
+        out.insert(("group", group.name.clone()), group_side(group));
     }
-    for (role, json) in details.roles.iter().zip(take("RoleDetailList")) {
-        out.insert(("role", role.name.clone()), role_side(role, json));
+    for role in &details.roles {
+        let hidden = hidden.get(role.name.as_str()).copied().unwrap_or_default();
+        out.insert(("role", role.name.clone()), role_side(role, hidden));
     }
-    for (policy, json) in details.policies.iter().zip(take("Policies")) {
-        out.insert(("policy", policy.name.clone()), policy_side(policy, json));
+    for policy in &details.policies {
+        out.insert(("policy", policy.name.clone()), policy_side(policy));
     }
     out
 }
@@ -196,13 +327,13 @@ fn collapsed(inline: &[InlinePolicy]) -> Vec<InlinePolicy> {
     }]
 }
 
-fn user_side(user: &UserDetail, json: Json) -> Side<'_> {
+fn user_side(user: &UserDetail) -> Side<'_> {
     Side {
         kind: "user",
         name: user.name.clone(),
         arn: user.arn.clone(),
         path: user.path.clone(),
-        json,
+        entity: EntityRef::User(user),
         documents: vec![("", Doc::Inline(&user.inline))],
         attached: user
             .attached
@@ -214,26 +345,26 @@ fn user_side(user: &UserDetail, json: Json) -> Side<'_> {
     }
 }
 
-fn group_side(group: &GroupDetail, json: Json) -> Side<'_> {
+fn group_side(group: &GroupDetail) -> Side<'_> {
     Side {
         kind: "group",
         name: group.name.clone(),
         arn: group.arn.clone(),
         path: group.path.clone(),
-        json,
+        entity: EntityRef::Group(group),
         documents: vec![("", Doc::Inline(&group.inline))],
         attached: group.attached.iter().map(|a| a.arn.clone()).collect(),
         extra: BTreeSet::new(),
     }
 }
 
-fn role_side(role: &RoleDetail, json: Json) -> Side<'_> {
+fn role_side(role: &RoleDetail, hidden: Hidden) -> Side<'_> {
     Side {
         kind: "role",
         name: role.name.clone(),
         arn: role.arn.clone(),
         path: role.path.clone(),
-        json,
+        entity: EntityRef::Role(role, hidden),
         documents: vec![
             ("", Doc::Inline(&role.inline)),
             ("trust", Doc::One(&role.trust)),
@@ -246,6 +377,7 @@ fn role_side(role: &RoleDetail, json: Json) -> Side<'_> {
             .collect(),
         extra: role
             .max_session
+            .filter(|_| !hidden.max_session)
             .iter()
             .map(|s| format!("max session {s}s"))
             .chain(
@@ -257,13 +389,13 @@ fn role_side(role: &RoleDetail, json: Json) -> Side<'_> {
     }
 }
 
-fn policy_side(policy: &ManagedPolicyDetail, json: Json) -> Side<'_> {
+fn policy_side(policy: &ManagedPolicyDetail) -> Side<'_> {
     Side {
         kind: "policy",
         name: policy.name.clone(),
         arn: policy.arn.clone(),
         path: policy.path.clone(),
-        json,
+        entity: EntityRef::Policy(policy),
         documents: vec![("", Doc::One(&policy.document))],
         attached: BTreeSet::new(),
         extra: BTreeSet::new(),
@@ -370,27 +502,29 @@ fn is_unique_id(value: &str) -> bool {
 /// `GetAccountAuthorizationDetails` does not return a role's description or maximum session
 /// duration (`get-role` does). Where the deployed side does not show them, they cannot be
 /// compared, so the built side leaves them out too; a role that does not exist yet keeps them.
-fn comparable(
-    built: &AuthorizationDetails,
+fn hidden_fields<'a>(
+    built: &'a AuthorizationDetails,
     deployed: &AuthorizationDetails,
-) -> AuthorizationDetails {
-    let mut built = built.clone();
+) -> BTreeMap<&'a str, Hidden> {
     let shown: BTreeMap<&str, &RoleDetail> = deployed
         .roles
         .iter()
         .map(|r| (r.name.as_str(), r))
         .collect();
-    for role in &mut built.roles {
-        if let Some(deployed) = shown.get(role.name.as_str()) {
-            if deployed.description.is_none() {
-                role.description = None;
-            }
-            if deployed.max_session.is_none() {
-                role.max_session = None;
-            }
-        }
-    }
     built
+        .roles
+        .iter()
+        .filter_map(|role| {
+            let deployed = shown.get(role.name.as_str())?;
+            Some((
+                role.name.as_str(),
+                Hidden {
+                    description: deployed.description.is_none(),
+                    max_session: deployed.max_session.is_none(),
+                },
+            ))
+        })
+        .collect()
 }
 
 /// Compares what the project builds with what is deployed.
@@ -399,10 +533,10 @@ pub fn diff(
     deployed: &AuthorizationDetails,
     scope: &Scope,
 ) -> Report {
-    let built_view = comparable(built, deployed);
-    let deployed_details = deployed;
-    let built = sides(&built_view);
-    let deployed = sides(deployed);
+    let hidden = hidden_fields(built, deployed);
+    let (built_details, deployed_details) = (built, deployed);
+    let built = sides(built_details, &hidden);
+    let deployed = sides(deployed_details, &BTreeMap::new());
     let mut report = Report::default();
     let keys: BTreeSet<&(&'static str, String)> = built.keys().chain(deployed.keys()).collect();
     for key in keys {
@@ -414,7 +548,7 @@ pub fn diff(
                 arn: b.arn.clone(),
                 change: Change::Created,
                 summary: summary(None, Some(b)),
-                diff: unified("", &b.json.pretty()),
+                diff: unified("", &entity_json(b.entity).pretty()),
             },
             (None, Some(d)) => {
                 let owned = scope.owns(&d.path, &d.name);
@@ -433,19 +567,22 @@ pub fn diff(
                         Vec::new()
                     },
                     diff: if owned {
-                        unified(&d.json.pretty(), "")
+                        unified(&entity_json(d.entity).pretty(), "")
                     } else {
                         String::new()
                     },
                 }
             }
-            (Some(b), Some(d)) if b.json != d.json => EntityDiff {
+            (Some(b), Some(d)) if !same_entity(b.entity, d.entity) => EntityDiff {
                 kind: b.kind,
                 name: b.name.clone(),
                 arn: b.arn.clone(),
                 change: Change::Changed,
                 summary: summary(Some(d), Some(b)),
-                diff: unified(&d.json.pretty(), &b.json.pretty()),
+                diff: unified(
+                    &entity_json(d.entity).pretty(),
+                    &entity_json(b.entity).pretty(),
+                ),
             },
             _ => continue,
         };
@@ -477,7 +614,7 @@ pub fn diff(
         .filter(|e| e.change != Change::Unmanaged)
         .map(|e| (e.kind, e.name.clone()))
         .collect();
-    report.access = access::access_changes(&built_view, deployed_details, &changed);
+    report.access = access::access_changes(built_details, deployed_details, &changed);
     report
 }
 
