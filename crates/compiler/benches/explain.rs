@@ -33,7 +33,7 @@ fn bench(c: &mut Criterion) {
     assert_eq!(analysis.error_count(), 0);
     let state = iamdsl_compiler::explain::evaluated_state(&analysis.model);
     let access = Access::new(&state);
-    // Per principal: one request its first concrete allow grants, and one nothing grants.
+    // Per principal: one request its first unconditional allow grants, and one nothing grants.
     let mut requests: Vec<(usize, String, String)> = Vec::new();
     for (index, principal) in access.principals().iter().enumerate() {
         let granted = principal
@@ -41,7 +41,7 @@ fn bench(c: &mut Criterion) {
             .iter()
             .filter(|p| p.kind == PolicyKind::Identity)
             .flat_map(|p| &p.document.statements)
-            .filter(|s| s.effect == Effect::Allow)
+            .filter(|s| s.effect == Effect::Allow && s.condition.is_empty())
             .find_map(|s| {
                 let ActionBlock::Action(actions) = &s.action else {
                     return None;
