@@ -1,11 +1,4 @@
-//! The reader of deployed state never panics, whatever it is given.
+//! See `iamdsl_policy::fuzzing::authorization_details`.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let _ = iamdsl_policy::authz::AuthorizationDetails::read(text);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| iamdsl_policy::fuzzing::authorization_details(data));

@@ -12,3 +12,31 @@ pub mod reader;
 pub use document::{
     ActionBlock, Conditions, Effect, Origin, PolicyDocument, Principals, ResourceBlock, Statement,
 };
+
+/// The properties the fuzz targets check (`fuzz/`), also replayed on the committed corpus by
+/// the test suite (`tests/fuzz/`): one implementation for both. Each panics when it fails.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::canonical::to_canonical_json;
+    use crate::reader::read_policy_text;
+
+    /// The policy reader never panics; what it reads, canonical, reads back to the same bytes.
+    pub fn policy_json(data: &[u8]) {
+        let Ok(text) = std::str::from_utf8(data) else {
+            return;
+        };
+        let Ok(document) = read_policy_text(text) else {
+            return;
+        };
+        let canonical = to_canonical_json(&document);
+        let again = read_policy_text(&canonical);
+        assert_eq!(again.map(|d| to_canonical_json(&d)), Ok(canonical));
+    }
+
+    /// The reader of deployed state never panics, whatever it is given.
+    pub fn authorization_details(data: &[u8]) {
+        if let Ok(text) = std::str::from_utf8(data) {
+            let _ = crate::authz::AuthorizationDetails::read(text);
+        }
+    }
+}
