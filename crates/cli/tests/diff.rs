@@ -30,6 +30,21 @@ fn diff_with_exit_code(dir: &Path) -> std::process::Output {
     )
 }
 
+/// `iamdsl diff platform --deployed deployed.json --format json` run in `dir`.
+fn diff_as_json(dir: &Path) -> std::process::Output {
+    iamdsl(
+        dir,
+        &[
+            "diff",
+            "platform",
+            "--deployed",
+            "deployed.json",
+            "--format",
+            "json",
+        ],
+    )
+}
+
 fn assert_no_change_exit(output: &std::process::Output) {
     assert_eq!(
         output.status.code(),
@@ -173,17 +188,7 @@ fn a_changed_action_a_removed_role_and_an_unmanaged_user() {
     let text = diff_with_exit_code(dir.path());
     assert_eq!(text.status.code(), Some(2), "{}", stderr(&text));
     insta::assert_snapshot!("diff_text", stdout(&text));
-    let json = iamdsl(
-        dir.path(),
-        &[
-            "diff",
-            "platform",
-            "--deployed",
-            "deployed.json",
-            "--format",
-            "json",
-        ],
-    );
+    let json = diff_as_json(dir.path());
     assert_eq!(json.status.code(), Some(0));
     let parsed: Value = serde_json::from_str(&stdout(&json)).unwrap();
     let changes: Vec<(String, String)> = parsed["changes"]
@@ -251,17 +256,7 @@ fn the_permission_level_summary_follows_boundaries_and_groups() {
         .unwrap();
     bob["GroupList"] = json!(["readonly"]);
     write(dir.path(), &state);
-    let output = iamdsl(
-        dir.path(),
-        &[
-            "diff",
-            "platform",
-            "--deployed",
-            "deployed.json",
-            "--format",
-            "json",
-        ],
-    );
+    let output = diff_as_json(dir.path());
     assert!(output.status.success(), "{}", stderr(&output));
     let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
     let access: Vec<(String, Vec<String>, Vec<String>)> = report["access"]

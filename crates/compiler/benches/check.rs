@@ -10,17 +10,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use iamdsl_compiler::{analyze, config, Project};
 
 fn project(roles: usize) -> Project {
-    let files: Vec<(String, String)> = xtask::generate_org(roles)
-        .into_iter()
-        .filter(|(name, _)| name.ends_with(".iamdsl"))
-        .collect();
-    let config = config::Config {
-        defaults: config::Defaults {
-            region: Some("eu-west-1".into()),
-            partition: None,
-        },
-        ..Default::default()
-    };
+    let (files, manifest) = xtask::generated_sources(roles);
+    let (config, _) = config::parse_manifest(&manifest, Default::default());
     Project::in_memory(files, config)
 }
 

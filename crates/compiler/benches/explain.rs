@@ -18,17 +18,8 @@ const ROLES: usize = 2000;
 const EVALUATIONS: usize = 100_000;
 
 fn bench(c: &mut Criterion) {
-    let files: Vec<(String, String)> = xtask::generate_org(ROLES)
-        .into_iter()
-        .filter(|(name, _)| name.ends_with(".iamdsl"))
-        .collect();
-    let config = config::Config {
-        defaults: config::Defaults {
-            region: Some("eu-west-1".into()),
-            partition: None,
-        },
-        ..Default::default()
-    };
+    let (files, manifest) = xtask::generated_sources(ROLES);
+    let (config, _) = config::parse_manifest(&manifest, Default::default());
     let analysis = analyze(&Project::in_memory(files, config));
     assert_eq!(analysis.error_count(), 0);
     let state = iamdsl_compiler::explain::evaluated_state(&analysis.model);

@@ -13,17 +13,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const ROLES: usize = 5000;
 
 fn built() -> AuthorizationDetails {
-    let files: Vec<(String, String)> = xtask::generate_org(ROLES)
-        .into_iter()
-        .filter(|(name, _)| name.ends_with(".iamdsl"))
-        .collect();
-    let config = config::Config {
-        defaults: config::Defaults {
-            region: Some("eu-west-1".into()),
-            partition: None,
-        },
-        ..Default::default()
-    };
+    let (files, manifest) = xtask::generated_sources(ROLES);
+    let (config, _) = config::parse_manifest(&manifest, Default::default());
     let analysis = analyze(&Project::in_memory(files, config));
     assert_eq!(analysis.error_count(), 0);
     iamdsl_compiler::bundle::built_counterpart(&analysis.model, &AuthorizationDetails::default())

@@ -100,17 +100,22 @@ fn known_aws_policy(arn: &str) -> Option<&'static PolicyDocument> {
     if !arn.ends_with(":iam::aws:policy/AdministratorAccess") {
         return None;
     }
-    Some(ADMINISTRATOR.get_or_init(|| PolicyDocument {
+    Some(ADMINISTRATOR.get_or_init(|| allow_document("*")))
+}
+
+/// `{"Effect": "Allow", "Action": ACTION, "Resource": "*"}`, alone.
+fn allow_document(action: &str) -> PolicyDocument {
+    PolicyDocument {
         statements: vec![Statement {
             sid: None,
             effect: Effect::Allow,
             principal: None,
-            action: ActionBlock::Action(BTreeSet::from(["*".to_string()])),
+            action: ActionBlock::Action(BTreeSet::from([action.to_string()])),
             resource: Some(ResourceBlock::Resource(BTreeSet::from(["*".to_string()]))),
             condition: Default::default(),
             origins: Vec::new(),
         }],
-    }))
+    }
 }
 
 /// The account id of an ARN (`arn:aws:iam::111111111111:role/x`), if it has one.
@@ -447,17 +452,7 @@ impl<'a> Access<'a> {
             // Providers and services act in the role's account.
             _ => role_info.account.as_str(),
         };
-        let caller_side = CALLER_SIDE.get_or_init(|| PolicyDocument {
-            statements: vec![Statement {
-                sid: None,
-                effect: Effect::Allow,
-                principal: None,
-                action: ActionBlock::Action(BTreeSet::from(["sts:AssumeRole*".to_string()])),
-                resource: Some(ResourceBlock::Resource(BTreeSet::from(["*".to_string()]))),
-                condition: Default::default(),
-                origins: Vec::new(),
-            }],
-        });
+        let caller_side = CALLER_SIDE.get_or_init(|| allow_document("sts:AssumeRole*"));
         let mut policies = Vec::new();
         if account != role_info.account {
             policies.push(Policy {

@@ -449,57 +449,40 @@ fn resource_matches(pattern: &str, resource: &str, mode: Mode) -> bool {
 
 /// Whether some string matches both wildcard patterns.
 pub fn intersects(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    // memo[i][j]: a[i..] and b[j..] have a common match.
-    let mut memo = vec![vec![None; b.len() + 1]; a.len() + 1];
-    fn go(a: &[u8], b: &[u8], i: usize, j: usize, memo: &mut Vec<Vec<Option<bool>>>) -> bool {
-        if let Some(known) = memo[i][j] {
-            return known;
-        }
-        let result = match (a.get(i), b.get(j)) {
-            (None, None) => true,
-            (Some(b'*'), _) => {
-                go(a, b, i + 1, j, memo) || (j < b.len() && go(a, b, i, j + 1, memo))
-            }
-            (_, Some(b'*')) => {
-                go(a, b, i, j + 1, memo) || (i < a.len() && go(a, b, i + 1, j, memo))
-            }
-            (Some(&x), Some(&y)) => {
-                (x == y || x == b'?' || y == b'?') && go(a, b, i + 1, j + 1, memo)
-            }
-            _ => false,
-        };
-        memo[i][j] = Some(result);
-        result
-    }
-    go(a, b, 0, 0, &mut memo)
+    glob_relation(a.as_bytes(), b.as_bytes(), Mode::Intersects)
 }
 
 /// Whether every string that matches `inner` matches `outer`.
 pub fn covers(outer: &str, inner: &str) -> bool {
-    let (a, b) = (outer.as_bytes(), inner.as_bytes());
-    let mut memo = vec![vec![None; b.len() + 1]; a.len() + 1];
-    fn go(a: &[u8], b: &[u8], i: usize, j: usize, memo: &mut Vec<Vec<Option<bool>>>) -> bool {
-        if let Some(known) = memo[i][j] {
-            return known;
+    glob_relation(outer.as_bytes(), inner.as_bytes(), Mode::Covers)
+}
+
+/// `a` and `b` (wildcard patterns) in the relation, by a table from the ends: `holds[i][j]`
+/// says it of `a[i..]` and `b[j..]`. Iterative, so a long pattern cannot exhaust the stack.
+fn glob_relation(a: &[u8], b: &[u8], relation: Mode) -> bool {
+    let (n, m) = (a.len(), b.len());
+    let mut holds = vec![vec![false; m + 1]; n + 1];
+    holds[n][m] = true;
+    for i in (0..=n).rev() {
+        for j in (0..=m).rev() {
+            if i == n && j == m {
+                continue;
+            }
+            holds[i][j] = match (a.get(i), b.get(j), relation) {
+                // `*` of `a` takes any run of `b`, wildcards included.
+                (Some(b'*'), _, _) => holds[i + 1][j] || (j < m && holds[i][j + 1]),
+                (_, Some(b'*'), Mode::Intersects) => holds[i][j + 1] || (i < n && holds[i + 1][j]),
+                (Some(&x), Some(&y), Mode::Intersects) => {
+                    (x == y || x == b'?' || y == b'?') && holds[i + 1][j + 1]
+                }
+                // Only `*` covers `*`; `?` covers `?` and any one character.
+                (Some(b'?'), Some(&y), Mode::Covers) => y != b'*' && holds[i + 1][j + 1],
+                (Some(&x), Some(&y), Mode::Covers) => x == y && y != b'*' && holds[i + 1][j + 1],
+                _ => false,
+            };
         }
-        let result = match (a.get(i), b.get(j)) {
-            (None, None) => true,
-            // `*` of the outer pattern takes any run of the inner one, wildcards included.
-            (Some(b'*'), _) => {
-                go(a, b, i + 1, j, memo) || (j < b.len() && go(a, b, i, j + 1, memo))
-            }
-            // Only `*` covers `*`; `?` covers `?` and any one character.
-            (Some(b'?'), Some(&y)) => y != b'*' && go(a, b, i + 1, j + 1, memo),
-            (Some(&x), Some(&y)) => {
-                x == y && x != b'?' && y != b'*' && go(a, b, i + 1, j + 1, memo)
-            }
-            _ => false,
-        };
-        memo[i][j] = Some(result);
-        result
     }
-    go(a, b, 0, 0, &mut memo)
+    holds[0][0]
 }
 
 /// Policy variables (`${aws:username}`, `${aws:PrincipalTag/team}`, `${*}`) replaced by the

@@ -18,7 +18,10 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use iamdsl_policy::eval::{evaluate, Context, Policy, PolicyKind, Principal, Quantifier, Request};
+mod common;
+
+use common::{decide, Ask};
+use iamdsl_policy::eval::{Context, PolicyKind, Quantifier};
 use iamdsl_policy::reader::read_policy;
 use serde_json::{json, Value};
 
@@ -394,15 +397,6 @@ fn ours(case: &Value) -> &'static str {
     if !case["resourcePolicy"].is_null() {
         documents.push((PolicyKind::Resource, read(&case["resourcePolicy"])));
     }
-    let policies: Vec<Policy<'_>> = documents
-        .iter()
-        .map(|(kind, document)| Policy {
-            kind: *kind,
-            label: "",
-            document,
-            account: None,
-        })
-        .collect();
     let mut context = Context::new();
     for (key, value) in case["context"].as_object().unwrap() {
         let values = match value {
@@ -414,20 +408,15 @@ fn ours(case: &Value) -> &'static str {
         };
         context.set(key, values);
     }
-    let principal = case["principal"].as_str().unwrap();
-    let request = Request {
-        principal: Principal {
-            arn: principal,
-            account: principal.split(':').nth(4).unwrap(),
-        },
+    let ask = Ask {
+        principal: case["principal"].as_str().unwrap(),
         action: case["action"].as_str().unwrap(),
         resource: case["resource"].as_str().unwrap(),
         resource_account: case["resourceAccount"].as_str(),
         context: &context,
-        principal_context: None,
         quantifier: Quantifier::Exact,
     };
-    evaluate(&request, &policies).decision.as_str()
+    decide(&ask, &documents).as_str()
 }
 
 fn differential_dir() -> PathBuf {

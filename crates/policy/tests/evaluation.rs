@@ -4,9 +4,11 @@
 //! elements: Condition operators", "IAM policy elements: Variables and tags").
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use iamdsl_policy::eval::{
-    evaluate, Context, Decision, Policy, PolicyKind, Principal, Quantifier, Request,
-};
+mod common;
+
+use common::{decide, Ask};
+
+use iamdsl_policy::eval::{Context, Decision, PolicyKind, Quantifier};
 use iamdsl_policy::reader::read_policy_text;
 use iamdsl_policy::PolicyDocument;
 
@@ -80,33 +82,19 @@ fn run(case: &Case) -> Decision {
 }
 
 fn run_documents(case: &Case, documents: &[(PolicyKind, PolicyDocument)]) -> Decision {
-    let policies: Vec<Policy<'_>> = documents
-        .iter()
-        .map(|(kind, document)| Policy {
-            kind: *kind,
-            label: "",
-            document,
-            account: None,
-        })
-        .collect();
     let mut context = Context::new();
     for (key, values) in case.context {
         context.set(key, values.iter().map(|v| v.to_string()));
     }
-    let account = case.principal.split(':').nth(4).unwrap();
-    let request = Request {
-        principal: Principal {
-            arn: case.principal,
-            account,
-        },
+    let ask = Ask {
+        principal: case.principal,
         action: case.action,
         resource: case.resource,
         resource_account: case.resource_account,
         context: &context,
-        principal_context: None,
         quantifier: Quantifier::Exact,
     };
-    evaluate(&request, &policies).decision
+    decide(&ask, documents)
 }
 
 #[test]
@@ -732,33 +720,19 @@ fn policy_variables() {
 #[test]
 fn resource_patterns_are_read_on_the_safe_side() {
     let partial = read_policy_text(r#"{"Statement":{"Effect":"Allow","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::prod/logs/*"}}"#).unwrap();
+    let context = Context::new();
     let run_pattern = |quantifier: Quantifier, documents: &[(PolicyKind, &PolicyDocument)]| {
-        let context = Context::new();
-        let policies: Vec<Policy<'_>> = documents
-            .iter()
-            .map(|(kind, document)| Policy {
-                kind: *kind,
-                label: "",
-                document,
-                account: None,
-            })
-            .collect();
-        evaluate(
-            &Request {
-                principal: Principal {
-                    arn: ALICE,
-                    account: "111111111111",
-                },
-                action: "s3:DeleteObject",
-                resource: "arn:aws:s3:::prod/*",
-                resource_account: None,
-                context: &context,
-                principal_context: None,
-                quantifier,
-            },
-            &policies,
-        )
-        .decision
+        let owned: Vec<(PolicyKind, PolicyDocument)> =
+            documents.iter().map(|(k, d)| (*k, (*d).clone())).collect();
+        let ask = Ask {
+            principal: ALICE,
+            action: "s3:DeleteObject",
+            resource: "arn:aws:s3:::prod/*",
+            resource_account: None,
+            context: &context,
+            quantifier,
+        };
+        decide(&ask, &owned)
     };
     // Some object of `prod/*` may be deleted (those under logs/), not every one.
     assert_eq!(
@@ -795,27 +769,15 @@ fn resource_patterns_are_read_on_the_safe_side() {
 fn a_request_on_star_is_a_name_and_an_action_pattern_is_a_set() {
     let context = Context::new();
     let ask = |action: &str, resource: &str, quantifier: Quantifier, document: &PolicyDocument| {
-        evaluate(
-            &Request {
-                principal: Principal {
-                    arn: ALICE,
-                    account: "111111111111",
-                },
-                action,
-                resource,
-                resource_account: None,
-                context: &context,
-                principal_context: None,
-                quantifier,
-            },
-            &[Policy {
-                kind: Identity,
-                label: "",
-                document,
-                account: None,
-            }],
-        )
-        .decision
+        let ask = Ask {
+            principal: ALICE,
+            action,
+            resource,
+            resource_account: None,
+            context: &context,
+            quantifier,
+        };
+        decide(&ask, &[(Identity, document.clone())])
     };
     // "Actions without resource types are requested on `*`": only `"Resource": "*"` grants them.
     let buckets = read_policy_text(&allow("s3:ListAllMyBuckets", "arn:aws:s3:::*")).unwrap();

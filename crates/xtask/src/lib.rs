@@ -2,6 +2,15 @@
 //! groups with users, templates, a boundary, and roles with every kind of trust, conditions,
 //! intents and explicit actions. Deterministic: the same size gives the same text.
 
+/// The organisation as benchmarks load it: its `.iamdsl` files, and the text of its manifest.
+pub fn generated_sources(roles: usize) -> (Vec<(String, String)>, String) {
+    let (manifest, sources): (Vec<_>, Vec<_>) = generate_org(roles)
+        .into_iter()
+        .partition(|(name, _)| name == "iamdsl.toml");
+    let manifest = manifest.into_iter().map(|(_, text)| text).collect();
+    (sources, manifest)
+}
+
 /// Files (name, text) of an organisation with `roles` roles (about 50 lines each).
 pub fn generate_org(roles: usize) -> Vec<(String, String)> {
     let accounts = 3 + roles / 1000;
