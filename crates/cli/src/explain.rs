@@ -257,8 +257,10 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
     let quantifier = quantifier_for(&resource);
     let mut text = String::new();
     let mut answers = Vec::new();
+    let mut decisions = Vec::new();
     for subject in subjects(&model, &access, entity) {
         let explained = access.evaluate(subject, &action, &resource, &context, quantifier);
+        decisions.push(explained.decision());
         let principal = &access.principals()[subject];
         // Not allowed itself: maybe through roles it can assume.
         let chain = if explained.decision() == Decision::Allow {
@@ -312,11 +314,27 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
     }
     match args.format {
         Format::Text => print!("{text}"),
-        // One request, one object; a group's members, a list of them.
-        Format::Json => match answers.len() {
-            1 => println!("{}", answers.remove(0).pretty()),
-            _ => println!("{}", Json::Array(answers).pretty()),
-        },
+        // One object. A group answers for each member: its decision is Allow only when every
+        // member's is, else the first other one, and the members' answers are beside it.
+        Format::Json if entity.kind != iamdsl_compiler::EntityKind::Group => {
+            println!("{}", answers.remove(0).pretty())
+        }
+        Format::Json => {
+            let overall = decisions
+                .iter()
+                .copied()
+                .find(|d| *d != Decision::Allow)
+                .unwrap_or(Decision::Allow);
+            let group = Json::Object(vec![
+                (
+                    "principal".into(),
+                    Json::str(format!("group {}", entity.ident)),
+                ),
+                ("decision".into(), Json::str(overall.as_str())),
+                ("members".into(), Json::Array(answers)),
+            ]);
+            println!("{}", group.pretty());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -352,8 +352,10 @@ fn assume_role_checks_cover_users_groups_oidc_and_other_accounts() {
         ]
     );
     // A group answers for each member.
-    let members = explain(&["--principal", "developers", "--assume", "deployer"]);
-    let names: Vec<&str> = members
+    let group = explain(&["--principal", "developers", "--assume", "deployer"]);
+    assert_eq!(group["principal"], "group developers");
+    assert_eq!(group["decision"], "Allow");
+    let names: Vec<&str> = group["members"]
         .as_array()
         .unwrap()
         .iter()
