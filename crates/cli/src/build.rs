@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use iamdsl_compiler::bundle::{build, BuildOptions};
+use iamdsl_compiler::bundle::{build_into, BuildOptions};
 use iamdsl_diagnostics::{codes, render_human, HumanStyle};
 
 #[derive(clap::Args)]
@@ -47,13 +47,19 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         );
         return Ok(ExitCode::from(1));
     }
-    let output = build(
+    // Files go straight into a staging directory as they are written, which replaces the
+    // output only when everything was written.
+    let cannot_write = |e: std::io::Error| format!("cannot write `{}`: {e}", args.output.display());
+    let staged = crate::output::StagedDir::new(&args.output).map_err(cannot_write)?;
+    let output = build_into(
         &analysis.model,
         BuildOptions {
             split: args.split,
             minimize: args.minimize,
         },
-    );
+        &mut |path, contents| staged.write(path, contents.as_bytes()),
+    )
+    .map_err(cannot_write)?;
     if !output.diagnostics.is_empty() {
         eprint!(
             "{}",
@@ -67,13 +73,7 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         );
         return Ok(ExitCode::from(1));
     }
-    let files: Vec<(&str, &[u8])> = output
-        .artifacts
-        .iter()
-        .map(|a| (a.path.as_str(), a.contents.as_bytes()))
-        .collect();
-    crate::output::replace_dir(&args.output, &files)
-        .map_err(|e| format!("cannot write `{}`: {e}", args.output.display()))?;
+    staged.commit().map_err(cannot_write)?;
     let bundles: Vec<String> = output
         .bundles
         .iter()
@@ -87,7 +87,7 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         .collect();
     eprintln!(
         "wrote {} files to {} for {} (catalog {})",
-        output.artifacts.len(),
+        output.files,
         args.output.display(),
         bundles.join(", "),
         analysis.model.catalog_version

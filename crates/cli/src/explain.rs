@@ -1,6 +1,7 @@
 //! `iamdsl explain` and `iamdsl who-can`: AWS's decision for a request of the project's
 //! principals, and why, with the source of the statements that decided.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -126,7 +127,11 @@ fn places(project: &Project, statement: &iamdsl_policy::Statement) -> Vec<Place>
         .collect()
 }
 
-fn explained_json(project: &Project, explained: &Explained<'_, '_>) -> Vec<(String, Json)> {
+/// The answer's fields; the statements borrow from the evaluated state, the rest is copied.
+fn explained_json<'s>(
+    project: &Project,
+    explained: &Explained<'s, 's>,
+) -> Vec<(Cow<'s, str>, Json<'s>)> {
     let cited = explained
         .cited
         .iter()
@@ -158,11 +163,14 @@ fn explained_json(project: &Project, explained: &Explained<'_, '_>) -> Vec<(Stri
         .collect();
     vec![
         ("decision".into(), Json::str(explained.decision().as_str())),
-        ("reason".into(), Json::str(&explained.evaluation.reason)),
+        (
+            "reason".into(),
+            Json::str(explained.evaluation.reason.clone()),
+        ),
         ("statements".into(), Json::Array(cited)),
         (
             "unknown_policies".into(),
-            Json::Array(explained.unknown.iter().map(Json::str).collect()),
+            Json::strings(explained.unknown.iter().cloned()),
         ),
     ]
 }
@@ -287,18 +295,18 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
                 chain_text(&access, chain)
             );
         }
-        let mut fields = vec![
+        let mut fields: Vec<(Cow<'_, str>, Json<'_>)> = vec![
             (
-                "principal".to_string(),
+                "principal".into(),
                 Json::str(format!("{} {}", principal.kind.as_str(), principal.name)),
             ),
-            ("arn".to_string(), Json::str(&principal.arn)),
-            ("action".to_string(), Json::str(&action)),
-            ("resource".to_string(), Json::str(&resource)),
+            ("arn".into(), Json::str(&principal.arn)),
+            ("action".into(), Json::str(&action)),
+            ("resource".into(), Json::str(&resource)),
         ];
         fields.extend(explained_json(&project, &explained));
         fields.push((
-            "chain".to_string(),
+            "chain".into(),
             match &chain {
                 Some(chain) => Json::Array(
                     chain
@@ -384,14 +392,11 @@ fn explain_external(
             print!("{text}");
         }
         Format::Json => {
-            let mut fields = vec![
-                ("principal".to_string(), Json::str(&args.principal)),
-                ("arn".to_string(), Json::str(&args.principal)),
-                ("action".to_string(), Json::str("sts:AssumeRole")),
-                (
-                    "resource".to_string(),
-                    Json::str(role.arn(&model.partition)),
-                ),
+            let mut fields: Vec<(Cow<'_, str>, Json<'_>)> = vec![
+                ("principal".into(), Json::str(&args.principal)),
+                ("arn".into(), Json::str(&args.principal)),
+                ("action".into(), Json::str("sts:AssumeRole")),
+                ("resource".into(), Json::str(role.arn(&model.partition))),
             ];
             fields.extend(explained_json(project, &explained));
             println!("{}", Json::Object(fields).pretty());

@@ -21,43 +21,72 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Writes all files into a new directory beside `target`, then swaps it in: a reader sees the
-/// old output or the new one, never a mix, and a failure leaves the old one in place.
-pub fn replace_dir(target: &Path, files: &[(&str, &[u8])]) -> std::io::Result<()> {
-    let parent = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
-    let staging = tempfile::Builder::new()
-        .prefix(".iamdsl-build-")
-        .tempdir_in(parent)?;
-    for (relative, contents) in files {
-        let path = staging.path().join(relative);
+/// A new directory beside `target` that files are written into, then swapped in whole by
+/// [`StagedDir::commit`]: a reader sees the old output or the new one, never a mix. Dropped
+/// without a commit, it is removed and the old output stays as it was.
+pub struct StagedDir {
+    target: std::path::PathBuf,
+    parent: std::path::PathBuf,
+    staging: tempfile::TempDir,
+}
+
+impl StagedDir {
+    pub fn new(target: &Path) -> std::io::Result<StagedDir> {
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        std::fs::create_dir_all(&parent)?;
+        let staging = tempfile::Builder::new()
+            .prefix(".iamdsl-build-")
+            .tempdir_in(&parent)?;
+        Ok(StagedDir {
+            target: target.to_path_buf(),
+            parent,
+            staging,
+        })
+    }
+
+    pub fn write(&self, relative: &str, contents: &[u8]) -> std::io::Result<()> {
+        let path = self.staging.path().join(relative);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        std::fs::write(&path, contents)?;
+        std::fs::write(&path, contents)
     }
-    let staged = staging.keep();
-    if target.exists() {
-        let old = tempfile::Builder::new()
-            .prefix(".iamdsl-old-")
-            .tempdir_in(parent)?
-            .keep();
-        std::fs::remove_dir(&old)?;
-        std::fs::rename(target, &old)?;
-        if let Err(error) = std::fs::rename(&staged, target) {
-            // Put the previous output back before reporting.
-            let _ = std::fs::rename(&old, target);
-            let _ = std::fs::remove_dir_all(&staged);
-            return Err(error);
+
+    pub fn commit(self) -> std::io::Result<()> {
+        let (target, parent) = (self.target, self.parent);
+        let staged = self.staging.keep();
+        if target.exists() {
+            let old = tempfile::Builder::new()
+                .prefix(".iamdsl-old-")
+                .tempdir_in(&parent)?
+                .keep();
+            std::fs::remove_dir(&old)?;
+            std::fs::rename(&target, &old)?;
+            if let Err(error) = std::fs::rename(&staged, &target) {
+                // Put the previous output back before reporting.
+                let _ = std::fs::rename(&old, &target);
+                let _ = std::fs::remove_dir_all(&staged);
+                return Err(error);
+            }
+            std::fs::remove_dir_all(&old)?;
+        } else {
+            std::fs::rename(&staged, &target)?;
         }
-        std::fs::remove_dir_all(&old)?;
-    } else {
-        std::fs::rename(&staged, target)?;
+        Ok(())
     }
-    Ok(())
+}
+
+/// Writes all files into a new directory beside `target`, then swaps it in (see [`StagedDir`]).
+pub fn replace_dir(target: &Path, files: &[(&str, &[u8])]) -> std::io::Result<()> {
+    let staged = StagedDir::new(target)?;
+    for (relative, contents) in files {
+        staged.write(relative, contents)?;
+    }
+    staged.commit()
 }
 
 /// Adds files to `dir` (created if needed), each replaced atomically; other files stay.

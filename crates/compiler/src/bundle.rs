@@ -60,6 +60,8 @@ pub struct BuildOutput {
     pub bytes_saved: usize,
     /// Per account: its name and the directory of its bundle (`""` for the output itself).
     pub bundles: Vec<(String, String)>,
+    /// How many files the build wrote.
+    pub files: usize,
 }
 
 /// The authorization details of each account of the model, keyed by account name.
@@ -169,27 +171,58 @@ pub fn authorization_details(model: &Model) -> BTreeMap<String, AuthorizationDet
     details
 }
 
-/// Builds the artifacts of a checked model (call only when analysis found no errors).
+/// Builds the artifacts of a checked model (call only when analysis found no errors), in
+/// memory, sorted by path.
 pub fn build(model: &Model, options: BuildOptions) -> BuildOutput {
+    let mut artifacts = Vec::new();
+    let mut collect = |path: &str, contents: &str| {
+        artifacts.push(Artifact {
+            path: path.to_string(),
+            contents: contents.to_string(),
+        });
+        Ok(())
+    };
+    // Collecting cannot fail.
+    let mut output = build_into(model, options, &mut collect).unwrap_or_default();
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    output.artifacts = artifacts;
+    output
+}
+
+/// Builds the artifacts of a checked model and hands each to `sink` (path, contents) as soon as
+/// it is written, so that a large build never holds them all. Nothing reaches the sink when a
+/// quota fails (see `diagnostics`). `artifacts` of the result stays empty; `files` counts them.
+pub fn build_into(
+    model: &Model,
+    options: BuildOptions,
+    sink: &mut dyn FnMut(&str, &str) -> std::io::Result<()>,
+) -> std::io::Result<BuildOutput> {
     let mut output = BuildOutput::default();
-    let mut model = model.clone();
-    if options.minimize {
-        for entity in &mut model.entities {
-            let before = canonical_size(&entity.document);
-            entity.document = canonicalize(&minimize(&entity.document));
-            output.bytes_saved += before.saturating_sub(canonical_size(&entity.document));
+    // Only `--minimize` and `--split` change the model: without them, no copy of it.
+    let mut changed;
+    let model = if options.minimize || options.split {
+        changed = model.clone();
+        if options.minimize {
+            for entity in &mut changed.entities {
+                let before = canonical_size(&entity.document);
+                entity.document = canonicalize(&minimize(&entity.document));
+                output.bytes_saved += before.saturating_sub(canonical_size(&entity.document));
+            }
         }
-    }
-    if options.split {
-        split_oversized(&mut model);
-    }
-    output.diagnostics = check_quotas(&model);
+        if options.split {
+            split_oversized(&mut changed);
+        }
+        &changed
+    } else {
+        model
+    };
+    output.diagnostics = check_quotas(model);
     if output.diagnostics.iter().any(Diagnostic::is_error) {
-        return output;
+        return Ok(output);
     }
 
     let several = model.accounts.len() > 1;
-    let details = authorization_details(&model);
+    let mut details = authorization_details(model);
     for account in &model.accounts {
         let dir = if several {
             format!("{}/", account.name)
@@ -200,16 +233,14 @@ pub fn build(model: &Model, options: BuildOptions) -> BuildOutput {
             .bundles
             .push((account.name.clone(), dir.trim_end_matches('/').to_string()));
         let mut push = |path: String, json: Json| {
-            output.artifacts.push(Artifact {
-                path: format!("{dir}{path}"),
-                contents: json.pretty(),
-            })
+            output.files += 1;
+            sink(&format!("{dir}{path}"), &json.pretty())
         };
         for entity in model.entities.iter().filter(|e| e.account.id == account.id) {
             let document = document_json(&entity.document);
             match entity.kind {
                 EntityKind::ManagedPolicy => {
-                    push(format!("policies/{}.json", entity.name), document)
+                    push(format!("policies/{}.json", entity.name), document)?
                 }
                 kind => {
                     let folder = match kind {
@@ -218,22 +249,23 @@ pub fn build(model: &Model, options: BuildOptions) -> BuildOutput {
                         _ => "roles",
                     };
                     if !entity.document.is_empty() {
-                        push(format!("{folder}/{}/inline.json", entity.name), document);
+                        push(format!("{folder}/{}/inline.json", entity.name), document)?;
                     }
                     if let Some(trust) = &entity.trust {
                         push(
                             format!("{folder}/{}/trust.json", entity.name),
                             document_json(trust),
-                        );
+                        )?;
                     }
                 }
             }
         }
-        if let Some(bundle) = details.get(&account.name) {
+        // Each account's bundle is dropped once written.
+        if let Some(bundle) = details.remove(&account.name) {
             push(
                 "account-authorization-details.json".to_string(),
                 bundle.to_json(),
-            );
+            )?;
         }
     }
     let accounts = model
@@ -252,9 +284,10 @@ pub fn build(model: &Model, options: BuildOptions) -> BuildOutput {
             ])
         })
         .collect();
-    output.artifacts.push(Artifact {
-        path: "build-info.json".to_string(),
-        contents: Json::Object(vec![
+    output.files += 1;
+    sink(
+        "build-info.json",
+        &Json::Object(vec![
             (
                 "Generator".into(),
                 Json::str(format!("iamdsl {}", env!("CARGO_PKG_VERSION"))),
@@ -264,9 +297,8 @@ pub fn build(model: &Model, options: BuildOptions) -> BuildOutput {
             ("Accounts".into(), Json::Array(accounts)),
         ])
         .pretty(),
-    });
-    output.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    output
+    )?;
+    Ok(output)
 }
 
 /// Adds where a quota setting of `iamdsl.toml` is the answer: for the quotas AWS raises on

@@ -212,9 +212,9 @@ fn same_entity(built: EntityRef<'_>, deployed: EntityRef<'_>) -> bool {
     }
 }
 
-/// The entity's canonical JSON as compared (no ids, no Sids, inline policies as one): built
-/// only for entities that are shown.
-fn entity_json(entity: EntityRef<'_>) -> Json {
+/// The entity's canonical JSON text as compared (no ids, no Sids, inline policies as one):
+/// written only for entities that are shown.
+fn entity_json(entity: EntityRef<'_>) -> String {
     let no_sids =
         |document: &mut PolicyDocument| document.statements.iter_mut().for_each(|s| s.sid = None);
     let mut one = AuthorizationDetails::default();
@@ -265,17 +265,20 @@ fn entity_json(entity: EntityRef<'_>) -> Json {
             "Policies"
         }
     };
-    match one.to_json() {
-        Json::Object(fields) => fields
-            .into_iter()
-            .find(|(key, _)| key == list)
-            .and_then(|(_, value)| match value {
-                Json::Array(mut items) if !items.is_empty() => Some(items.swap_remove(0)),
-                _ => None,
-            })
-            .unwrap_or(Json::Object(Vec::new())),
-        other => other,
-    }
+    let json = one.to_json();
+    let entity = match &json {
+        Json::Object(fields) => {
+            fields
+                .iter()
+                .find(|(key, _)| key == list)
+                .and_then(|(_, value)| match value {
+                    Json::Array(items) => items.first(),
+                    _ => None,
+                })
+        }
+        _ => None,
+    };
+    entity.map(Json::pretty).unwrap_or_default()
 }
 
 /// The entities of one side by (kind, name). `hidden`: per role name, what is not compared.
@@ -548,7 +551,7 @@ pub fn diff(
                 arn: b.arn.clone(),
                 change: Change::Created,
                 summary: summary(None, Some(b)),
-                diff: unified("", &entity_json(b.entity).pretty()),
+                diff: unified("", &entity_json(b.entity)),
             },
             (None, Some(d)) => {
                 let owned = scope.owns(&d.path, &d.name);
@@ -567,7 +570,7 @@ pub fn diff(
                         Vec::new()
                     },
                     diff: if owned {
-                        unified(&entity_json(d.entity).pretty(), "")
+                        unified(&entity_json(d.entity), "")
                     } else {
                         String::new()
                     },
@@ -579,10 +582,7 @@ pub fn diff(
                 arn: b.arn.clone(),
                 change: Change::Changed,
                 summary: summary(Some(d), Some(b)),
-                diff: unified(
-                    &entity_json(d.entity).pretty(),
-                    &entity_json(b.entity).pretty(),
-                ),
+                diff: unified(&entity_json(d.entity), &entity_json(b.entity)),
             },
             _ => continue,
         };

@@ -3,6 +3,8 @@
 
 use crate::canonical::document_json;
 use crate::document::PolicyDocument;
+use std::borrow::Cow;
+
 use crate::json::Json;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,11 +97,11 @@ pub struct AuthorizationDetails {
 }
 
 /// Documents in authorization details are canonical (callers canonicalize what they read).
-fn doc(document: &PolicyDocument) -> Json {
+fn doc(document: &PolicyDocument) -> Json<'_> {
     document_json(document)
 }
 
-fn inline_list(inline: &[InlinePolicy]) -> Json {
+fn inline_list(inline: &[InlinePolicy]) -> Json<'_> {
     Json::Array(
         inline
             .iter()
@@ -113,7 +115,7 @@ fn inline_list(inline: &[InlinePolicy]) -> Json {
     )
 }
 
-fn attached_list(attached: &[AttachedPolicy]) -> Json {
+fn attached_list(attached: &[AttachedPolicy]) -> Json<'_> {
     Json::Array(
         attached
             .iter()
@@ -127,7 +129,7 @@ fn attached_list(attached: &[AttachedPolicy]) -> Json {
     )
 }
 
-fn boundary(fields: &mut Vec<(String, Json)>, arn: &Option<String>) {
+fn boundary<'a>(fields: &mut Vec<(Cow<'a, str>, Json<'a>)>, arn: &'a Option<String>) {
     if let Some(arn) = arn {
         fields.push((
             "PermissionsBoundary".into(),
@@ -139,9 +141,9 @@ fn boundary(fields: &mut Vec<(String, Json)>, arn: &Option<String>) {
     }
 }
 
-fn id(fields: &mut Vec<(String, Json)>, key: &str, id: &Option<String>) {
+fn id<'a>(fields: &mut Vec<(Cow<'a, str>, Json<'a>)>, key: &'static str, id: &'a Option<String>) {
     if let Some(id) = id {
-        fields.push((key.into(), Json::str(id)));
+        fields.push((key.into(), Json::str(id.as_str())));
     }
 }
 
@@ -181,7 +183,7 @@ impl AuthorizationDetails {
         }
     }
 
-    pub fn to_json(&self) -> Json {
+    pub fn to_json(&self) -> Json<'_> {
         let users = self
             .users
             .iter()

@@ -1,6 +1,7 @@
 //! The canonical form of a policy document: the same meaning gives the same bytes, whatever the
 //! order or shape it was written in. The rules are documented in docs/canonical-json.md.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use crate::document::{
@@ -289,8 +290,8 @@ impl Fnv {
     }
 }
 
-pub fn statement_json(statement: &Statement) -> Json {
-    let mut fields: Vec<(String, Json)> = Vec::new();
+pub fn statement_json(statement: &Statement) -> Json<'_> {
+    let mut fields: Vec<(Cow<'_, str>, Json<'_>)> = Vec::new();
     if let Some(sid) = &statement.sid {
         fields.push(("Sid".into(), Json::str(sid)));
     }
@@ -299,25 +300,17 @@ pub fn statement_json(statement: &Statement) -> Json {
         let entries = principals
             .0
             .iter()
-            .map(|(kind, values)| (kind.clone(), Json::strings(values.iter().cloned())))
+            .map(|(kind, values)| (Cow::from(kind.as_str()), strings(values)))
             .collect();
         fields.push(("Principal".into(), Json::Object(entries)));
     }
     match &statement.action {
-        ActionBlock::Action(set) => {
-            fields.push(("Action".into(), Json::strings(set.iter().cloned())))
-        }
-        ActionBlock::NotAction(set) => {
-            fields.push(("NotAction".into(), Json::strings(set.iter().cloned())))
-        }
+        ActionBlock::Action(set) => fields.push(("Action".into(), strings(set))),
+        ActionBlock::NotAction(set) => fields.push(("NotAction".into(), strings(set))),
     }
     match &statement.resource {
-        Some(ResourceBlock::Resource(set)) => {
-            fields.push(("Resource".into(), Json::strings(set.iter().cloned())))
-        }
-        Some(ResourceBlock::NotResource(set)) => {
-            fields.push(("NotResource".into(), Json::strings(set.iter().cloned())))
-        }
+        Some(ResourceBlock::Resource(set)) => fields.push(("Resource".into(), strings(set))),
+        Some(ResourceBlock::NotResource(set)) => fields.push(("NotResource".into(), strings(set))),
         None => {}
     }
     if !statement.condition.is_empty() {
@@ -328,9 +321,9 @@ pub fn statement_json(statement: &Statement) -> Json {
             .map(|(operator, keys)| {
                 let keys = keys
                     .iter()
-                    .map(|(key, values)| (key.clone(), Json::strings(values.iter().cloned())))
+                    .map(|(key, values)| (Cow::from(key.as_str()), strings(values)))
                     .collect();
-                (operator.clone(), Json::Object(keys))
+                (Cow::from(operator.as_str()), Json::Object(keys))
             })
             .collect();
         fields.push(("Condition".into(), Json::Object(operators)));
@@ -338,8 +331,13 @@ pub fn statement_json(statement: &Statement) -> Json {
     Json::Object(fields)
 }
 
+/// The strings of a set, borrowed.
+fn strings(set: &BTreeSet<String>) -> Json<'_> {
+    Json::strings(set.iter().map(String::as_str))
+}
+
 /// The document as JSON: `Version`, then `Statement`.
-pub fn document_json(document: &PolicyDocument) -> Json {
+pub fn document_json(document: &PolicyDocument) -> Json<'_> {
     Json::Object(vec![
         ("Version".into(), Json::str(POLICY_VERSION)),
         (

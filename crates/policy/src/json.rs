@@ -2,24 +2,27 @@
 //! AWS and reviewers expect (Version, Statement; Sid, Effect, Principal, Action, Resource,
 //! Condition), whatever serde_json's map ordering is.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
+/// Strings and keys borrow from what is written where they can: a bundle's tree then holds no
+/// copy of its thousands of action names.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Json {
+pub enum Json<'a> {
     Null,
     Bool(bool),
     Number(i64),
-    String(String),
-    Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
+    String(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
 }
 
-impl Json {
-    pub fn str(text: impl Into<String>) -> Json {
+impl<'a> Json<'a> {
+    pub fn str(text: impl Into<Cow<'a, str>>) -> Json<'a> {
         Json::String(text.into())
     }
 
-    pub fn strings<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Json {
+    pub fn strings<I: IntoIterator<Item = S>, S: Into<Cow<'a, str>>>(items: I) -> Json<'a> {
         Json::Array(items.into_iter().map(|s| Json::String(s.into())).collect())
     }
 
@@ -73,7 +76,7 @@ impl Json {
 }
 
 /// Characters of the JSON without any white space between tokens, as AWS counts policy size.
-impl Json {
+impl Json<'_> {
     /// The JSON on one line, without white space between tokens.
     pub fn compact(&self) -> String {
         let mut out = String::new();
@@ -136,24 +139,33 @@ impl Json {
     }
 }
 
-/// A JSON string literal for `text`, escaped as serde_json escapes it.
+/// A JSON string literal for `text`, escaped as serde_json escapes it. Runs without anything
+/// to escape (nearly all of an IAM document) are copied whole.
 fn escape_into(out: &mut String, text: &str) {
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+    let mut start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let escaped = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        // Every byte escaped is ASCII: `i` is a character boundary.
+        out.push_str(&text[start..i]);
+        if escaped.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.push_str(escaped);
         }
+        start = i + 1;
     }
+    out.push_str(&text[start..]);
     out.push('"');
 }
 
@@ -185,5 +197,25 @@ mod tests {
             value.pretty(),
             "{\n  \"b\": [\n    \"x\\\"y\"\n  ],\n  \"a\": {},\n  \"c\": 3\n}\n"
         );
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        for text in [
+            "",
+            "plain",
+            "é\"\\\n\r\t\u{8}\u{c}",
+            "a\u{1}b\u{1f}",
+            "\u{7f}ü€𝄞",
+            "end\\",
+        ] {
+            let mut out = String::new();
+            super::escape_into(&mut out, text);
+            assert_eq!(
+                out,
+                serde_json::to_string(text).unwrap_or_default(),
+                "{text:?}"
+            );
+        }
     }
 }
