@@ -47,12 +47,15 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         );
         return Ok(ExitCode::from(1));
     }
+    // The syntax trees are done with: their memory goes before the build's is taken.
+    let model = analysis.model;
+    drop(analysis.modules);
     // Files go straight into a staging directory as they are written, which replaces the
     // output only when everything was written.
     let cannot_write = |e: std::io::Error| format!("cannot write `{}`: {e}", args.output.display());
     let staged = crate::output::StagedDir::new(&args.output).map_err(cannot_write)?;
     let output = build_into(
-        &analysis.model,
+        &model,
         BuildOptions {
             split: args.split,
             minimize: args.minimize,
@@ -90,7 +93,7 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         output.files,
         args.output.display(),
         bundles.join(", "),
-        analysis.model.catalog_version
+        model.catalog_version
     );
     if args.minimize {
         eprintln!("--minimize saved {} characters", output.bytes_saved);

@@ -88,16 +88,19 @@ pub fn built_counterpart(model: &Model, deployed: &AuthorizationDetails) -> Auth
 }
 
 pub fn authorization_details(model: &Model) -> BTreeMap<String, AuthorizationDetails> {
-    let mut details: BTreeMap<String, AuthorizationDetails> = model
+    model
         .accounts
         .iter()
-        .map(|a| (a.name.clone(), AuthorizationDetails::default()))
-        .collect();
+        .map(|a| (a.name.clone(), account_details(model, &a.name)))
+        .collect()
+}
+
+/// The authorization details of one account of the model.
+pub fn account_details(model: &Model, account: &str) -> AuthorizationDetails {
+    let mut out = AuthorizationDetails::default();
+    let bundle = &mut out;
     let partition = &model.partition;
-    for entity in &model.entities {
-        let Some(bundle) = details.get_mut(&entity.account.name) else {
-            continue;
-        };
+    for entity in model.entities.iter().filter(|e| e.account.name == account) {
         let arn = entity.arn(partition);
         let inline = if entity.document.is_empty() || entity.kind == EntityKind::ManagedPolicy {
             Vec::new()
@@ -165,10 +168,8 @@ pub fn authorization_details(model: &Model) -> BTreeMap<String, AuthorizationDet
             }),
         }
     }
-    for bundle in details.values_mut() {
-        bundle.sort();
-    }
-    details
+    out.sort();
+    out
 }
 
 /// Builds the artifacts of a checked model (call only when analysis found no errors), in
@@ -222,7 +223,6 @@ pub fn build_into(
     }
 
     let several = model.accounts.len() > 1;
-    let mut details = authorization_details(model);
     for account in &model.accounts {
         let dir = if several {
             format!("{}/", account.name)
@@ -260,13 +260,12 @@ pub fn build_into(
                 }
             }
         }
-        // Each account's bundle is dropped once written.
-        if let Some(bundle) = details.remove(&account.name) {
-            push(
-                "account-authorization-details.json".to_string(),
-                bundle.to_json(),
-            )?;
-        }
+        // One account's bundle at a time, dropped once written.
+        let bundle = account_details(model, &account.name);
+        push(
+            "account-authorization-details.json".to_string(),
+            bundle.to_json(),
+        )?;
     }
     let accounts = model
         .accounts
