@@ -1,4 +1,4 @@
-//! import(build(p)) builds to the same bytes, for generated projects: intents, explicit
+//! import(build(p)) builds to the same bytes, and diff(x, x) is empty, for generated projects: intents, explicit
 //! actions, denies, conditions, wildcards, every kind of trust, managed policies, boundaries.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -111,6 +111,9 @@ proptest! {
         };
         let first = built(vec![("main.iamdsl".into(), source(&roles))], config);
         let details = AuthorizationDetails::read(&first).unwrap();
+        // diff(x, x) is empty: no entity, no access change.
+        let same = iamdsl_diff::diff(&details, &details, &iamdsl_diff::Scope::default());
+        prop_assert!(same.entities.is_empty() && same.access.is_empty(), "{:?}", same);
         let imported = iamdsl_import::import(&details).unwrap();
         let (config, problems) = parse_manifest(&imported.files["iamdsl.toml"], Default::default());
         prop_assert!(problems.is_empty(), "{:?}", problems);
