@@ -433,6 +433,20 @@ fn who_can_lists_direct_and_chained_principals() {
 }
 
 #[test]
+fn any_action_text_is_answered_without_a_panic() {
+    // A multi-byte character where `sts:AssumeRole` would end.
+    let answer = explain(&[
+        "--principal",
+        "alice",
+        "--action",
+        "sts:AssumeRolé",
+        "--resource",
+        "arn:aws:iam::111111111111:role/deployer",
+    ]);
+    assert_eq!(answer["decision"], "ImplicitDeny");
+}
+
+#[test]
 fn bad_questions_get_clear_errors() {
     let run = |args: &[&str]| iamdsl(&repo_root(), args);
     let unknown = run(&[

@@ -369,9 +369,11 @@ impl<'a> Access<'a> {
         // Resource policies of other services (bucket and key policies) are not in
         // authorization details: a resource of another account is then not shown allowed.
         let resource_account = arn_account(resource);
-        let trust = (action.len() >= 14 && action[..14].eq_ignore_ascii_case("sts:AssumeRole"))
-            .then(|| self.trust.get(resource))
-            .flatten();
+        // `get`: an action is user input, and byte 14 need not be a character boundary.
+        let assumes = action
+            .get(..14)
+            .is_some_and(|p| p.eq_ignore_ascii_case("sts:AssumeRole"));
+        let trust = assumes.then(|| self.trust.get(resource)).flatten();
         if let Some((label, document)) = trust {
             policies.push(Policy {
                 kind: PolicyKind::Resource,
