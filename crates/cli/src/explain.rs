@@ -248,7 +248,13 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
             (format!("assume role {}", role.ident), Some(role))
         }
         (None, Some(action)) => (
-            format!("{action} on {}", args.resource.as_deref().unwrap_or("*")),
+            {
+                let resource = args.resource.as_deref().unwrap_or("*");
+                match quantifier_for(action, resource) {
+                    Quantifier::Exact => format!("{action} on {resource}"),
+                    _ => format!("{action} on {resource} (some of what the patterns match)"),
+                }
+            },
             None,
         ),
         (None, None) => return Err("give --action (and --resource) or --assume".into()),
@@ -262,10 +268,12 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
     } else {
         args.action.clone().unwrap_or_default()
     };
-    let quantifier = quantifier_for(&resource);
+    let quantifier = quantifier_for(&action, &resource);
     let mut text = String::new();
     let mut answers = Vec::new();
     let mut decisions = Vec::new();
+    // Who can, through roles: asked once, only when a subject cannot itself.
+    let mut chains: Option<Vec<Chain>> = None;
     for subject in subjects(&model, &access, entity) {
         let explained = access.evaluate(subject, &action, &resource, &context, quantifier);
         decisions.push(explained.decision());
@@ -274,10 +282,11 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
         let chain = if explained.decision() == Decision::Allow {
             None
         } else {
-            access
-                .who_can(&action, &resource, &context, quantifier)
-                .into_iter()
+            chains
+                .get_or_insert_with(|| access.who_can(&action, &resource, &context, quantifier))
+                .iter()
                 .find(|c| c.steps.first() == Some(&subject) && c.steps.len() > 1)
+                .cloned()
         };
         use std::fmt::Write;
         let _ = writeln!(
@@ -347,10 +356,11 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
     Ok(ExitCode::SUCCESS)
 }
 
-/// A resource is a name as AWS receives it (`*` included: the resource of actions without
-/// resource types); with wildcards elsewhere, a pattern asked about for some of its resources.
-fn quantifier_for(resource: &str) -> Quantifier {
-    if resource != "*" && resource.contains(['*', '?']) {
+/// A request is as AWS receives it (a resource of `*` included: the resource of actions without
+/// resource types); an action or resource with wildcards elsewhere is a pattern, asked about for
+/// some of what it matches.
+fn quantifier_for(action: &str, resource: &str) -> Quantifier {
+    if action.contains(['*', '?']) || (resource != "*" && resource.contains(['*', '?'])) {
         Quantifier::Some
     } else {
         Quantifier::Exact
@@ -416,7 +426,7 @@ pub fn who_can(args: WhoCanArgs, style: HumanStyle) -> Result<ExitCode, String> 
         &args.action,
         &args.resource,
         &context,
-        quantifier_for(&args.resource),
+        quantifier_for(&args.action, &args.resource),
     );
     match args.format {
         Format::Text => {

@@ -2,11 +2,11 @@
 //! evaluation logic. A failed expectation is an error pointing at the expectation and at the
 //! statements that decided.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use iamdsl_diagnostics::{codes, Diagnostic, FileId, Span};
 use iamdsl_policy::access::{Access, Explained};
-use iamdsl_policy::eval::{Context, Decision, PolicyKind, Quantifier};
+use iamdsl_policy::eval::{Context, Decision, Operator, PolicyKind, Quantifier};
 use iamdsl_policy::{ActionBlock, ResourceBlock};
 use iamdsl_syntax::ast::*;
 
@@ -26,6 +26,8 @@ enum Question {
         actions: Vec<String>,
         resource: String,
         context: Context,
+        /// A `when` test the request cannot be made to pass: the expectation is not checked.
+        unsupported: Option<String>,
     },
 }
 
@@ -113,10 +115,21 @@ impl Checker<'_> {
                     actions,
                     resource,
                     context,
+                    unsupported,
                 } => {
                     let Some(entity) = principal_entity(model, &principal) else {
                         continue;
                     };
+                    if let Some(test) = unsupported {
+                        let diagnostic = Diagnostic::warning(
+                            codes::UNCHECKED_EXPECTATION,
+                            "this expectation cannot be checked",
+                        )
+                        .at(file, span, format!("`{test}` says what the request is not"))
+                        .with_help("describe one request: `==`, `in`, `like`, `exists`, `not exists`, one IP address");
+                        self.lint(&lint_scope(file, allowed.clone()), diagnostic);
+                        continue;
+                    }
                     // "can": every action, on every resource of the pattern; "cannot": none, on
                     // any resource of it.
                     let quantifier = if can {
@@ -220,6 +233,8 @@ impl Checker<'_> {
         let mut names = Vec::new();
         let mut resource = None;
         let mut context_pairs = Vec::new();
+        // A `when` test that no single request value passes (`!=`, `<`, …).
+        let mut unsupported = None;
         for statement in &statements {
             if let ActionBlock::Action(set) = &statement.action {
                 for pattern in set {
@@ -235,10 +250,17 @@ impl Checker<'_> {
             if let Some(ResourceBlock::Resource(set)) = &statement.resource {
                 resource = resource.or_else(|| set.iter().next().cloned());
             }
-            for keys in statement.condition.0.values() {
+            for (operator, keys) in &statement.condition.0 {
                 for (key, values) in keys {
-                    for value in values {
-                        context_pairs.push((key.clone(), value.clone()));
+                    match request_values(operator, values) {
+                        Some(Some(values)) => {
+                            context_pairs.extend(values.into_iter().map(|v| (key.clone(), v)))
+                        }
+                        // The key is absent from the request.
+                        Some(None) => {}
+                        None => {
+                            unsupported.get_or_insert_with(|| format!("{operator} on {key}"));
+                        }
                     }
                 }
             }
@@ -251,7 +273,49 @@ impl Checker<'_> {
             actions: names,
             resource: resource.unwrap_or_else(|| "*".to_string()),
             context,
+            unsupported,
         })
+    }
+}
+
+/// The request values that pass one `when` test of an expectation: `Some(None)` when the key is
+/// to be absent, `None` when no single request value does (a negation or a comparison).
+fn request_values(operator: &str, values: &BTreeSet<String>) -> Option<Option<Vec<String>>> {
+    let parsed = Operator::parse(operator);
+    if parsed.is_negated() {
+        return None;
+    }
+    // A set operator tests all the values; otherwise one of them is the request's.
+    let chosen: Vec<&String> = if parsed.set.is_some() {
+        values.iter().collect()
+    } else {
+        values.iter().take(1).collect()
+    };
+    let sample = |value: &String| value.replace(['*', '?'], "x");
+    match parsed.base {
+        "StringEquals"
+        | "StringEqualsIgnoreCase"
+        | "NumericEquals"
+        | "DateEquals"
+        | "Bool"
+        | "ArnEquals"
+        | "BinaryEquals" => Some(Some(chosen.into_iter().cloned().collect())),
+        "StringLike" | "ArnLike" => Some(Some(chosen.into_iter().map(sample).collect())),
+        // One address; a block stands for many requests, which one value cannot say.
+        "IpAddress" => chosen
+            .into_iter()
+            .map(|block| {
+                let (address, prefix) = iamdsl_policy::eval::parse_cidr(block)?;
+                let full = if address.is_ipv4() { 32 } else { 128 };
+                (prefix == full).then(|| address.to_string())
+            })
+            .collect::<Option<Vec<String>>>()
+            .map(Some),
+        "Null" => match values.iter().next().map(String::as_str) {
+            Some("true") => Some(None),
+            _ => Some(Some(vec!["present".to_string()])),
+        },
+        _ => None,
     }
 }
 
@@ -374,7 +438,11 @@ fn describe(model: &Model, access: &Access<'_>, subject: usize, entity: &Entity)
 }
 
 fn no_escalation(access: &Access<'_>, file: FileId, span: Span) -> Vec<Diagnostic> {
-    escalations(access, &Context::new())
+    // A principal's requests at their most capable: signed in with MFA, over TLS.
+    let mut context = Context::new();
+    context.set("aws:MultiFactorAuthPresent", ["true".to_string()]);
+    context.set("aws:SecureTransport", ["true".to_string()]);
+    escalations(access, &context)
         .into_iter()
         .take(5)
         .map(|escalation| {

@@ -77,15 +77,16 @@ pub fn context_of<'p>(pairs: impl IntoIterator<Item = (&'p str, &'p str)>) -> Co
 }
 
 /// Actions that rewrite what a principal may do, by the kind of principal they act on.
-const EDIT_ROLE: &[&str] = &[
-    "iam:PutRolePolicy",
-    "iam:AttachRolePolicy",
+const EDIT_ROLE: &[&str] = &["iam:PutRolePolicy", "iam:AttachRolePolicy"];
+const EDIT_USER: &[&str] = &["iam:PutUserPolicy", "iam:AttachUserPolicy"];
+/// Actions that take a principal's permissions boundary away or replace it.
+const LIFT_ROLE_BOUNDARY: &[&str] = &[
     "iam:DeleteRolePermissionsBoundary",
+    "iam:PutRolePermissionsBoundary",
 ];
-const EDIT_USER: &[&str] = &[
-    "iam:PutUserPolicy",
-    "iam:AttachUserPolicy",
+const LIFT_USER_BOUNDARY: &[&str] = &[
     "iam:DeleteUserPermissionsBoundary",
+    "iam:PutUserPermissionsBoundary",
 ];
 const EDIT_GROUP: &[&str] = &["iam:PutGroupPolicy", "iam:AttachGroupPolicy"];
 const EDIT_POLICY: &[&str] = &["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"];
@@ -95,13 +96,14 @@ const CREDENTIALS: &[&str] = &[
     "iam:CreateLoginProfile",
     "iam:UpdateLoginProfile",
 ];
-/// Services that run code as a role passed to them.
-const RUN_AS_ROLE: &[&str] = &[
-    "lambda:CreateFunction",
-    "ec2:RunInstances",
-    "ecs:RunTask",
-    "glue:CreateDevEndpoint",
-    "cloudformation:CreateStack",
+/// Services that run code as a role passed to them: the action, and the service principal the
+/// role is passed to (`iam:PassedToService`) and must trust.
+const RUN_AS_ROLE: &[(&str, &str)] = &[
+    ("lambda:CreateFunction", "lambda.amazonaws.com"),
+    ("ec2:RunInstances", "ec2.amazonaws.com"),
+    ("ecs:RunTask", "ecs-tasks.amazonaws.com"),
+    ("glue:CreateDevEndpoint", "glue.amazonaws.com"),
+    ("cloudformation:CreateStack", "cloudformation.amazonaws.com"),
 ];
 
 /// A way from a principal to administrator access.
@@ -137,18 +139,26 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
             .decision()
             == Decision::Allow
     };
-    let candidates: Vec<&'static str> =
-        [EDIT_ROLE, EDIT_USER, EDIT_GROUP, EDIT_POLICY, CREDENTIALS]
-            .concat()
-            .into_iter()
-            .chain([
-                "iam:AddUserToGroup",
-                "iam:UpdateAssumeRolePolicy",
-                "iam:PassRole",
-            ])
-            .collect();
+    let candidates: Vec<&'static str> = [
+        EDIT_ROLE,
+        EDIT_USER,
+        EDIT_GROUP,
+        EDIT_POLICY,
+        CREDENTIALS,
+        LIFT_ROLE_BOUNDARY,
+        LIFT_USER_BOUNDARY,
+    ]
+    .concat()
+    .into_iter()
+    .chain([
+        "iam:AddUserToGroup",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:PassRole",
+    ])
+    .collect();
     let mut act_as: Vec<Vec<(usize, String)>> = vec![Vec::new(); count];
-    let mut edits: Vec<Vec<(usize, String)>> = vec![Vec::new(); count];
+    // (target, how, whether the boundary can be lifted too)
+    let mut edits: Vec<Vec<(usize, String, bool)>> = vec![Vec::new(); count];
     let mut joins: Vec<Vec<(usize, String)>> = vec![Vec::new(); count];
     for from in (0..count).filter(|&i| acting(i)) {
         for role in access.assumable(from, context) {
@@ -160,7 +170,25 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
             .copied()
             .filter(|action| allowed(from, action, "*"))
             .collect();
-        if may.is_empty() {
+        // Passing a role is asked with the service it is passed to in the request, as AWS
+        // asks it (`iam:PassedToService`).
+        let runs_code = RUN_AS_ROLE
+            .iter()
+            .find(|(action, _)| allowed(from, action, "*"));
+        let passing = runs_code.map(|(_, service)| {
+            let mut passing = context.clone();
+            passing.set("iam:PassedToService", [service.to_string()]);
+            passing
+        });
+        let may_pass = |arn: &str| {
+            passing.as_ref().is_some_and(|passing| {
+                access
+                    .evaluate(from, "iam:PassRole", arn, passing, Quantifier::Some)
+                    .decision()
+                    == Decision::Allow
+            })
+        };
+        if may.is_empty() && !may_pass("*") {
             continue;
         }
         let first_on = |actions: &[&'static str], arn: &str| -> Option<&'static str> {
@@ -170,49 +198,64 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                 .filter(|a| may.contains(a))
                 .find(|a| allowed(from, a, arn))
         };
-        let runs_code = RUN_AS_ROLE.iter().find(|action| allowed(from, action, "*"));
         for (to, target) in principals.iter().enumerate() {
             let name = format!("{} {}", target.kind.as_str(), target.name);
+            // Rewriting permissions, with or without taking the boundary away.
+            let mut edit = |edit: &[&'static str], lift: &[&'static str]| {
+                if let Some(action) = first_on(edit, &target.arn) {
+                    let lift = first_on(lift, &target.arn);
+                    let how = match lift {
+                        Some(lift) => format!("{action} and {lift} on {name}"),
+                        None => format!("{action} on {name}"),
+                    };
+                    edits[from].push((to, how, lift.is_some()));
+                }
+            };
             match target.kind {
                 PrincipalKind::Role => {
+                    edit(EDIT_ROLE, LIFT_ROLE_BOUNDARY);
                     if let Some(action) = first_on(&["iam:UpdateAssumeRolePolicy"], &target.arn) {
                         act_as[from].push((to, format!("{action} on {name}, then assumes it")));
                     }
-                    if let (Some(run), Some(_)) =
-                        (runs_code, first_on(&["iam:PassRole"], &target.arn))
-                    {
-                        act_as[from].push((
-                            to,
-                            format!("iam:PassRole of {name} with {run}: runs code as it"),
-                        ));
-                    }
-                    if let Some(action) = first_on(EDIT_ROLE, &target.arn) {
-                        edits[from].push((to, format!("{action} on {name}")));
+                    // Passing the role to a service that trusts it and runs code as it.
+                    if let Some((run, service)) = runs_code {
+                        if may_pass(&target.arn)
+                            && access.external_can_assume(service, to, context).decision()
+                                == Decision::Allow
+                        {
+                            act_as[from].push((
+                                to,
+                                format!("iam:PassRole of {name} with {run}: runs code as it"),
+                            ));
+                        }
                     }
                 }
                 PrincipalKind::User => {
+                    edit(EDIT_USER, LIFT_USER_BOUNDARY);
                     if let Some(action) = first_on(CREDENTIALS, &target.arn) {
                         act_as[from].push((to, format!("{action} on {name}: signs in as it")));
                     }
-                    if let Some(action) = first_on(EDIT_USER, &target.arn) {
-                        edits[from].push((to, format!("{action} on {name}")));
-                    }
                 }
                 PrincipalKind::Group => {
-                    if first_on(&["iam:AddUserToGroup"], &target.arn).is_some() {
+                    let join = first_on(&["iam:AddUserToGroup"], &target.arn);
+                    if join.is_some() {
                         joins[from].push((to, format!("iam:AddUserToGroup on {name}")));
                     }
                     if let Some(action) = first_on(EDIT_GROUP, &target.arn) {
-                        // Editing a group edits its members.
-                        for (member, user) in principals.iter().enumerate().filter(|(_, p)| {
+                        // Editing a group edits its members; with AddUserToGroup, a user can
+                        // join it first.
+                        for (member, user) in principals.iter().enumerate().filter(|(m, p)| {
                             p.kind == PrincipalKind::User
                                 && p.account == target.account
-                                && p.groups.contains(&target.name)
+                                && (p.groups.contains(&target.name)
+                                    || (*m == from && join.is_some()))
                         }) {
-                            edits[from].push((
-                                member,
-                                format!("{action} on {name}, which user {} is in", user.name),
-                            ));
+                            let how = if user.groups.contains(&target.name) {
+                                format!("{action} on {name}, which user {} is in", user.name)
+                            } else {
+                                format!("iam:AddUserToGroup and {action} on {name}: joins it and rewrites its policies")
+                            };
+                            edits[from].push((member, how, false));
                         }
                     }
                 }
@@ -227,6 +270,7 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                     edits[from].push((
                         to,
                         format!("iam:CreatePolicyVersion on {arn}, attached to {name}"),
+                        false,
                     ));
                 }
             }
@@ -264,14 +308,17 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                 found = Some(path);
                 break;
             }
-            for (y, how) in &edits[x] {
+            for (y, how, lifts) in &edits[x] {
                 let Some(to_y) = &path_to[*y] else { continue };
-                let unbounded =
-                    principals[*y].boundary.is_none() || how.contains("PermissionsBoundary");
-                if unbounded {
+                if principals[*y].boundary.is_none() || *lifts {
                     let mut path = base.clone();
+                    let why = if *lifts {
+                        "its boundary can be taken away"
+                    } else {
+                        "it has no permissions boundary"
+                    };
                     path.push(format!(
-                        "{how}: {} {} has no permissions boundary, so its permissions can be made anything",
+                        "{how}: {} {} can be given any permission ({why})",
                         principals[*y].kind.as_str(),
                         principals[*y].name
                     ));

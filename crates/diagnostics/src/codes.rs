@@ -87,7 +87,7 @@ codes! {
     EXPIRED_GRANT = "W0109", "expired_grant", "an `until` date that has passed";
     HALF_CONFIGURED_ASSUME = "W0110", "half_configured_assume", "a trust entry without the identity permission to use it, or the reverse";
     MULTIVALUED_KEY = "W0111", "multivalued_key", "a multivalued condition key used without `any`/`all`, or the reverse";
-    UNCHECKED_EXPECTATION = "W0112", "unchecked_expectation", "an `expect` whose answer depends on an AWS managed policy iamdsl does not hold";
+    UNCHECKED_EXPECTATION = "W0112", "unchecked_expectation", "an `expect` iamdsl cannot decide: an AWS managed policy it does not hold could change the answer, or its `when` does not describe one request";
     UNGUARDED_OIDC_TRUST = "W0113", "unguarded_oidc_trust", "trust in an OIDC provider without a condition on the token's subject";
     UNCATALOGUED = "W0114", "uncatalogued", "a `#[verbatim]` statement names an action, service or condition key the catalog does not know";
 }

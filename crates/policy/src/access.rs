@@ -190,8 +190,23 @@ impl<'a> Access<'a> {
                         document,
                         arn: Some(arn.clone()),
                     }),
-                    // Unknown, it cannot be shown to allow anything: the safe reading for "can".
-                    None => unknown.push(arn.clone()),
+                    // Unknown, it is taken to allow nothing (the safe reading for "can"), and
+                    // an answer it decides says so.
+                    None => {
+                        static NOTHING: PolicyDocument = PolicyDocument {
+                            statements: Vec::new(),
+                        };
+                        unknown.push(arn.clone());
+                        sources.push(Source {
+                            kind: PolicyKind::Boundary,
+                            label: format!(
+                                "permissions boundary {} (AWS managed; its document is not known)",
+                                AttachedPolicy::from_arn(arn).name
+                            ),
+                            document: &NOTHING,
+                            arn: Some(arn.clone()),
+                        });
+                    }
                 }
             };
         // Groups by account and name: a user's group list names groups of its own account.
@@ -393,6 +408,7 @@ impl<'a> Access<'a> {
             context,
             principal_context: Some(&who.context),
             quantifier,
+            resource_policy_required: trust.is_some(),
         };
         let evaluation = evaluate(&request, &policies);
         let cited = evaluation
@@ -414,12 +430,20 @@ impl<'a> Access<'a> {
                 })
             })
             .collect();
-        let unknown = if evaluation.decision == Decision::ImplicitDeny
-            && evaluation.missing == Some(PolicyKind::Identity)
-        {
-            who.unknown.clone()
-        } else {
-            Vec::new()
+        // The AWS managed policies that could have changed the answer: attached ones for a
+        // missing identity allow, the boundary for a missing boundary allow.
+        let is_boundary = |arn: &&String| who.boundary.as_ref() == Some(*arn);
+        let unknown = match (evaluation.decision, evaluation.missing) {
+            (Decision::ImplicitDeny, Some(PolicyKind::Identity)) => who
+                .unknown
+                .iter()
+                .filter(|a| !is_boundary(a))
+                .cloned()
+                .collect(),
+            (Decision::ImplicitDeny, Some(PolicyKind::Boundary)) => {
+                who.unknown.iter().filter(is_boundary).cloned().collect()
+            }
+            _ => Vec::new(),
         };
         Explained {
             evaluation,
@@ -487,6 +511,7 @@ impl<'a> Access<'a> {
             context,
             principal_context: Some(&caller),
             quantifier: Quantifier::Exact,
+            resource_policy_required: true,
         };
         let evaluation = evaluate(&request, &policies);
         let cited = evaluation

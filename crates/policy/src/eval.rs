@@ -161,6 +161,9 @@ pub struct Request<'a> {
     /// `context` does not set the key.
     pub principal_context: Option<&'a Context>,
     pub quantifier: Quantifier,
+    /// The resource's policy must allow the request even within one account: a role's trust
+    /// policy for `sts:AssumeRole*`.
+    pub resource_policy_required: bool,
 }
 
 /// The request's keys: its own context, then the principal's.
@@ -337,13 +340,19 @@ pub fn evaluate(request: &Request<'_>, policies: &[Policy<'_>]) -> Evaluation {
             }
         }
     }
-    if cross_account {
+    if cross_account || request.resource_policy_required {
         match resource_allow {
             Some(c) => cited.push(c),
-            None => return implicit(
+            None if cross_account => return implicit(
                 PolicyKind::Resource,
                 "the resource is in another account, and no resource-based policy there allows it",
             ),
+            None => {
+                return implicit(
+                    PolicyKind::Resource,
+                    "the role's trust policy does not allow the caller",
+                )
+            }
         }
     }
     if let Some(c) = resource_allow {
@@ -436,9 +445,25 @@ fn action_matches(pattern: &str, action: &str, mode: Mode) -> bool {
     }
 }
 
+/// `${*}` and `${?}` of a policy, after substitution.
+const LITERAL_STAR: char = '\u{E000}';
+const LITERAL_QUESTION: char = '\u{E001}';
+
 fn resource_matches(pattern: &str, resource: &str, mode: Mode) -> bool {
     if pattern == "*" {
         return true;
+    }
+    if pattern.contains([LITERAL_STAR, LITERAL_QUESTION]) {
+        // The resource's own `*` and `?` are what those stand for.
+        let resource: String = resource
+            .chars()
+            .map(|c| match c {
+                '*' => LITERAL_STAR,
+                '?' => LITERAL_QUESTION,
+                c => c,
+            })
+            .collect();
+        return matches(pattern, &resource, false);
     }
     match mode {
         Mode::Intersects if resource.contains(['*', '?']) => intersects(pattern, resource),
@@ -518,8 +543,10 @@ fn substitute_keys<'a>(text: &'a str, context: Keys<'_>) -> Option<std::borrow::
         };
         let inside = after[..end].trim();
         match inside {
-            "*" => out.push('*'),
-            "?" => out.push('?'),
+            // A literal `*` or `?`, not a wildcard: a character no ARN holds stands for it
+            // until matching (see `resource_matches`).
+            "*" => out.push(LITERAL_STAR),
+            "?" => out.push(LITERAL_QUESTION),
             "$" => out.push('$'),
             _ => {
                 // `${key, 'default'}`
@@ -570,11 +597,12 @@ fn principal_is(kind: &str, value: &str, request: &Request<'_>) -> bool {
 }
 
 /// Whether the statement names the caller's own ARN (not its account).
+/// `*` names everyone, the caller included.
 fn names_principal_itself(statement: &Statement, request: &Request<'_>) -> bool {
     statement.principal.as_ref().is_some_and(|p| {
         p.0.values()
             .flatten()
-            .any(|value| value == request.principal.arn)
+            .any(|value| value == request.principal.arn || value == "*")
     })
 }
 
@@ -928,7 +956,7 @@ mod tests {
         assert_eq!(substitute("${aws:userid}", &context), None);
         assert_eq!(
             substitute("${aws:userid, 'nobody'}/${*}", &context).as_deref(),
-            Some("nobody/*")
+            Some(format!("nobody/{LITERAL_STAR}").as_str())
         );
     }
 }

@@ -415,6 +415,7 @@ fn ours(case: &Value) -> &'static str {
         resource_account: case["resourceAccount"].as_str(),
         context: &context,
         quantifier: Quantifier::Exact,
+        resource_policy_required: false,
     };
     decide(&ask, &documents).as_str()
 }

@@ -93,6 +93,7 @@ fn run_documents(case: &Case, documents: &[(PolicyKind, PolicyDocument)]) -> Dec
         resource_account: case.resource_account,
         context: &context,
         quantifier: Quantifier::Exact,
+        resource_policy_required: false,
     };
     decide(&ask, documents)
 }
@@ -731,6 +732,7 @@ fn resource_patterns_are_read_on_the_safe_side() {
             resource_account: None,
             context: &context,
             quantifier,
+            resource_policy_required: false,
         };
         decide(&ask, &owned)
     };
@@ -776,6 +778,7 @@ fn a_request_on_star_is_a_name_and_an_action_pattern_is_a_set() {
             resource_account: None,
             context: &context,
             quantifier,
+            resource_policy_required: false,
         };
         decide(&ask, &[(Identity, document.clone())])
     };
@@ -796,4 +799,61 @@ fn a_request_on_star_is_a_name_and_an_action_pattern_is_a_set() {
     assert_eq!(ask("iam:*", "*", Quantifier::Every, &get), ImplicitDeny);
     let all = read_policy_text(&allow("IAM:*", "*")).unwrap();
     assert_eq!(ask("iam:*", "*", Quantifier::Every, &all), Allow);
+}
+
+#[test]
+fn a_role_trust_policy_must_allow_even_within_the_account() {
+    // "Role trust policies are resource-based policies that are required for roles": an identity
+    // allow of sts:AssumeRole is not enough when the trust policy names someone else.
+    let identity = read_policy_text(&allow("sts:AssumeRole", "*")).unwrap();
+    let trust_bob = read_policy_text(r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/bob"},"Action":"sts:AssumeRole"}}"#).unwrap();
+    let trust_account = read_policy_text(r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}}"#).unwrap();
+    let context = Context::new();
+    let ask = Ask {
+        principal: ALICE,
+        action: "sts:AssumeRole",
+        resource: DEPLOYER,
+        resource_account: Some("111111111111"),
+        context: &context,
+        quantifier: Quantifier::Exact,
+        resource_policy_required: true,
+    };
+    assert_eq!(
+        decide(&ask, &[(Identity, identity.clone()), (Resource, trust_bob)]),
+        ImplicitDeny
+    );
+    assert_eq!(
+        decide(
+            &ask,
+            &[(Identity, identity), (Resource, trust_account.clone())]
+        ),
+        Allow
+    );
+    // The account in the trust policy, and no identity allow: not enough.
+    assert_eq!(decide(&ask, &[(Resource, trust_account)]), ImplicitDeny);
+}
+
+#[test]
+fn star_in_a_resource_policy_names_everyone_and_a_variable_star_is_literal() {
+    // "Principal": "*" grants to anyone: within the account, as a named principal would.
+    let public = read_policy_text(r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}"#).unwrap();
+    let context = Context::new();
+    let ask = Ask {
+        principal: ALICE,
+        action: "s3:GetObject",
+        resource: "arn:aws:s3:::b/k",
+        resource_account: None,
+        context: &context,
+        quantifier: Quantifier::Exact,
+        resource_policy_required: false,
+    };
+    assert_eq!(decide(&ask, &[(Resource, public)]), Allow);
+    // "${*}" is a literal asterisk: it matches the key `*` and nothing else.
+    let literal = read_policy_text(&allow("s3:GetObject", "arn:aws:s3:::b/${*}")).unwrap();
+    assert_eq!(decide(&ask, &[(Identity, literal.clone())]), ImplicitDeny);
+    let star_key = Ask {
+        resource: "arn:aws:s3:::b/*",
+        ..ask
+    };
+    assert_eq!(decide(&star_key, &[(Identity, literal)]), Allow);
 }

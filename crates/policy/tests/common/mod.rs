@@ -14,6 +14,8 @@ pub struct Ask<'a> {
     pub resource_account: Option<&'a str>,
     pub context: &'a Context,
     pub quantifier: Quantifier,
+    /// A role's trust policy: it must allow even within one account.
+    pub resource_policy_required: bool,
 }
 
 pub fn decide(ask: &Ask<'_>, documents: &[(PolicyKind, PolicyDocument)]) -> Decision {
@@ -37,6 +39,7 @@ pub fn decide(ask: &Ask<'_>, documents: &[(PolicyKind, PolicyDocument)]) -> Deci
         context: ask.context,
         principal_context: None,
         quantifier: ask.quantifier,
+        resource_policy_required: ask.resource_policy_required,
     };
     evaluate(&request, &policies).decision
 }
