@@ -46,61 +46,112 @@ fn lambda(name: &str) -> String {
 
 #[test]
 fn each_role_is_allowed_denied_explicitly_by_its_boundary_and_implicitly_with_sources() {
-    let log_group = format!("arn:aws:logs:eu-west-1:{PROD}:log-group:/aws/lambda/app-api");
-    let queue = format!("arn:aws:sqs:eu-west-1:{PROD}:orders-events");
-    let repository = format!("arn:aws:ecr:eu-west-1:{PROD}:repository/orders");
-    let table = format!("arn:aws:dynamodb:eu-west-1:{PROD}:table/orders");
+    let boundary_allows = "permissions boundary platform_boundary @ policies.iamdsl:9";
+    let inline = |role: &str, at: &str| format!("inline policy iamdsl of role {role} @ {at}");
     // (role, action, resource, decision, deciding statements)
-    let cases: Vec<(&str, &str, String, &str, Vec<&str>)> = vec![
-        // deployer: its own deny, its boundary's deny, nothing that allows.
+    let cases: Vec<(&str, &str, String, &str, Vec<String>)> = vec![
+        // Allowed: the role's own statement (or a managed policy), within its boundary.
         (
             "deployer",
             "lambda:UpdateFunctionCode",
             lambda("app-api"),
             "Allow",
             vec![
-                "inline policy iamdsl of role deployer @ roles.iamdsl:10",
-                "permissions boundary platform_boundary @ policies.iamdsl:9",
+                inline("deployer", "roles.iamdsl:10"),
+                boundary_allows.into(),
             ],
         ),
+        (
+            "app_runtime",
+            "logs:CreateLogGroup",
+            format!("arn:aws:logs:eu-west-1:{PROD}:log-group:/aws/lambda/app-api"),
+            "Allow",
+            vec![
+                inline("app_runtime", "policies.iamdsl:20"),
+                boundary_allows.into(),
+            ],
+        ),
+        (
+            "report_runtime",
+            "s3:PutObject",
+            "arn:aws:s3:::acme-reports/2026-11.csv".into(),
+            "Allow",
+            vec![
+                inline("report_runtime", "roles.iamdsl:50"),
+                boundary_allows.into(),
+            ],
+        ),
+        (
+            "orders_task",
+            "sqs:SendMessage",
+            format!("arn:aws:sqs:eu-west-1:{PROD}:orders-events"),
+            "Allow",
+            vec![
+                inline("orders_task", "ecs.iamdsl:17"),
+                boundary_allows.into(),
+            ],
+        ),
+        // A standard-library template: its own file.
+        (
+            "orders_task_execution",
+            "ecr:BatchGetImage",
+            format!("arn:aws:ecr:eu-west-1:{PROD}:repository/orders"),
+            "Allow",
+            vec![
+                inline("orders_task_execution", "ecs.iamdsl:8"),
+                boundary_allows.into(),
+            ],
+        ),
+        (
+            "web",
+            "s3:GetObject",
+            "arn:aws:s3:::acme-assets/index.html".into(),
+            "Allow",
+            vec![inline("web", "roles.iamdsl:33"), boundary_allows.into()],
+        ),
+        (
+            "auditor",
+            "s3:GetObject",
+            "arn:aws:s3:::acme-logs/2026/app.log".into(),
+            "Allow",
+            vec![
+                "managed policy log_reader @ policies.iamdsl:3".into(),
+                boundary_allows.into(),
+            ],
+        ),
+        (
+            "sandbox_admin",
+            "ec2:RunInstances",
+            "arn:aws:ec2:eu-west-1:333333333333:instance/*".into(),
+            "Allow",
+            vec![
+                "AWS managed policy AdministratorAccess @ -:null".into(),
+                "permissions boundary sandbox_boundary @ sandbox.iamdsl:4".into(),
+            ],
+        ),
+        // Denied by the role's own explicit deny.
         (
             "deployer",
             "s3:GetObject",
             "arn:aws:s3:::acme-confidential/plans.pdf".into(),
             "ExplicitDeny",
-            vec!["inline policy iamdsl of role deployer @ roles.iamdsl:14"],
+            vec![inline("deployer", "roles.iamdsl:14")],
         ),
+        // Denied by the boundary: allowed by AdministratorAccess, not by the boundary.
         (
-            "deployer",
-            "iam:CreateUser",
-            format!("arn:aws:iam::{PROD}:user/mallory"),
-            "ExplicitDeny",
-            vec!["permissions boundary platform_boundary @ policies.iamdsl:10"],
+            "sandbox_admin",
+            "organizations:ListAccounts",
+            "*".into(),
+            "ImplicitDeny",
+            vec![],
         ),
+        // Implicitly denied: nothing allows it.
         (
             "deployer",
             "s3:GetObject",
             "arn:aws:s3:::acme-logs/2026/app.log".into(),
             "ImplicitDeny",
             vec![],
-        ),
-        // app_runtime and report_runtime: logs through a template; the boundary denies identity admin.
-        (
-            "app_runtime",
-            "logs:CreateLogGroup",
-            log_group,
-            "Allow",
-            vec![
-                "inline policy iamdsl of role app_runtime @ policies.iamdsl:16",
-                "permissions boundary platform_boundary @ policies.iamdsl:9",
-            ],
-        ),
-        (
-            "app_runtime",
-            "iam:CreateAccessKey",
-            format!("arn:aws:iam::{PROD}:user/alice"),
-            "ExplicitDeny",
-            vec!["permissions boundary platform_boundary @ policies.iamdsl:10"],
         ),
         (
             "app_runtime",
@@ -111,44 +162,10 @@ fn each_role_is_allowed_denied_explicitly_by_its_boundary_and_implicitly_with_so
         ),
         (
             "report_runtime",
-            "s3:PutObject",
-            "arn:aws:s3:::acme-reports/2026-11.csv".into(),
-            "Allow",
-            vec![
-                "inline policy iamdsl of role report_runtime @ roles.iamdsl:47",
-                "permissions boundary platform_boundary @ policies.iamdsl:9",
-            ],
-        ),
-        (
-            "report_runtime",
-            "organizations:ListAccounts",
-            "*".into(),
-            "ExplicitDeny",
-            vec!["permissions boundary platform_boundary @ policies.iamdsl:10"],
-        ),
-        (
-            "report_runtime",
             "dynamodb:DeleteItem",
-            table.clone(),
+            format!("arn:aws:dynamodb:eu-west-1:{PROD}:table/orders"),
             "ImplicitDeny",
             vec![],
-        ),
-        (
-            "orders_task",
-            "sqs:SendMessage",
-            queue,
-            "Allow",
-            vec![
-                "inline policy iamdsl of role orders_task @ ecs.iamdsl:16",
-                "permissions boundary platform_boundary @ policies.iamdsl:9",
-            ],
-        ),
-        (
-            "orders_task",
-            "account:GetAccountInformation",
-            "*".into(),
-            "ExplicitDeny",
-            vec!["permissions boundary platform_boundary @ policies.iamdsl:10"],
         ),
         (
             "orders_task",
@@ -156,28 +173,13 @@ fn each_role_is_allowed_denied_explicitly_by_its_boundary_and_implicitly_with_so
             "arn:aws:s3:::acme-assets/index.html".into(),
             "ImplicitDeny",
             vec![],
-        ),
-        // Roles without a boundary or a deny: allowed and implicitly denied.
-        (
-            "orders_task_execution",
-            "ecr:BatchGetImage",
-            repository,
-            "Allow",
-            vec!["inline policy iamdsl of role orders_task_execution @ ecs.iamdsl:8"],
         ),
         (
             "orders_task_execution",
             "dynamodb:GetItem",
-            table,
+            format!("arn:aws:dynamodb:eu-west-1:{PROD}:table/orders"),
             "ImplicitDeny",
             vec![],
-        ),
-        (
-            "web",
-            "s3:GetObject",
-            "arn:aws:s3:::acme-assets/index.html".into(),
-            "Allow",
-            vec!["inline policy iamdsl of role web @ roles.iamdsl:30"],
         ),
         (
             "web",
@@ -186,14 +188,15 @@ fn each_role_is_allowed_denied_explicitly_by_its_boundary_and_implicitly_with_so
             "ImplicitDeny",
             vec![],
         ),
-        // AdministratorAccess: anything in its own account, nothing in another one.
         (
-            "sandbox_admin",
-            "ec2:RunInstances",
-            "arn:aws:ec2:eu-west-1:333333333333:instance/*".into(),
-            "Allow",
-            vec!["AWS managed policy AdministratorAccess @ -:null"],
+            "auditor",
+            "s3:PutObject",
+            "arn:aws:s3:::acme-logs/x".into(),
+            "ImplicitDeny",
+            vec![],
         ),
+        // AdministratorAccess stops at its account: another account's function needs that
+        // account's resource policy.
         (
             "sandbox_admin",
             "lambda:UpdateFunctionCode",
@@ -213,22 +216,73 @@ fn each_role_is_allowed_denied_explicitly_by_its_boundary_and_implicitly_with_so
         ]);
         let (found, cited) = decided(&answer);
         assert_eq!(
-            (
-                found.as_str(),
-                cited.iter().map(String::as_str).collect::<Vec<_>>()
-            ),
+            (found.as_str(), cited),
             (decision, statements),
             "{role} {action} {resource}"
         );
     }
-    // The auditor has only an AWS managed policy: the answer says what it cannot see.
+    // Every role's boundary denies creating identities, explicitly.
+    for role in [
+        "deployer",
+        "app_runtime",
+        "report_runtime",
+        "orders_task",
+        "orders_task_execution",
+        "web",
+        "auditor",
+    ] {
+        let answer = explain(&[
+            "--principal",
+            role,
+            "--action",
+            "iam:CreateUser",
+            "--resource",
+            &format!("arn:aws:iam::{PROD}:user/mallory"),
+        ]);
+        assert_eq!(
+            decided(&answer),
+            (
+                "ExplicitDeny".to_string(),
+                vec!["permissions boundary platform_boundary @ policies.iamdsl:10".to_string()]
+            ),
+            "{role}"
+        );
+    }
+    let answer = explain(&[
+        "--principal",
+        "sandbox_admin",
+        "--action",
+        "iam:CreateUser",
+        "--resource",
+        "arn:aws:iam::333333333333:user/mallory",
+    ]);
+    assert_eq!(
+        decided(&answer),
+        (
+            "ExplicitDeny".to_string(),
+            vec!["permissions boundary sandbox_boundary @ sandbox.iamdsl:5".to_string()]
+        )
+    );
+    let boundary = explain(&[
+        "--principal",
+        "sandbox_admin",
+        "--action",
+        "organizations:ListAccounts",
+        "--resource",
+        "*",
+    ]);
+    assert_eq!(
+        boundary["reason"],
+        "the permissions boundary does not allow it"
+    );
+    // Only an AWS managed policy could allow this: the answer says what it cannot see.
     let answer = explain(&[
         "--principal",
         "auditor",
         "--action",
         "s3:GetBucketPolicy",
         "--resource",
-        "arn:aws:s3:::acme-logs",
+        "arn:aws:s3:::acme-assets",
     ]);
     assert_eq!(answer["decision"], "ImplicitDeny");
     assert_eq!(
