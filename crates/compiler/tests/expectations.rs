@@ -151,3 +151,13 @@ fn a_when_that_describes_no_single_request_is_not_checked() {
     ));
     assert_eq!(found.len(), 1, "{found:?}");
 }
+
+#[test]
+fn requests_are_made_now_so_until_grants_hold_until_their_date() {
+    // AWS puts aws:CurrentTime in every request: a grant `until` a future date holds, an
+    // expired one does not.
+    let found = expectation_diagnostics(
+        "role r {\n  trust { service ec2 }\n  allow s3:GetObject on s3.object(\"b\", \"*\") until 2099-01-01\n  #[allow(expired_grant)]\n  allow s3:PutObject on s3.object(\"b\", \"*\") until 2020-01-01\n}\nexpect r can s3:GetObject on s3.object(\"b\", \"x\")\nexpect r cannot s3:PutObject on s3.object(\"b\", \"x\")\n",
+    );
+    assert!(found.is_empty(), "{found:?}");
+}

@@ -124,6 +124,18 @@ pub fn arn_account(arn: &str) -> Option<&str> {
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
 }
 
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// What AWS puts in every request: the time it is made (`until` grants test it).
+fn request_time(context: &mut Context, now: i64) {
+    context.set_default("aws:CurrentTime", &crate::eval::iso_date_time(now));
+    context.set_default("aws:EpochTime", &now.to_string());
+}
+
 pub struct Access<'a> {
     principals: Vec<PrincipalInfo<'a>>,
     by_arn: HashMap<String, usize>,
@@ -138,6 +150,7 @@ pub struct Access<'a> {
 
 impl<'a> Access<'a> {
     pub fn new(details: &'a AuthorizationDetails) -> Access<'a> {
+        let now = now();
         let managed: HashMap<&str, &'a crate::authz::ManagedPolicyDetail> = details
             .policies
             .iter()
@@ -225,6 +238,7 @@ impl<'a> Access<'a> {
             group_index.insert((account.clone(), group.name.as_str()), principals.len());
             let mut context = Context::new();
             context.set_default("aws:PrincipalAccount", &account);
+            request_time(&mut context, now);
             context.set_default("aws:PrincipalType", "User");
             principals.push(PrincipalInfo {
                 kind: PrincipalKind::Group,
@@ -255,6 +269,7 @@ impl<'a> Access<'a> {
             context.set_default("aws:username", &user.name);
             context.set_default("aws:PrincipalArn", &user.arn);
             context.set_default("aws:PrincipalAccount", &account);
+            request_time(&mut context, now);
             context.set_default("aws:PrincipalType", "User");
             if let Some(id) = &user.id {
                 context.set_default("aws:userid", id);
@@ -284,6 +299,7 @@ impl<'a> Access<'a> {
             let mut context = Context::new();
             context.set_default("aws:PrincipalArn", &role.arn);
             context.set_default("aws:PrincipalAccount", &account);
+            request_time(&mut context, now);
             context.set_default("aws:PrincipalType", "AssumedRole");
             trust.insert(
                 role.arn.as_str(),
@@ -500,6 +516,7 @@ impl<'a> Access<'a> {
         let mut caller = Context::new();
         caller.set_default("aws:PrincipalArn", principal);
         caller.set_default("aws:PrincipalAccount", account);
+        request_time(&mut caller, now());
         let request = Request {
             principal: Principal {
                 arn: principal,

@@ -886,6 +886,32 @@ pub fn parse_iso_date(text: &str) -> Option<i64> {
     Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the epoch, as AWS writes `aws:CurrentTime`.
+pub fn iso_date_time(epoch: i64) -> String {
+    let (days, seconds) = (epoch.div_euclid(86_400), epoch.rem_euclid(86_400));
+    // The inverse of `days_from_civil`.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
+}
+
 /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar.
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
@@ -900,6 +926,22 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_times_round_trip() {
+        for epoch in [
+            0,
+            86_399,
+            951_868_800,
+            1_700_000_000,
+            1_795_000_000,
+            4_102_444_800,
+        ] {
+            let text = iso_date_time(epoch);
+            assert_eq!(parse_date(&text), Some(epoch), "{text}");
+        }
+        assert_eq!(iso_date_time(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
 
     #[test]
     fn dates() {
