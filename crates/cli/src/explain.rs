@@ -250,7 +250,7 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
         (None, Some(action)) => (
             {
                 let resource = args.resource.as_deref().unwrap_or("*");
-                match quantifier_for(action, resource) {
+                match Quantifier::of_request(action, resource) {
                     Quantifier::Exact => format!("{action} on {resource}"),
                     _ => format!("{action} on {resource} (some of what the patterns match)"),
                 }
@@ -268,7 +268,7 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
     } else {
         args.action.clone().unwrap_or_default()
     };
-    let quantifier = quantifier_for(&action, &resource);
+    let quantifier = Quantifier::of_request(&action, &resource);
     let mut text = String::new();
     let mut answers = Vec::new();
     let mut decisions = Vec::new();
@@ -356,17 +356,6 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
     Ok(ExitCode::SUCCESS)
 }
 
-/// A request is as AWS receives it (a resource of `*` included: the resource of actions without
-/// resource types); an action or resource with wildcards elsewhere is a pattern, asked about for
-/// some of what it matches.
-fn quantifier_for(action: &str, resource: &str) -> Quantifier {
-    if action.contains(['*', '?']) || (resource != "*" && resource.contains(['*', '?'])) {
-        Quantifier::Some
-    } else {
-        Quantifier::Exact
-    }
-}
-
 /// A principal named by ARN or service name rather than by a name of the project.
 fn is_external(principal: &str) -> bool {
     principal.starts_with("arn:") || principal.ends_with(".amazonaws.com")
@@ -426,7 +415,7 @@ pub fn who_can(args: WhoCanArgs, style: HumanStyle) -> Result<ExitCode, String> 
         &args.action,
         &args.resource,
         &context,
-        quantifier_for(&args.action, &args.resource),
+        Quantifier::of_request(&args.action, &args.resource),
     );
     match args.format {
         Format::Text => {

@@ -16,33 +16,19 @@ fn write(dir: &Path, value: &Value) {
     .unwrap();
 }
 
-/// `iamdsl diff platform --deployed deployed.json --exit-code` run in `dir`.
-fn diff_with_exit_code(dir: &Path) -> std::process::Output {
-    iamdsl(
-        dir,
-        &[
-            "diff",
-            "platform",
-            "--deployed",
-            "deployed.json",
-            "--exit-code",
-        ],
-    )
+/// `iamdsl diff platform --deployed deployed.json FLAGS…` run in `dir`.
+fn diff_deployed(dir: &Path, flags: &[&str]) -> std::process::Output {
+    let mut args = vec!["diff", "platform", "--deployed", "deployed.json"];
+    args.extend_from_slice(flags);
+    iamdsl(dir, &args)
 }
 
-/// `iamdsl diff platform --deployed deployed.json --format json` run in `dir`.
+fn diff_with_exit_code(dir: &Path) -> std::process::Output {
+    diff_deployed(dir, &["--exit-code"])
+}
+
 fn diff_as_json(dir: &Path) -> std::process::Output {
-    iamdsl(
-        dir,
-        &[
-            "diff",
-            "platform",
-            "--deployed",
-            "deployed.json",
-            "--format",
-            "json",
-        ],
-    )
+    diff_deployed(dir, &["--format", "json"])
 }
 
 fn assert_no_change_exit(output: &std::process::Output) {

@@ -77,12 +77,7 @@ fn allowed(access: &Access<'_>, principal: Option<usize>, action: &str, resource
     let Some(principal) = principal else {
         return false;
     };
-    let quantifier =
-        if action.contains(['*', '?']) || (resource != "*" && resource.contains(['*', '?'])) {
-            Quantifier::Some
-        } else {
-            Quantifier::Exact
-        };
+    let quantifier = Quantifier::of_request(action, resource);
     access
         .evaluate(principal, action, resource, &Context::new(), quantifier)
         .decision()

@@ -130,10 +130,26 @@ fn now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// What AWS puts in every request: the time it is made (`until` grants test it).
-fn request_time(context: &mut Context, now: i64) {
-    context.set_default("aws:CurrentTime", &crate::eval::iso_date_time(now));
-    context.set_default("aws:EpochTime", &now.to_string());
+/// What AWS puts in every request: the time it is made (`until` grants test it), written once
+/// for all principals.
+struct RequestTime {
+    current: String,
+    epoch: String,
+}
+
+impl RequestTime {
+    fn now() -> RequestTime {
+        let now = now();
+        RequestTime {
+            current: crate::eval::iso_date_time(now),
+            epoch: now.to_string(),
+        }
+    }
+
+    fn add_to(&self, context: &mut Context) {
+        context.set_default("aws:CurrentTime", &self.current);
+        context.set_default("aws:EpochTime", &self.epoch);
+    }
 }
 
 pub struct Access<'a> {
@@ -150,7 +166,7 @@ pub struct Access<'a> {
 
 impl<'a> Access<'a> {
     pub fn new(details: &'a AuthorizationDetails) -> Access<'a> {
-        let now = now();
+        let time = RequestTime::now();
         let managed: HashMap<&str, &'a crate::authz::ManagedPolicyDetail> = details
             .policies
             .iter()
@@ -238,7 +254,7 @@ impl<'a> Access<'a> {
             group_index.insert((account.clone(), group.name.as_str()), principals.len());
             let mut context = Context::new();
             context.set_default("aws:PrincipalAccount", &account);
-            request_time(&mut context, now);
+            time.add_to(&mut context);
             context.set_default("aws:PrincipalType", "User");
             principals.push(PrincipalInfo {
                 kind: PrincipalKind::Group,
@@ -269,7 +285,7 @@ impl<'a> Access<'a> {
             context.set_default("aws:username", &user.name);
             context.set_default("aws:PrincipalArn", &user.arn);
             context.set_default("aws:PrincipalAccount", &account);
-            request_time(&mut context, now);
+            time.add_to(&mut context);
             context.set_default("aws:PrincipalType", "User");
             if let Some(id) = &user.id {
                 context.set_default("aws:userid", id);
@@ -299,7 +315,7 @@ impl<'a> Access<'a> {
             let mut context = Context::new();
             context.set_default("aws:PrincipalArn", &role.arn);
             context.set_default("aws:PrincipalAccount", &account);
-            request_time(&mut context, now);
+            time.add_to(&mut context);
             context.set_default("aws:PrincipalType", "AssumedRole");
             trust.insert(
                 role.arn.as_str(),
@@ -516,7 +532,7 @@ impl<'a> Access<'a> {
         let mut caller = Context::new();
         caller.set_default("aws:PrincipalArn", principal);
         caller.set_default("aws:PrincipalAccount", account);
-        request_time(&mut caller, now());
+        RequestTime::now().add_to(&mut caller);
         let request = Request {
             principal: Principal {
                 arn: principal,

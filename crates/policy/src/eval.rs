@@ -97,6 +97,20 @@ pub enum Quantifier {
     Every,
 }
 
+impl Quantifier {
+    /// How to read a request asked from the command line or a diff: as AWS receives it (a
+    /// resource of `*` included: the resource of actions without resource types), unless the
+    /// action, or the resource elsewhere than a lone `*`, has wildcards: then as patterns, for
+    /// some of what they match.
+    pub fn of_request(action: &str, resource: &str) -> Quantifier {
+        if action.contains(['*', '?']) || (resource != "*" && resource.contains(['*', '?'])) {
+            Quantifier::Some
+        } else {
+            Quantifier::Exact
+        }
+    }
+}
+
 /// Condition keys and their values in the request. Keys compare case-insensitively, as AWS's
 /// do; a key may have several values (multivalued keys such as `aws:TagKeys`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
