@@ -170,6 +170,8 @@ impl<'a> Access<'a> {
         let managed: HashMap<&str, &'a crate::authz::ManagedPolicyDetail> = details
             .policies
             .iter()
+            // Deployed state holds the documents of the AWS managed policies in use.
+            .chain(&details.aws_managed)
             .map(|p| (p.arn.as_str(), p))
             .collect();
         let attached = |list: &'a [AttachedPolicy],
@@ -177,9 +179,14 @@ impl<'a> Access<'a> {
                         unknown: &mut Vec<String>| {
             for policy in list {
                 if let Some(detail) = managed.get(policy.arn.as_str()) {
+                    let owner = if detail.arn.contains(":iam::aws:policy/") {
+                        "AWS managed policy"
+                    } else {
+                        "managed policy"
+                    };
                     sources.push(Source {
                         kind: PolicyKind::Identity,
-                        label: format!("managed policy {}", detail.name),
+                        label: format!("{owner} {}", detail.name),
                         document: &detail.document,
                         arn: Some(policy.arn.clone()),
                     });
