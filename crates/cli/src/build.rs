@@ -27,9 +27,12 @@ pub struct Args {
 pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
     let project = iamdsl_compiler::load(&crate::paths_or_cwd(args.paths));
     let analysis = iamdsl_compiler::analyze(&project);
-    // Quotas are checked again after `--split` and `--minimize`, which may fix them.
-    let is_quota =
-        |code: &str| code == codes::POLICY_TOO_LARGE || code == codes::TOO_MANY_ATTACHMENTS;
+    // Quotas are checked again after `--split` and `--minimize`, which may fix them; without
+    // those, the analysis' verdict on quotas is the build's.
+    let reshaped = args.split || args.minimize;
+    let is_quota = |code: &str| {
+        reshaped && (code == codes::POLICY_TOO_LARGE || code == codes::TOO_MANY_ATTACHMENTS)
+    };
     let shown: Vec<_> = analysis
         .diagnostics
         .iter()

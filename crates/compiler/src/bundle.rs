@@ -191,17 +191,21 @@ pub fn build(model: &Model, options: BuildOptions) -> BuildOutput {
 }
 
 /// Builds the artifacts of a checked model and hands each to `sink` (path, contents) as soon as
-/// it is written, so that a large build never holds them all. Nothing reaches the sink when a
-/// quota fails (see `diagnostics`). `artifacts` of the result stays empty; `files` counts them.
+/// it is written, so that a large build never holds them all. Call only with a model whose
+/// analysis found no errors (quotas included); when `--split` or `--minimize` reshaped it, its
+/// quotas are checked again and nothing reaches the sink if one fails (see `diagnostics`).
+/// `artifacts` of the result stays empty; `files` counts them.
 pub fn build_into(
     model: &Model,
     options: BuildOptions,
     sink: &mut dyn FnMut(&str, &str) -> std::io::Result<()>,
 ) -> std::io::Result<BuildOutput> {
     let mut output = BuildOutput::default();
-    // Only `--minimize` and `--split` change the model: without them, no copy of it.
+    // Only `--minimize` and `--split` change the model: without them, no copy of it, and no
+    // second quota check (the analysis that found no errors checked this very model).
     let mut changed;
-    let model = if options.minimize || options.split {
+    let reshaped = options.minimize || options.split;
+    let model = if reshaped {
         changed = model.clone();
         if options.minimize {
             for entity in &mut changed.entities {
@@ -217,9 +221,11 @@ pub fn build_into(
     } else {
         model
     };
-    output.diagnostics = check_quotas(model);
-    if output.diagnostics.iter().any(Diagnostic::is_error) {
-        return Ok(output);
+    if reshaped {
+        output.diagnostics = check_quotas(model);
+        if output.diagnostics.iter().any(Diagnostic::is_error) {
+            return Ok(output);
+        }
     }
 
     let several = model.accounts.len() > 1;

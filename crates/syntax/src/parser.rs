@@ -82,6 +82,13 @@ pub fn parse_intent(
     result.map_err(|Malformed(span)| internal(file, span))
 }
 
+/// A list built by pushing holds room for at least four elements; the tree keeps exactly what
+/// it holds, which is most of its memory on a large project (and of the pages the kernel zeroes).
+fn exact<T>(mut list: Vec<T>) -> Vec<T> {
+    list.shrink_to_fit();
+    list
+}
+
 fn internal(file: FileId, span: Span) -> Diagnostic {
     Diagnostic::error(
         codes::SYNTAX,
@@ -377,7 +384,7 @@ impl Walker {
             let default = inner.next().map(|v| self.value(v)).transpose()?;
             params.push(Param { name, default });
         }
-        Ok(params)
+        Ok(exact(params))
     }
 
     fn block(&self, pair: Pair<'_, R>) -> Walk<Vec<Stmt>> {
@@ -386,7 +393,7 @@ impl Walker {
         while let Some(stmt) = children.take(R::stmt) {
             stmts.push(self.stmt(stmt)?);
         }
-        Ok(stmts)
+        Ok(exact(stmts))
     }
 
     fn expect(&self, pair: Pair<'_, R>) -> Walk<Expect> {
@@ -570,7 +577,11 @@ impl Walker {
                 items.push(self.action_item(child)?);
             }
         }
-        Ok(ActionList { items, except, loc })
+        Ok(ActionList {
+            items: exact(items),
+            except: exact(except),
+            loc,
+        })
     }
 
     fn action_item(&self, pair: Pair<'_, R>) -> Walk<ActionItem> {
@@ -605,7 +616,11 @@ impl Walker {
                 items.push(self.resource(child)?);
             }
         }
-        Ok(ResourceList { items, except, loc })
+        Ok(ResourceList {
+            items: exact(items),
+            except: exact(except),
+            loc,
+        })
     }
 
     fn resource(&self, pair: Pair<'_, R>) -> Walk<Resource> {
@@ -651,7 +666,7 @@ impl Walker {
                 });
             }
         }
-        Ok(args)
+        Ok(exact(args))
     }
 
     fn condition(&self, pair: Pair<'_, R>) -> Walk<Condition> {
@@ -664,7 +679,10 @@ impl Walker {
             }
             clauses.push(self.clause(child)?);
         }
-        Ok(Condition { clauses, loc })
+        Ok(Condition {
+            clauses: exact(clauses),
+            loc,
+        })
     }
 
     fn clause(&self, pair: Pair<'_, R>) -> Walk<Clause> {
@@ -770,7 +788,10 @@ impl Walker {
         while let Some(entry) = children.take(R::trust_entry) {
             entries.push(self.trust_entry(entry)?);
         }
-        Ok(TrustBlock { entries, loc })
+        Ok(TrustBlock {
+            entries: exact(entries),
+            loc,
+        })
     }
 
     fn trust_entry(&self, pair: Pair<'_, R>) -> Walk<TrustEntry> {
@@ -839,7 +860,7 @@ impl Walker {
                 while let Some(child) = children.next() {
                     values.push(self.value(child)?);
                 }
-                ValueKind::List(values)
+                ValueKind::List(exact(values))
             }
             _ => return Err(self.malformed(&pair)),
         };
@@ -884,7 +905,10 @@ impl Walker {
                 _ => return Err(self.malformed(&part)),
             }
         }
-        Ok(StringLit { parts, loc })
+        Ok(StringLit {
+            parts: exact(parts),
+            loc,
+        })
     }
 }
 
