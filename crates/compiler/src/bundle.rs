@@ -229,6 +229,8 @@ pub fn build_into(
     }
 
     let several = model.accounts.len() > 1;
+    // One buffer for every file's text.
+    let mut text = String::new();
     for account in &model.accounts {
         let dir = if several {
             format!("{}/", account.name)
@@ -240,7 +242,9 @@ pub fn build_into(
             .push((account.name.clone(), dir.trim_end_matches('/').to_string()));
         let mut push = |path: String, json: Json| {
             output.files += 1;
-            sink(&format!("{dir}{path}"), &json.pretty())
+            text.clear();
+            json.pretty_into(&mut text);
+            sink(&format!("{dir}{path}"), &text)
         };
         for entity in model.entities.iter().filter(|e| e.account.id == account.id) {
             let document = document_json(&entity.document);
