@@ -152,7 +152,7 @@ impl Catalog {
         let entry = self.entries.get(index)?;
         entry
             .parsed
-            .get_or_init(|| serde_json::from_str(entry.line).ok())
+            .get_or_init(|| serde_json::from_str(entry.line).ok().map(Service::complete))
             .as_ref()
     }
 
@@ -276,7 +276,7 @@ impl Service {
     pub fn resource_type_by_constructor(&self, name: &str) -> Option<&ResourceType> {
         self.resource_types
             .iter()
-            .find(|r| constructor_name(&r.name).eq_ignore_ascii_case(name))
+            .find(|r| r.constructor().eq_ignore_ascii_case(name))
     }
 }
 

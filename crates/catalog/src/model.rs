@@ -102,6 +102,10 @@ pub struct ActionResource {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Action {
     pub name: String,
+    /// `s3:GetObject`: written once when the service is read, since every statement that
+    /// grants the action holds this text.
+    #[serde(skip)]
+    full_name: String,
     pub levels: Vec<Level>,
     pub resources: Vec<ActionResource>,
     pub condition_keys: Vec<String>,
@@ -110,6 +114,11 @@ pub struct Action {
 }
 
 impl Action {
+    /// The name with its service prefix, as a policy writes it: `s3:GetObject`.
+    pub fn full_name(&self) -> &str {
+        &self.full_name
+    }
+
     /// The level an intent sees. Actions listed under two levels ("Permissions management,
     /// Write", "Tagging, Write") count as their specific level, so that `write` never grants
     /// permission management or tagging (see docs/language.md).
@@ -213,4 +222,14 @@ pub struct Source {
 pub(crate) struct Header {
     pub source: Source,
     pub global_condition_keys: Vec<ConditionKey>,
+}
+
+impl Service {
+    /// Fills in what is derived from the data as read: each action's full name.
+    pub(crate) fn complete(mut self) -> Service {
+        for action in &mut self.actions {
+            action.full_name = format!("{}:{}", self.prefix, action.name);
+        }
+        self
+    }
 }

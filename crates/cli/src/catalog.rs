@@ -54,7 +54,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                 .map(|(s, a)| s.prefix.len() + a.name.len() + 1)
                 .max()
                 .unwrap_or(0);
-            for (service, action) in matched {
+            for (_, action) in matched {
                 let resources: Vec<String> = action
                     .resources
                     .iter()
@@ -71,7 +71,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                 } else {
                     resources.join(", ")
                 };
-                let name = format!("{}:{}", service.prefix, action.name);
+                let name = action.full_name().to_string();
                 out.push_str(&format!(
                     "{name:width$}  {:<11}  on {on}\n",
                     level_keyword(action.level())
@@ -173,7 +173,7 @@ fn not_found(query: &str) -> String {
             let names: Vec<String> = service
                 .actions
                 .iter()
-                .map(|a| format!("{}:{}", service.prefix, a.name))
+                .map(|a| a.full_name().to_string())
                 .collect();
             suggest::closest(query, names.iter().map(String::as_str))
                 .map(|c| format!("; did you mean `{c}`?"))

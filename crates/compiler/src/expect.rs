@@ -239,9 +239,12 @@ impl Checker<'_> {
             if let ActionBlock::Action(set) = &statement.action {
                 for pattern in set {
                     if iamdsl_catalog::wildcard::has_wildcard(pattern) && pattern != "*" {
-                        names.extend(self.catalog.match_actions(pattern).into_iter().map(
-                            |(service, action)| format!("{}:{}", service.prefix, action.name),
-                        ));
+                        names.extend(
+                            self.catalog
+                                .match_actions(pattern)
+                                .into_iter()
+                                .map(|(_, action)| action.full_name().to_string()),
+                        );
                     } else {
                         names.push(pattern.clone());
                     }

@@ -119,7 +119,7 @@ mod tests {
                 catalog()
                     .match_actions(a)
                     .into_iter()
-                    .map(|(s, x)| format!("{}:{}", s.prefix, x.name))
+                    .map(|(_, x)| x.full_name().to_string())
                     .collect::<Vec<_>>()
             })
             .collect()

@@ -88,8 +88,8 @@ pub(crate) fn is_verbatim(stmt: &Stmt) -> bool {
         .any(|a| a.name.name == "verbatim" && a.args.is_empty())
 }
 
-fn full_name(service: &Service, action: &Action) -> String {
-    format!("{}:{}", service.prefix, action.name)
+fn full_name(action: &Action) -> String {
+    action.full_name().to_string()
 }
 
 impl Checker<'_> {
@@ -161,8 +161,8 @@ impl Checker<'_> {
             }
             for item in &permission.actions.except {
                 match self.resolve_action(scope, item) {
-                    Some(ActionRef::Exact(service, action, _)) => {
-                        not_action.insert(full_name(service, action));
+                    Some(ActionRef::Exact(_, action, _)) => {
+                        not_action.insert(full_name(action));
                     }
                     Some(ActionRef::Pattern(pattern, _, _)) => {
                         not_action.insert(pattern);
@@ -221,13 +221,13 @@ impl Checker<'_> {
                         for (service, action) in actions {
                             services.insert(service.prefix.clone());
                             granted.push((service, action, index));
-                            per_resource[index].insert(full_name(service, action));
+                            per_resource[index].insert(full_name(action));
                         }
                     }
                 }
                 ActionRef::Exact(service, action, span) => {
                     services.insert(service.prefix.clone());
-                    let name = full_name(service, action);
+                    let name = full_name(action);
                     let mut applied = false;
                     for (index, resource) in resources.iter().enumerate() {
                         if resource.star {
@@ -674,7 +674,7 @@ impl Checker<'_> {
                         let names: Vec<String> = service
                             .actions
                             .iter()
-                            .map(|a| format!("{}:{}", service.prefix, a.name))
+                            .map(|a| a.full_name().to_string())
                             .collect();
                         let mut diagnostic = Diagnostic::error(
                             codes::UNKNOWN_ACTION,
@@ -1028,7 +1028,7 @@ impl Checker<'_> {
                         && matches!(a.level(), Level::Write | Level::PermissionsManagement)
                         && a.has_resources()
                 })
-                .map(|(s, a, _)| full_name(s, a))
+                .map(|(_, a, _)| full_name(a))
                 .collect();
             broad.sort();
             broad.dedup();
@@ -1048,15 +1048,15 @@ impl Checker<'_> {
         }
         let mut escalation: Vec<String> = granted
             .iter()
-            .filter(|(s, a, index)| {
-                let name = full_name(s, a);
-                ESCALATION.contains(&name.as_str())
+            .filter(|(_, a, index)| {
+                let name = a.full_name();
+                ESCALATION.contains(&name)
                     && (name != "iam:PassRole"
                         || resources
                             .get(*index)
                             .is_none_or(|r| r.star || r.arn.ends_with('*')))
             })
-            .map(|(s, a, _)| full_name(s, a))
+            .map(|(_, a, _)| full_name(a))
             .collect();
         escalation.sort();
         escalation.dedup();

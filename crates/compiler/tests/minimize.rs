@@ -28,7 +28,7 @@ fn actions() -> impl Strategy<Value = BTreeSet<String>> {
                         .service(if other { second } else { first })
                         .unwrap();
                     let action = &service.actions[index.index(service.actions.len())];
-                    let name = format!("{}:{}", service.prefix, action.name);
+                    let name = action.full_name().to_string();
                     if lower {
                         name.to_ascii_lowercase()
                     } else {
@@ -46,7 +46,7 @@ fn expand(patterns: &BTreeSet<String>) -> BTreeSet<String> {
             catalog()
                 .match_actions(p)
                 .into_iter()
-                .map(|(s, a)| format!("{}:{}", s.prefix, a.name).to_ascii_lowercase())
+                .map(|(_, a)| a.full_name().to_ascii_lowercase())
         })
         .collect()
 }

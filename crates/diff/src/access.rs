@@ -58,7 +58,7 @@ fn candidates(
                     } else {
                         matched
                             .into_iter()
-                            .map(|(service, action)| format!("{}:{}", service.prefix, action.name))
+                            .map(|(_, action)| action.full_name().to_string())
                             .collect()
                     }
                 });

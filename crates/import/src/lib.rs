@@ -252,7 +252,7 @@ impl Writer<'_> {
                         .actions
                         .iter()
                         .filter(move |a| a.level() == level && a.applies_to(&resource_type.name))
-                        .map(move |a| format!("{}:{}", service.prefix, a.name))
+                        .map(move |a| a.full_name().to_string())
                 })
                 .collect();
             if !expansion.is_empty() && expansion.is_subset(actions) {
@@ -286,7 +286,7 @@ impl Writer<'_> {
             let Some((service, action)) = self.catalog.action(name) else {
                 return false;
             };
-            format!("{}:{}", service.prefix, action.name) == *name
+            action.full_name() == name
                 && resources.iter().all(|arn| {
                     if arn == "*" {
                         return true;

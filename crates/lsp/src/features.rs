@@ -354,11 +354,11 @@ pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> Vec<
                 })
                 .map(|a| {
                     let mut completion = item(
-                        format!("{}:{}", service.prefix, a.name),
+                        a.full_name().to_string(),
                         CompletionItemKind::FUNCTION,
                         Some(a.level().name().to_string()),
                     );
-                    completion.filter_text = Some(format!("{}:{}", service.prefix, a.name));
+                    completion.filter_text = Some(a.full_name().to_string());
                     completion
                 })
                 .collect();
