@@ -60,12 +60,12 @@ impl ArnTemplate {
     }
 
     /// The ARN with every variable replaced by `value(variable)`.
-    pub fn fill(&self, mut value: impl FnMut(&str) -> String) -> String {
+    pub fn fill<'v>(&self, mut value: impl FnMut(&str) -> &'v str) -> String {
         let mut out = String::new();
         for segment in &self.segments {
             match segment {
                 Segment::Literal(text) => out.push_str(text),
-                Segment::Variable(name) => out.push_str(&value(name)),
+                Segment::Variable(name) => out.push_str(value(name)),
             }
         }
         out
@@ -144,9 +144,9 @@ mod tests {
         let object = ArnTemplate::parse("arn:${Partition}:s3:::${BucketName}/${ObjectName}");
         assert_eq!(object.parameters(), vec!["BucketName", "ObjectName"]);
         let filled = object.fill(|v| match v {
-            "Partition" => "aws".into(),
-            "BucketName" => "logs".into(),
-            _ => "*".into(),
+            "Partition" => "aws",
+            "BucketName" => "logs",
+            _ => "*",
         });
         assert_eq!(filled, "arn:aws:s3:::logs/*");
         assert!(object.matches("arn:aws:s3:::logs/*"));

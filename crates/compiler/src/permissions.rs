@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use iamdsl_catalog::{Action, Level, ResourceType, Service};
 use iamdsl_diagnostics::{codes, suggest, Diagnostic, Span};
-use iamdsl_policy::{ActionBlock, Effect, ResourceBlock, Statement};
+use iamdsl_policy::{ActionBlock, Conditions, Effect, ResourceBlock, Statement};
 use iamdsl_syntax::ast::{self, AccessLevel, ActionItem, Permission, Resource, Stmt};
 
 use crate::check::{Checker, Scope, SymbolKind, Val};
@@ -388,7 +388,7 @@ impl Checker<'_> {
                 groups.entry(actions).or_default().insert(resource.arn);
             }
         }
-        groups
+        let mut statements: Vec<Statement> = groups
             .into_iter()
             .map(|(actions, arns)| Statement {
                 sid: None,
@@ -396,10 +396,19 @@ impl Checker<'_> {
                 principal: None,
                 action: action_block(actions),
                 resource: Some(ResourceBlock::Resource(arns)),
-                condition: condition.clone(),
+                condition: Conditions::default(),
                 origins: vec![source],
             })
-            .collect()
+            .collect();
+        // One copy of the condition per statement; the last one (nearly always the only one)
+        // takes the original.
+        if let Some((last, others)) = statements.split_last_mut() {
+            for statement in others {
+                statement.condition = condition.clone();
+            }
+            last.condition = condition;
+        }
+        statements
     }
 
     /// `#[verbatim] allow ACTIONS on RESOURCES`: one statement with exactly the actions and
@@ -932,15 +941,12 @@ impl Checker<'_> {
                     .with_help("pass `region: \"eu-west-1\"`, or set `region` under `[defaults]` in iamdsl.toml"),
             );
         }
-        let region = region.unwrap_or_else(|| "*".to_string());
+        let region = region.as_deref().unwrap_or("*");
         let arn = template.fill(|variable| match variable {
-            "Partition" => partition.clone(),
-            "Region" => region.clone(),
-            "Account" => account.clone(),
-            other => values
-                .get(other)
-                .cloned()
-                .unwrap_or_else(|| "*".to_string()),
+            "Partition" => &partition,
+            "Region" => region,
+            "Account" => &account,
+            other => values.get(other).map_or("*", String::as_str),
         });
         Some(Resolved {
             arn,
