@@ -101,5 +101,8 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
     if args.minimize {
         eprintln!("--minimize saved {} characters", output.bytes_saved);
     }
+    // The process ends here: freeing a large model piece by piece is wasted time.
+    std::mem::forget(model);
+    std::mem::forget(project);
     Ok(ExitCode::SUCCESS)
 }
