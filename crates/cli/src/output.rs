@@ -28,6 +28,8 @@ pub struct StagedDir {
     target: std::path::PathBuf,
     parent: std::path::PathBuf,
     staging: tempfile::TempDir,
+    /// Directories made so far: a build writes thousands of files into a few directories each.
+    made: std::cell::RefCell<std::collections::HashSet<std::path::PathBuf>>,
 }
 
 impl StagedDir {
@@ -45,13 +47,17 @@ impl StagedDir {
             target: target.to_path_buf(),
             parent,
             staging,
+            made: Default::default(),
         })
     }
 
     pub fn write(&self, relative: &str, contents: &[u8]) -> std::io::Result<()> {
         let path = self.staging.path().join(relative);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            if !self.made.borrow().contains(dir) {
+                std::fs::create_dir_all(dir)?;
+                self.made.borrow_mut().insert(dir.to_path_buf());
+            }
         }
         std::fs::write(&path, contents)
     }
