@@ -41,9 +41,14 @@ impl<'a> Json<'a> {
     }
 
     fn write(&self, out: &mut String, depth: usize) {
+        // One copy of a run of spaces per line, not two spaces per level.
+        const SPACES: &str = "                                                                ";
         let indent = |out: &mut String, depth: usize| {
-            for _ in 0..depth {
-                out.push_str("  ");
+            let mut width = 2 * depth;
+            while width > 0 {
+                let run = width.min(SPACES.len());
+                out.push_str(&SPACES[..run]);
+                width -= run;
             }
         };
         match self {
@@ -239,6 +244,18 @@ mod tests {
             value.pretty(),
             "{\n  \"b\": [\n    \"x\\\"y\"\n  ],\n  \"a\": {},\n  \"c\": 3\n}\n"
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_indented_as_serde_json_indents_it() {
+        let mut ours = Json::strings(["leaf"]);
+        let mut theirs = serde_json::json!(["leaf"]);
+        for depth in 0..45 {
+            ours = Json::Object(vec![(format!("k{depth}").into(), Json::Array(vec![ours]))]);
+            theirs = serde_json::json!({ format!("k{depth}"): [theirs] });
+        }
+        let expected = serde_json::to_string_pretty(&theirs).unwrap_or_default() + "\n";
+        assert_eq!(ours.pretty(), expected);
     }
 
     #[test]
