@@ -2,7 +2,7 @@
 //! policy and trust policy, and per account one `account-authorization-details.json` in the
 //! shape AWS prints, checked against AWS's quotas. Writing to disk is the caller's (atomic) job.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use iamdsl_diagnostics::{codes, Diagnostic};
 use iamdsl_policy::authz::{
@@ -11,7 +11,7 @@ use iamdsl_policy::authz::{
 };
 use iamdsl_policy::canonical::{canonical_size, canonicalize, document_json, quota_size};
 use iamdsl_policy::json::Json;
-use iamdsl_policy::{ActionBlock, PolicyDocument};
+use iamdsl_policy::{ActionBlock, NameSet, PolicyDocument};
 
 use crate::config::Quotas;
 use crate::minimize::minimize;
@@ -549,9 +549,9 @@ fn split_document(document: &PolicyDocument, limit: usize) -> Vec<PolicyDocument
             let list: Vec<String> = actions.iter().cloned().collect();
             let (left, right) = list.split_at(list.len() / 2);
             let mut first = statement.clone();
-            first.action = ActionBlock::Action(left.iter().cloned().collect::<BTreeSet<_>>());
+            first.action = ActionBlock::Action(left.iter().cloned().collect::<NameSet>());
             let mut second = statement;
-            second.action = ActionBlock::Action(right.iter().cloned().collect::<BTreeSet<_>>());
+            second.action = ActionBlock::Action(right.iter().cloned().collect::<NameSet>());
             queue.push(second);
             queue.push(first);
         }

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use iamdsl_catalog::Catalog;
 use iamdsl_diagnostics::{codes, suggest, Diagnostic, FileId, Severity, Span};
-use iamdsl_policy::{ActionBlock, Conditions, Effect, PolicyDocument, ResourceBlock, Statement};
+use iamdsl_policy::{
+    ActionBlock, Conditions, Effect, NameSet, PolicyDocument, ResourceBlock, Statement,
+};
 use iamdsl_syntax::ast::*;
 
 use crate::config::{Config, LintLevel};
@@ -1050,8 +1052,8 @@ impl<'a> Checker<'a> {
             sid: None,
             effect: Effect::Allow,
             principal: None,
-            action: ActionBlock::Action(BTreeSet::from(["sts:AssumeRole".to_string()])),
-            resource: Some(ResourceBlock::Resource(BTreeSet::from([role_arn]))),
+            action: ActionBlock::Action(NameSet::from(["sts:AssumeRole".to_string()])),
+            resource: Some(ResourceBlock::Resource(NameSet::from([role_arn]))),
             condition: Conditions::default(),
             origins: vec![source],
         });
@@ -1081,7 +1083,7 @@ impl<'a> Checker<'a> {
             sid: None,
             effect: Effect::Allow,
             principal: Some(principal),
-            action: ActionBlock::Action(BTreeSet::from(["sts:AssumeRole".to_string()])),
+            action: ActionBlock::Action(NameSet::from(["sts:AssumeRole".to_string()])),
             resource: None,
             condition: Conditions::default(),
             origins: vec![source],

@@ -2,12 +2,12 @@
 //! evaluation logic. A failed expectation is an error pointing at the expectation and at the
 //! statements that decided.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use iamdsl_diagnostics::{codes, Diagnostic, FileId, Span};
 use iamdsl_policy::access::{Access, Explained};
 use iamdsl_policy::eval::{Context, Decision, Operator, PolicyKind, Quantifier};
-use iamdsl_policy::{ActionBlock, ResourceBlock};
+use iamdsl_policy::{ActionBlock, NameSet, ResourceBlock};
 use iamdsl_syntax::ast::*;
 
 use crate::check::{Checker, Scope, SymbolKind};
@@ -283,7 +283,7 @@ impl Checker<'_> {
 
 /// The request values that pass one `when` test of an expectation: `Some(None)` when the key is
 /// to be absent, `None` when no single request value does (a negation or a comparison).
-fn request_values(operator: &str, values: &BTreeSet<String>) -> Option<Option<Vec<String>>> {
+fn request_values(operator: &str, values: &NameSet) -> Option<Option<Vec<String>>> {
     let parsed = Operator::parse(operator);
     if parsed.is_negated() {
         return None;

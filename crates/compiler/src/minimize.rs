@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use iamdsl_catalog::{catalog, wildcard};
-use iamdsl_policy::{ActionBlock, PolicyDocument};
+use iamdsl_policy::{ActionBlock, NameSet, PolicyDocument};
 
 /// The document with each `Action` list minimized.
 pub fn minimize(document: &PolicyDocument) -> PolicyDocument {
@@ -20,8 +20,8 @@ pub fn minimize(document: &PolicyDocument) -> PolicyDocument {
 
 /// The shortest equivalent list: per service, each action is replaced by the shortest prefix
 /// wildcard whose every match is in the list.
-pub fn minimize_actions(actions: &BTreeSet<String>) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+pub fn minimize_actions(actions: &NameSet) -> NameSet {
+    let mut out = NameSet::new();
     let mut by_service: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
     for action in actions {
         match action.split_once(':') {
@@ -113,7 +113,7 @@ mod tests {
     use super::*;
 
     /// What a list of actions and wildcards grants, as exact catalog actions.
-    fn grants(list: &BTreeSet<String>) -> BTreeSet<String> {
+    fn grants(list: &NameSet) -> NameSet {
         list.iter()
             .flat_map(|a| {
                 catalog()
@@ -128,25 +128,25 @@ mod tests {
     #[test]
     fn minimized_lists_grant_exactly_the_same_actions() {
         let service = catalog().service("s3").expect("s3");
-        let reads: BTreeSet<String> = service
+        let reads: NameSet = service
             .actions
             .iter()
             .filter(|a| a.level() == iamdsl_catalog::Level::Read)
-            .map(|a| format!("s3:{}", a.name))
+            .map(|a| a.full_name().to_string())
             .collect();
         let minimized = minimize_actions(&reads);
         assert!(minimized.len() < reads.len(), "{minimized:?}");
         assert_eq!(grants(&minimized), reads);
-        let every: BTreeSet<String> = service
+        let every: NameSet = service
             .actions
             .iter()
-            .map(|a| format!("s3:{}", a.name))
+            .map(|a| a.full_name().to_string())
             .collect();
         assert_eq!(
             minimize_actions(&every),
-            BTreeSet::from(["s3:*".to_string()])
+            NameSet::from(["s3:*".to_string()])
         );
-        let one: BTreeSet<String> = BTreeSet::from(["s3:GetObject".to_string()]);
+        let one = NameSet::from(["s3:GetObject".to_string()]);
         assert_eq!(minimize_actions(&one), one);
     }
 }

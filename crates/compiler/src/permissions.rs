@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use iamdsl_catalog::{Action, Level, ResourceType, Service};
 use iamdsl_diagnostics::{codes, suggest, Diagnostic, Span};
-use iamdsl_policy::{ActionBlock, Conditions, Effect, ResourceBlock, Statement};
+use iamdsl_policy::{ActionBlock, Conditions, Effect, NameSet, ResourceBlock, Statement};
 use iamdsl_syntax::ast::{self, AccessLevel, ActionItem, Permission, Resource, Stmt};
 
 use crate::check::{Checker, Scope, SymbolKind, Val};
@@ -114,7 +114,7 @@ impl Checker<'_> {
             .collect();
         let failed_resources = resources.len() != permission.resources.items.len();
         let only_star = |items: &[Resource]| matches!(items, [Resource::Star(_)]);
-        let mut not_resource = BTreeSet::new();
+        let mut not_resource = NameSet::new();
         if !permission.resources.except.is_empty() {
             if !only_star(&permission.resources.items) {
                 self.report(
@@ -142,7 +142,7 @@ impl Checker<'_> {
             .iter()
             .filter_map(|a| self.resolve_action(scope, a))
             .collect();
-        let mut not_action = BTreeSet::new();
+        let mut not_action = NameSet::new();
         if !permission.actions.except.is_empty() {
             let star_only = matches!(permission.actions.items.as_slice(), [ActionItem::Star(_)]);
             let levels = permission
@@ -186,7 +186,7 @@ impl Checker<'_> {
         }
 
         // Actions per resource: each resource gets only the actions that apply to it.
-        let mut per_resource: Vec<BTreeSet<String>> = vec![BTreeSet::new(); resources.len()];
+        let mut per_resource: Vec<NameSet> = vec![NameSet::new(); resources.len()];
         let mut services: BTreeSet<String> = BTreeSet::new();
         let mut any_service = false;
         let mut granted: Vec<(&'static Service, &'static Action, usize)> = Vec::new();
@@ -359,7 +359,7 @@ impl Checker<'_> {
             return Vec::new();
         }
         let source = origin(scope.file, stmt.loc.span());
-        let action_block = |actions: BTreeSet<String>| {
+        let action_block = |actions: NameSet| {
             if not_action.is_empty() {
                 ActionBlock::Action(actions)
             } else {
@@ -367,7 +367,7 @@ impl Checker<'_> {
             }
         };
         if not_resource_mode {
-            let actions: BTreeSet<String> = per_resource.into_iter().flatten().collect();
+            let actions: NameSet = per_resource.into_iter().flatten().collect();
             if actions.is_empty() && not_action.is_empty() {
                 return Vec::new();
             }
@@ -382,7 +382,7 @@ impl Checker<'_> {
             }];
         }
         // Resources that got the same actions share a statement.
-        let mut groups: BTreeMap<BTreeSet<String>, BTreeSet<String>> = BTreeMap::new();
+        let mut groups: BTreeMap<NameSet, NameSet> = BTreeMap::new();
         for (actions, resource) in per_resource.into_iter().zip(resources) {
             if !actions.is_empty() || !not_action.is_empty() {
                 groups.entry(actions).or_default().insert(resource.arn);
@@ -413,7 +413,7 @@ impl Checker<'_> {
 
     /// `#[verbatim] allow ACTIONS on RESOURCES`: one statement with exactly the actions and
     /// resources written, every action on every resource, as AWS stores imported policies.
-    /// Names the catalog does not know are warnings (W0114); access levels are refused, since
+    /// NameSet the catalog does not know are warnings (W0114); access levels are refused, since
     /// what they mean depends on the catalog.
     fn lower_verbatim(
         &mut self,
@@ -427,8 +427,8 @@ impl Checker<'_> {
         };
         self.verbatim = true;
         let mut complete = true;
-        let mut actions = |checker: &mut Self, items: &[ActionItem]| -> BTreeSet<String> {
-            let mut out = BTreeSet::new();
+        let mut actions = |checker: &mut Self, items: &[ActionItem]| -> NameSet {
+            let mut out = NameSet::new();
             for item in items {
                 match item {
                     ActionItem::Star(_) => {
@@ -460,8 +460,8 @@ impl Checker<'_> {
         };
         let granted = actions(self, &permission.actions.items);
         let excepted = actions(self, &permission.actions.except);
-        let mut resources = |checker: &mut Self, items: &[Resource]| -> BTreeSet<String> {
-            let mut out = BTreeSet::new();
+        let mut resources = |checker: &mut Self, items: &[Resource]| -> NameSet {
+            let mut out = NameSet::new();
             for item in items {
                 let arn = match item {
                     Resource::Star(_) => Some("*".to_string()),
@@ -491,7 +491,7 @@ impl Checker<'_> {
         if !complete {
             return Vec::new();
         }
-        let star = |set: &BTreeSet<String>| set.len() == 1 && set.contains("*");
+        let star = |set: &NameSet| set.len() == 1 && set.contains("*");
         let action = if excepted.is_empty() {
             ActionBlock::Action(granted)
         } else if star(&granted) {

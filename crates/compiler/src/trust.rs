@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use iamdsl_diagnostics::{codes, Diagnostic, Span};
-use iamdsl_policy::{ActionBlock, Conditions, Effect, Principals, Statement};
+use iamdsl_policy::{ActionBlock, Conditions, Effect, NameSet, Principals, Statement};
 use iamdsl_syntax::ast::{NameOrString, Principal, Target, TrustBlock, TrustEntry};
 
 use crate::check::{attribute_lints, Checker, Scope, SymbolKind};
@@ -223,14 +223,14 @@ impl Checker<'_> {
                 );
             }
         }
-        let mut actions = BTreeSet::from([action.to_string()]);
+        let mut actions = NameSet::from([action.to_string()]);
         if entry.tag_session {
             actions.insert("sts:TagSession".to_string());
         }
         let mut principals = Principals::default();
         principals
             .0
-            .insert(kind.to_string(), BTreeSet::from([value]));
+            .insert(kind.to_string(), NameSet::from([value]));
         Some(Statement {
             sid: None,
             effect: Effect::Allow,

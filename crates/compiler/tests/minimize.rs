@@ -6,12 +6,13 @@ use std::collections::BTreeSet;
 
 use iamdsl_catalog::catalog;
 use iamdsl_compiler::minimize::minimize_actions;
+use iamdsl_policy::NameSet;
 use proptest::prelude::*;
 
 const SERVICES: &[&str] = &["s3", "ec2", "iam", "dynamodb", "lambda", "kms", "sqs"];
 
 /// Some actions of one or two services, in the catalog's spelling or lower case.
-fn actions() -> impl Strategy<Value = BTreeSet<String>> {
+fn actions() -> impl Strategy<Value = NameSet> {
     (
         prop::sample::select(SERVICES),
         prop::sample::select(SERVICES),
@@ -39,7 +40,7 @@ fn actions() -> impl Strategy<Value = BTreeSet<String>> {
         })
 }
 
-fn expand(patterns: &BTreeSet<String>) -> BTreeSet<String> {
+fn expand(patterns: &NameSet) -> BTreeSet<String> {
     patterns
         .iter()
         .flat_map(|p| {

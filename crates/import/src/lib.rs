@@ -17,7 +17,9 @@ use iamdsl_catalog::{Catalog, Level};
 use iamdsl_compiler::config::Quotas;
 use iamdsl_compiler::is_iso_date;
 use iamdsl_policy::authz::{AttachedPolicy, AuthorizationDetails, InlinePolicy};
-use iamdsl_policy::{ActionBlock, Conditions, Effect, PolicyDocument, ResourceBlock, Statement};
+use iamdsl_policy::{
+    ActionBlock, Conditions, Effect, NameSet, PolicyDocument, ResourceBlock, Statement,
+};
 use iamdsl_syntax::{is_bare_key, quote};
 
 /// The files of an imported project: relative path to content.
@@ -229,7 +231,7 @@ fn list(items: impl IntoIterator<Item = String>) -> String {
 
 impl Writer<'_> {
     /// The access levels whose expansion on `arn` is exactly `actions`, if there are such.
-    fn intent_for(&self, actions: &BTreeSet<String>, arn: &str) -> Option<Vec<&'static str>> {
+    fn intent_for(&self, actions: &NameSet, arn: &str) -> Option<Vec<&'static str>> {
         let types = self.catalog.resource_types_for_arn(arn);
         let services: BTreeSet<&str> = types.iter().map(|(s, _)| s.prefix.as_str()).collect();
         if types.is_empty() || services.len() > 1 {
@@ -242,10 +244,10 @@ impl Writer<'_> {
             (Level::Tagging, "tagging"),
             (Level::PermissionsManagement, "permissions"),
         ];
-        let mut covered = BTreeSet::new();
+        let mut covered = NameSet::new();
         let mut chosen = Vec::new();
         for (level, keyword) in levels {
-            let expansion: BTreeSet<String> = types
+            let expansion: NameSet = types
                 .iter()
                 .flat_map(|(service, resource_type)| {
                     service
@@ -265,7 +267,7 @@ impl Writer<'_> {
 
     /// Whether every action is a catalog action that applies to every resource, so that the
     /// compiler's pairing of actions with resources keeps all of them.
-    fn explicit_is_exact(&self, actions: &BTreeSet<String>, resources: &BTreeSet<String>) -> bool {
+    fn explicit_is_exact(&self, actions: &NameSet, resources: &NameSet) -> bool {
         actions.iter().all(|name| {
             if name == "*" {
                 return true;
@@ -304,12 +306,12 @@ impl Writer<'_> {
         let condition = condition_text(&statement.condition);
         let (actions, not_actions) = match &statement.action {
             ActionBlock::Action(set) => (set.clone(), None),
-            ActionBlock::NotAction(set) => (BTreeSet::from(["*".to_string()]), Some(set)),
+            ActionBlock::NotAction(set) => (NameSet::from(["*".to_string()]), Some(set)),
         };
         let (resources, not_resources) = match &statement.resource {
             Some(ResourceBlock::Resource(set)) => (set.clone(), None),
-            Some(ResourceBlock::NotResource(set)) => (BTreeSet::from(["*".to_string()]), Some(set)),
-            None => (BTreeSet::from(["*".to_string()]), None),
+            Some(ResourceBlock::NotResource(set)) => (NameSet::from(["*".to_string()]), Some(set)),
+            None => (NameSet::from(["*".to_string()]), None),
         };
         let action_part = match not_actions {
             Some(except) => format!("* except {}", list(except.iter().cloned())),
@@ -323,7 +325,7 @@ impl Writer<'_> {
         // `* except …` and `… on * except …` compile to exactly NotAction / NotResource when
         // every name in them is one the catalog knows.
         let exact_except = || {
-            let star = BTreeSet::from(["*".to_string()]);
+            let star = NameSet::from(["*".to_string()]);
             not_actions.is_none_or(|except| self.explicit_is_exact(except, &star))
                 && self.explicit_is_exact(&actions, &star)
                 && not_resources.is_none_or(|except| {

@@ -4,6 +4,7 @@
 //! are evaluated alike. On top: requests of one principal, assume-role checks (both halves),
 //! assume-role chains and "who can".
 
+use crate::NameSet;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::OnceLock;
 
@@ -110,8 +111,8 @@ fn allow_document(action: &str) -> PolicyDocument {
             sid: None,
             effect: Effect::Allow,
             principal: None,
-            action: ActionBlock::Action(BTreeSet::from([action.to_string()])),
-            resource: Some(ResourceBlock::Resource(BTreeSet::from(["*".to_string()]))),
+            action: ActionBlock::Action(NameSet::from([action.to_string()])),
+            resource: Some(ResourceBlock::Resource(NameSet::from(["*".to_string()]))),
             condition: Default::default(),
             origins: Vec::new(),
         }],

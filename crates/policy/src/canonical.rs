@@ -1,8 +1,8 @@
 //! The canonical form of a policy document: the same meaning gives the same bytes, whatever the
 //! order or shape it was written in. The rules are documented in docs/canonical-json.md.
 
+use crate::NameSet;
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 
 use crate::document::{
     ActionBlock, Conditions, PolicyDocument, Principals, ResourceBlock, Statement,
@@ -332,7 +332,7 @@ pub fn statement_json(statement: &Statement) -> Json<'_> {
 }
 
 /// The strings of a set, borrowed.
-fn strings(set: &BTreeSet<String>) -> Json<'_> {
+fn strings(set: &NameSet) -> Json<'_> {
     Json::strings(set.iter().map(String::as_str))
 }
 
@@ -360,7 +360,7 @@ pub fn quota_size(document: &PolicyDocument) -> usize {
 /// [`quota_size`] of a document that is already canonical: the length of its JSON without
 /// white space, counted without writing it.
 pub fn canonical_size(document: &PolicyDocument) -> usize {
-    let strings = |items: &BTreeSet<String>| {
+    let strings = |items: &NameSet| {
         2 + items.iter().map(|s| json_len(s)).sum::<usize>() + items.len().saturating_sub(1)
     };
     let field = |name: &str| json_len(name) + 1;

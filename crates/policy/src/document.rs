@@ -1,4 +1,6 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+use crate::NameSet;
 
 use iamdsl_diagnostics::{FileId, Span};
 
@@ -20,24 +22,24 @@ impl Effect {
 /// `Action` or `NotAction`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ActionBlock {
-    Action(BTreeSet<String>),
-    NotAction(BTreeSet<String>),
+    Action(NameSet),
+    NotAction(NameSet),
 }
 
 /// `Resource` or `NotResource`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ResourceBlock {
-    Resource(BTreeSet<String>),
-    NotResource(BTreeSet<String>),
+    Resource(NameSet),
+    NotResource(NameSet),
 }
 
 /// `Principal`: kind (`AWS`, `Service`, `Federated`) to values.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Principals(pub BTreeMap<String, BTreeSet<String>>);
+pub struct Principals(pub BTreeMap<String, NameSet>);
 
 /// `Condition`: operator (`StringEquals`) to key (`aws:SourceIp`) to values.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Conditions(pub BTreeMap<String, BTreeMap<String, BTreeSet<String>>>);
+pub struct Conditions(pub BTreeMap<String, BTreeMap<String, NameSet>>);
 
 impl Conditions {
     pub fn insert(&mut self, operator: &str, key: &str, values: impl IntoIterator<Item = String>) {

@@ -7,11 +7,13 @@ pub mod canonical;
 mod document;
 pub mod eval;
 pub mod json;
+mod name_set;
 pub mod reader;
 
 pub use document::{
     ActionBlock, Conditions, Effect, Origin, PolicyDocument, Principals, ResourceBlock, Statement,
 };
+pub use name_set::NameSet;
 
 /// The properties the fuzz targets check (`fuzz/`), also replayed on the committed corpus by
 /// the test suite (`tests/fuzz/`): one implementation for both. Each panics when it fails.

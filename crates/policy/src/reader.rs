@@ -3,7 +3,7 @@
 //! as strings, booleans or numbers), and the URL-encoded text the raw API returns. What is wrong is
 //! said with its place: `Statement[1].Condition.StringEquals`.
 
-use std::collections::BTreeSet;
+use crate::NameSet;
 
 use serde_json::Value;
 
@@ -59,9 +59,9 @@ pub fn read_policy(value: &Value) -> Result<PolicyDocument, String> {
     Ok(PolicyDocument { statements })
 }
 
-fn strings(value: &Value, place: &str) -> Result<BTreeSet<String>, String> {
+fn strings(value: &Value, place: &str) -> Result<NameSet, String> {
     match value {
-        Value::String(s) => Ok(BTreeSet::from([s.clone()])),
+        Value::String(s) => Ok(NameSet::from([s.clone()])),
         Value::Array(items) => items
             .iter()
             .map(|item| match item {
@@ -71,8 +71,8 @@ fn strings(value: &Value, place: &str) -> Result<BTreeSet<String>, String> {
                 other => Err(format!("{place}: `{other}` is not a string")),
             })
             .collect(),
-        Value::Bool(b) => Ok(BTreeSet::from([b.to_string()])),
-        Value::Number(n) => Ok(BTreeSet::from([n.to_string()])),
+        Value::Bool(b) => Ok(NameSet::from([b.to_string()])),
+        Value::Number(n) => Ok(NameSet::from([n.to_string()])),
         other => Err(format!(
             "{place}: `{other}` is not a string or a list of strings"
         )),
@@ -99,7 +99,7 @@ fn read_statement(value: &Value) -> Result<Statement, String> {
             let mut principals = Principals::default();
             principals
                 .0
-                .insert("AWS".into(), BTreeSet::from(["*".to_string()]));
+                .insert("AWS".into(), NameSet::from(["*".to_string()]));
             Some(principals)
         }
         Some(Value::Object(kinds)) => {

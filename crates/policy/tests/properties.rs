@@ -1,20 +1,19 @@
 //! Canonical JSON: idempotent, and what iamdsl writes reads back to the same bytes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeSet;
-
 use iamdsl_policy::canonical::{canonicalize, to_canonical_json};
 use iamdsl_policy::reader::read_policy_text;
 use iamdsl_policy::{
-    ActionBlock, Conditions, Effect, PolicyDocument, Principals, ResourceBlock, Statement,
+    ActionBlock, Conditions, Effect, NameSet, PolicyDocument, Principals, ResourceBlock, Statement,
 };
 use proptest::prelude::*;
 
-fn set(items: &[&str]) -> impl Strategy<Value = BTreeSet<String>> {
+fn set(items: &[&str]) -> impl Strategy<Value = NameSet> {
     prop::collection::btree_set(
         prop::sample::select(items.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
         1..4,
     )
+    .prop_map(|set| set.into_iter().collect())
 }
 
 fn statement() -> impl Strategy<Value = Statement> {
