@@ -88,10 +88,6 @@ pub(crate) fn is_verbatim(stmt: &Stmt) -> bool {
         .any(|a| a.name.name == "verbatim" && a.args.is_empty())
 }
 
-fn full_name(action: &Action) -> String {
-    action.full_name().to_string()
-}
-
 impl Checker<'_> {
     pub fn lower_permission(
         &mut self,
@@ -162,7 +158,7 @@ impl Checker<'_> {
             for item in &permission.actions.except {
                 match self.resolve_action(scope, item) {
                     Some(ActionRef::Exact(_, action, _)) => {
-                        not_action.insert(full_name(action));
+                        not_action.insert(action.full_name().to_string());
                     }
                     Some(ActionRef::Pattern(pattern, _, _)) => {
                         not_action.insert(pattern);
@@ -221,13 +217,13 @@ impl Checker<'_> {
                         for (service, action) in actions {
                             services.insert(service.prefix.clone());
                             granted.push((service, action, index));
-                            per_resource[index].insert(full_name(action));
+                            per_resource[index].insert(action.full_name().to_string());
                         }
                     }
                 }
                 ActionRef::Exact(service, action, span) => {
                     services.insert(service.prefix.clone());
-                    let name = full_name(action);
+                    let name = action.full_name().to_string();
                     let mut applied = false;
                     for (index, resource) in resources.iter().enumerate() {
                         if resource.star {
@@ -1034,7 +1030,7 @@ impl Checker<'_> {
                         && matches!(a.level(), Level::Write | Level::PermissionsManagement)
                         && a.has_resources()
                 })
-                .map(|(_, a, _)| full_name(a))
+                .map(|(_, a, _)| a.full_name().to_string())
                 .collect();
             broad.sort();
             broad.dedup();
@@ -1062,7 +1058,7 @@ impl Checker<'_> {
                             .get(*index)
                             .is_none_or(|r| r.star || r.arn.ends_with('*')))
             })
-            .map(|(_, a, _)| full_name(a))
+            .map(|(_, a, _)| a.full_name().to_string())
             .collect();
         escalation.sort();
         escalation.dedup();
