@@ -5,9 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use iamdsl_catalog::Catalog;
 use iamdsl_diagnostics::{codes, suggest, Diagnostic, FileId, Severity, Span};
-use iamdsl_policy::{
-    ActionBlock, Conditions, Effect, NameSet, PolicyDocument, ResourceBlock, Statement,
-};
+use iamdsl_policy::{ActionBlock, Effect, NameSet, PolicyDocument, ResourceBlock, Statement};
 use iamdsl_syntax::ast::*;
 
 use crate::config::{Config, LintLevel};
@@ -106,8 +104,8 @@ pub(crate) struct Checker<'a> {
     pub members: BTreeMap<String, Vec<String>>,
     /// Policies used as permissions boundaries (the admin lints do not apply to them).
     pub boundaries: BTreeSet<String>,
-    /// Trust entries that `assume` statements add to roles: role identifier to statements.
-    pending_trust: BTreeMap<String, Vec<Statement>>,
+    /// Trust entries that `assume` statements add to roles: role identifier to entries.
+    pending_trust: BTreeMap<String, Vec<PendingTrust>>,
     /// Groups without users that `assume` a role: role identifier to group identifiers.
     memberless_assumers: BTreeMap<String, Vec<String>>,
     /// Trust entries that name a declared user or role, to check the identity half (W0110).
@@ -116,6 +114,15 @@ pub(crate) struct Checker<'a> {
     pub(crate) expectations: Vec<(FileId, &'a Item)>,
     /// Lowering a `#[verbatim]` statement: what the catalog does not know is a warning there.
     pub verbatim: bool,
+}
+
+/// The trust half of an `assume`, added to the role once every declaration is lowered.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingTrust {
+    pub statement: Statement,
+    /// The `assume` statement's scope: its file, owner, account and silenced lints.
+    pub scope: Scope,
+    pub span: Span,
 }
 
 /// `trust { role X }` in role `role`, for the `half_configured_assume` lint.
@@ -718,22 +725,43 @@ impl<'a> Checker<'a> {
             if entity.kind != EntityKind::Role {
                 continue;
             }
-            if let Some(statements) = self.pending_trust.remove(&entity.ident) {
-                let trust = entity.trust.get_or_insert_with(PolicyDocument::default);
-                trust.statements.extend(statements);
+            if let Some(pending) = self.pending_trust.remove(&entity.ident) {
+                self.add_assumed_trust(entity, pending);
             }
-            // A role with a `trust` block whose entries were all rejected already has its errors.
-            let has_trust_block =
-                self.symbols
-                    .get(&entity.ident)
-                    .is_some_and(|decl| match &decl.item.kind {
-                        ItemKind::Block(block) => block
-                            .body
-                            .iter()
-                            .any(|stmt| matches!(stmt.kind, StmtKind::Trust(_))),
-                        _ => false,
-                    });
-            if entity.trust.as_ref().is_none_or(PolicyDocument::is_empty) && !has_trust_block {
+            // A role whose trust entries were all rejected already has their errors; an empty
+            // `trust { }` has none, and AWS rejects a trust policy without statements.
+            let trust_blocks: Vec<&TrustBlock> = self
+                .symbols
+                .get(&entity.ident)
+                .map(|decl| match &decl.item.kind {
+                    ItemKind::Block(block) => block
+                        .body
+                        .iter()
+                        .filter_map(|stmt| match &stmt.kind {
+                            StmtKind::Trust(trust) => Some(trust),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                })
+                .unwrap_or_default();
+            let has_trust_entries = trust_blocks.iter().any(|t| !t.entries.is_empty());
+            if entity.trust.as_ref().is_none_or(PolicyDocument::is_empty) && !has_trust_entries {
+                if let Some(empty) = trust_blocks.first() {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::ROLE_WITHOUT_TRUST,
+                            format!("nobody may assume role `{}`", entity.ident),
+                        )
+                        .at(
+                            entity.origin.file,
+                            empty.loc.span(),
+                            "an empty `trust { }`: AWS rejects a trust policy without statements",
+                        )
+                        .with_help("name who may assume it (`trust { service lambda }`, `trust { role ci }`), or `assume` it from a user, group or role"),
+                    );
+                    continue;
+                }
                 let help = match self.memberless_assumers.get(&entity.ident) {
                     Some(groups) => format!(
                         "group `{}` assumes it but has no users, and a trust policy cannot name a group: put users in the group",
@@ -958,11 +986,11 @@ impl<'a> Checker<'a> {
                     entity.boundary = Some(arn);
                 }
             }
-            StmtKind::Assume(target) => {
+            StmtKind::Assume(assume) => {
                 if owner == K::Policy {
                     return self.not_allowed(scope, stmt, "a group, a user or a role");
                 }
-                self.lower_assume(scope, stmt, target, entity);
+                self.lower_assume(scope, stmt, assume, entity);
             }
             StmtKind::Use(use_stmt) => self.lower_use(scope, stmt, use_stmt, entity),
             StmtKind::Trust(trust) => {
@@ -1025,8 +1053,8 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn lower_assume(&mut self, scope: &Scope, stmt: &Stmt, target: &Target, entity: &mut Entity) {
-        let (role_arn, role_ident) = match target {
+    fn lower_assume(&mut self, scope: &Scope, stmt: &Stmt, assume: &Assume, entity: &mut Entity) {
+        let (role_arn, role_ident) = match &assume.target {
             Target::Arn(lit) => {
                 let Some(arn) = self.eval_string(scope, lit) else {
                     return;
@@ -1048,14 +1076,18 @@ impl<'a> Checker<'a> {
             }
         };
         let source = origin(scope.file, stmt.loc.span());
+        // The condition guards both halves: the caller's permission and the role's trust entry
+        // (`sts:AssumeRole` is one request, evaluated against both with the same keys).
+        let sts = BTreeSet::from(["sts".to_string()]);
+        let condition = self.lower_condition(scope, assume.condition.as_ref(), Some(&sts));
         entity.document.statements.push(Statement {
             sid: None,
             effect: Effect::Allow,
             principal: None,
             action: ActionBlock::Action(NameSet::from(["sts:AssumeRole".to_string()])),
             resource: Some(ResourceBlock::Resource(NameSet::from([role_arn]))),
-            condition: Conditions::default(),
-            origins: vec![source],
+            condition: condition.clone(),
+            origins: vec![source.clone()],
         });
         // The other half: the role trusts this principal (a group through its members).
         let Some(role) = role_ident else { return };
@@ -1079,15 +1111,74 @@ impl<'a> Checker<'a> {
         principal
             .0
             .insert("AWS".to_string(), principals.into_iter().collect());
-        self.pending_trust.entry(role).or_default().push(Statement {
-            sid: None,
-            effect: Effect::Allow,
-            principal: Some(principal),
-            action: ActionBlock::Action(NameSet::from(["sts:AssumeRole".to_string()])),
-            resource: None,
-            condition: Conditions::default(),
-            origins: vec![source],
-        });
+        self.pending_trust
+            .entry(role)
+            .or_default()
+            .push(PendingTrust {
+                statement: Statement {
+                    sid: None,
+                    effect: Effect::Allow,
+                    principal: Some(principal),
+                    action: ActionBlock::Action(NameSet::from(["sts:AssumeRole".to_string()])),
+                    resource: None,
+                    condition,
+                    origins: vec![source],
+                },
+                scope: scope.clone(),
+                span: stmt.loc.span(),
+            });
+    }
+
+    /// Adds the trust halves of `assume` statements to `role`. A principal the role's own
+    /// `trust` block already admits (by its ARN or its account) keeps that entry alone: an entry
+    /// without the author's conditions beside it would let the principal in without them.
+    fn add_assumed_trust(&mut self, role: &mut Entity, pending: Vec<PendingTrust>) {
+        let partition = self.config.partition().to_string();
+        let admitted: BTreeSet<String> = role
+            .trust
+            .iter()
+            .flat_map(|trust| &trust.statements)
+            .filter(|s| s.effect == Effect::Allow && trust_allows_assume_role(s))
+            .filter_map(|s| s.principal.as_ref()?.0.get("AWS"))
+            .flat_map(|arns| arns.iter().cloned())
+            .collect();
+        for PendingTrust {
+            mut statement,
+            scope,
+            span,
+        } in pending
+        {
+            let Some(arns) = statement
+                .principal
+                .as_mut()
+                .and_then(|p| p.0.get_mut("AWS"))
+            else {
+                continue;
+            };
+            arns.retain(|arn| {
+                let account = arn.split(':').nth(4).unwrap_or_default();
+                let root = format!("arn:{partition}:iam::{account}:root");
+                !(admitted.contains(arn) || admitted.contains(&root) || admitted.contains(account))
+            });
+            if arns.is_empty() {
+                continue;
+            }
+            if scope.account.id != role.account.id {
+                let account = scope.account.id.clone();
+                self.check_cross_account_guard(
+                    &scope,
+                    &role.ident,
+                    span,
+                    &account,
+                    &statement.condition,
+                    format!("put the guard on the `assume`: `assume {} when mfa` (people), `when external_id == \"…\"` (third parties) or `when org == \"o-…\"` (your organization)", role.ident),
+                );
+            }
+            role.trust
+                .get_or_insert_with(PolicyDocument::default)
+                .statements
+                .push(statement);
+        }
     }
 
     fn lower_use(&mut self, scope: &Scope, stmt: &Stmt, use_stmt: &UseStmt, entity: &mut Entity) {
@@ -1635,16 +1726,25 @@ impl Checker<'_> {
                 )
                 .at(trust.scope.file, trust.span, "the trust half only")
                 .with_help(format!(
-                    "write `assume {}` in {kind} `{}` instead: it writes both halves",
-                    trust.role, trust.principal
+                    "give {kind} `{}` the permission: `assume {}` in it (this trust entry, with its conditions, stays the trust half)",
+                    trust.principal, trust.role
                 )),
             );
         }
     }
 }
 
+/// Whether a trust statement's actions include `sts:AssumeRole`.
+fn trust_allows_assume_role(statement: &Statement) -> bool {
+    use iamdsl_catalog::wildcard::matches;
+    match &statement.action {
+        ActionBlock::Action(set) => set.iter().any(|a| matches(a, "sts:AssumeRole", true)),
+        ActionBlock::NotAction(set) => !set.iter().any(|a| matches(a, "sts:AssumeRole", true)),
+    }
+}
+
 /// Whether a document allows `sts:AssumeRole` on `role_arn` (conditions aside).
-fn grants_assume(document: &PolicyDocument, role_arn: &str) -> bool {
+pub(crate) fn grants_assume(document: &PolicyDocument, role_arn: &str) -> bool {
     use iamdsl_catalog::wildcard::matches;
     document.statements.iter().any(|statement| {
         if statement.effect != Effect::Allow {

@@ -84,10 +84,16 @@ impl Walker {
                 ItemKind::Expect(expect) => match &expect.kind {
                     ExpectKind::NoEscalation => {}
                     ExpectKind::Assume {
-                        principal, role, ..
+                        principal,
+                        role,
+                        condition,
+                        ..
                     } => {
                         self.add(principal, false);
                         self.add(role, false);
+                        if let Some(condition) = condition {
+                            self.condition(condition);
+                        }
                     }
                     ExpectKind::Access {
                         principal,
@@ -122,8 +128,15 @@ impl Walker {
                 | StmtKind::Boundary(PolicyRef::Named(name)) => self.add(name, false),
                 StmtKind::Attach(PolicyRef::AwsManaged(s))
                 | StmtKind::Boundary(PolicyRef::AwsManaged(s)) => self.string(s),
-                StmtKind::Assume(Target::Named(name)) => self.add(name, false),
-                StmtKind::Assume(Target::Arn(s)) => self.string(s),
+                StmtKind::Assume(assume) => {
+                    match &assume.target {
+                        Target::Named(name) => self.add(name, false),
+                        Target::Arn(s) => self.string(s),
+                    }
+                    if let Some(condition) = &assume.condition {
+                        self.condition(condition);
+                    }
+                }
                 StmtKind::Use(u) => {
                     if let [name] = u.path.as_slice() {
                         self.add(name, false);

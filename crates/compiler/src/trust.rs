@@ -203,7 +203,14 @@ impl Checker<'_> {
         let condition =
             self.lower_condition(&entry_scope, entry.condition.as_ref(), Some(&services));
         if let Some(account) = principal_account.filter(|a| *a != scope.account.id) {
-            self.check_cross_account_guard(scope, entry, &account, &condition);
+            self.check_cross_account_guard(
+                scope,
+                &scope.owner,
+                entry.loc.span(),
+                &account,
+                &condition,
+                "require `external_id == \"…\"` (third parties), `mfa` (people) or `org == \"o-…\"` (your organization)".to_string(),
+            );
         }
         if let Some((host, true)) = &entry_scope.provider {
             // Without a condition on the subject, every identity the provider issues tokens for
@@ -242,12 +249,16 @@ impl Checker<'_> {
         })
     }
 
-    fn check_cross_account_guard(
+    /// `unguarded_cross_account_trust`, for an entry written in `trust` or added by `assume`;
+    /// `help` shows the guarded form of what was written.
+    pub(crate) fn check_cross_account_guard(
         &mut self,
         scope: &Scope,
-        entry: &TrustEntry,
+        role: &str,
+        span: Span,
         account: &str,
         condition: &Conditions,
+        help: String,
     ) {
         // Only conditions that require something count: `!=`, `not exists` and IfExists do not.
         let guarded = condition
@@ -270,9 +281,12 @@ impl Checker<'_> {
         if !guarded {
             self.lint(
                 scope,
-                Diagnostic::warning(codes::UNGUARDED_CROSS_ACCOUNT_TRUST, format!("role `{}` trusts account {account} with no condition", scope.owner))
-                    .at(scope.file, entry.loc.span(), "cross-account trust")
-                    .with_help("require `external_id == \"…\"` (third parties), `mfa` (people) or `org == \"o-…\"` (your organization)"),
+                Diagnostic::warning(
+                    codes::UNGUARDED_CROSS_ACCOUNT_TRUST,
+                    format!("role `{role}` trusts account {account} with no condition"),
+                )
+                .at(scope.file, span, "cross-account trust")
+                .with_help(help),
             );
         }
     }

@@ -153,3 +153,154 @@ fn operators_by_name_are_checked_like_the_others() {
         vec!["E0315"]
     );
 }
+
+/// The trust statements of a role, as compact JSON.
+fn trust_of(analysis: &Analysis, role: &str) -> Vec<String> {
+    let role = analysis.model.entity(EntityKind::Role, role).unwrap();
+    role.trust
+        .as_ref()
+        .map(|trust| {
+            trust
+                .statements
+                .iter()
+                .map(|s| iamdsl_policy::canonical::statement_json(s).compact())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+const TWO_ACCOUNTS: &str =
+    "account prod = \"111111111111\" default\naccount audit = \"222222222222\"\n";
+
+#[test]
+fn assume_never_adds_an_unconditioned_trust_entry_beside_the_authors() {
+    let analysis = analyze_source(&format!(
+        "{TWO_ACCOUNTS}role break_glass {{\n  trust {{ account audit when mfa and external_id == \"x-1\" }}\n}}\n\
+         role auditor in audit {{\n  trust {{ service ec2 }}\n  assume break_glass\n}}\n"
+    ));
+    assert!(codes(&analysis).is_empty(), "{:#?}", analysis.diagnostics);
+    let trust = trust_of(&analysis, "break_glass");
+    assert_eq!(trust.len(), 1, "{trust:#?}");
+    assert!(
+        trust[0].contains("aws:MultiFactorAuthPresent") && trust[0].contains("sts:ExternalId"),
+        "{trust:#?}"
+    );
+    // The identity half is still written.
+    let auditor = analysis.model.entity(EntityKind::Role, "auditor").unwrap();
+    let identity =
+        iamdsl_policy::canonical::statement_json(&auditor.document.statements[0]).compact();
+    assert!(
+        identity.contains("sts:AssumeRole") && identity.contains("role/break_glass"),
+        "{identity}"
+    );
+}
+
+#[test]
+fn assume_when_guards_both_halves() {
+    let analysis = analyze_source(&format!(
+        "{TWO_ACCOUNTS}role break_glass {{ trust {{ service ec2 }} }}\n\
+         role auditor in audit {{\n  trust {{ service ec2 }}\n  assume break_glass when mfa\n}}\n"
+    ));
+    assert!(codes(&analysis).is_empty(), "{:#?}", analysis.diagnostics);
+    let trust = trust_of(&analysis, "break_glass");
+    let entry: Vec<&String> = trust
+        .iter()
+        .filter(|s| s.contains("role/auditor"))
+        .collect();
+    assert_eq!(entry.len(), 1, "{trust:#?}");
+    assert!(
+        entry[0].contains("\"aws:MultiFactorAuthPresent\":[\"true\"]"),
+        "{trust:#?}"
+    );
+    let auditor = analysis.model.entity(EntityKind::Role, "auditor").unwrap();
+    let identity =
+        iamdsl_policy::canonical::statement_json(&auditor.document.statements[0]).compact();
+    assert!(
+        identity.contains("aws:MultiFactorAuthPresent"),
+        "{identity}"
+    );
+}
+
+#[test]
+fn cross_account_trust_written_by_assume_is_linted_like_trust_written_by_hand() {
+    let by_assume = analyze_source(&format!(
+        "{TWO_ACCOUNTS}role break_glass {{ trust {{ service ec2 }} }}\n\
+         role auditor in audit {{\n  trust {{ service ec2 }}\n  assume break_glass\n}}\n"
+    ));
+    assert_eq!(
+        codes(&by_assume),
+        vec!["W0104"],
+        "{:#?}",
+        by_assume.diagnostics
+    );
+    let warning = &by_assume.diagnostics[0];
+    assert!(
+        warning
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("assume break_glass when mfa"),
+        "{warning:#?}"
+    );
+    // The lint is silenced where the `assume` is written, as any lint.
+    let allowed = analyze_source(&format!(
+        "{TWO_ACCOUNTS}role break_glass {{ trust {{ service ec2 }} }}\n\
+         role auditor in audit {{\n  trust {{ service ec2 }}\n  #[allow(unguarded_cross_account_trust)]\n  assume break_glass\n}}\n"
+    ));
+    assert!(codes(&allowed).is_empty(), "{:#?}", allowed.diagnostics);
+    // Within one account there is nothing to guard.
+    let same_account = analyze_source(
+        "account prod = \"111111111111\"\nrole break_glass { trust { service ec2 } }\nrole auditor {\n  trust { service ec2 }\n  assume break_glass\n}\n",
+    );
+    assert!(
+        codes(&same_account).is_empty(),
+        "{:#?}",
+        same_account.diagnostics
+    );
+}
+
+#[test]
+fn half_configured_assume_recommends_the_identity_half_only() {
+    let analysis = analyze_source(&format!(
+        "{TWO_ACCOUNTS}role break_glass {{ trust {{ role auditor when mfa }} }}\n\
+         role auditor in audit {{ trust {{ service ec2 }} }}\n"
+    ));
+    assert_eq!(
+        codes(&analysis),
+        vec!["W0110"],
+        "{:#?}",
+        analysis.diagnostics
+    );
+    let help = analysis.diagnostics[0].help.clone().unwrap_or_default();
+    assert!(
+        help.contains("assume break_glass") && help.contains("stays"),
+        "{help}"
+    );
+    // Following the help keeps the author's conditioned entry alone and warns of nothing.
+    let fixed = analyze_source(&format!(
+        "{TWO_ACCOUNTS}role break_glass {{ trust {{ role auditor when mfa }} }}\n\
+         role auditor in audit {{\n  trust {{ service ec2 }}\n  assume break_glass\n}}\n"
+    ));
+    assert!(codes(&fixed).is_empty(), "{:#?}", fixed.diagnostics);
+    let trust = trust_of(&fixed, "break_glass");
+    assert_eq!(trust.len(), 1, "{trust:#?}");
+    assert!(
+        trust[0].contains("aws:MultiFactorAuthPresent"),
+        "{trust:#?}"
+    );
+}
+
+#[test]
+fn an_empty_trust_block_is_an_error_unless_an_assume_fills_it() {
+    let empty = analyze_source("account prod = \"111111111111\"\nrole nobody { trust { } }\n");
+    assert_eq!(codes(&empty), vec!["E0603"], "{:#?}", empty.diagnostics);
+    let filled = analyze_source(
+        "account prod = \"111111111111\"\nrole target { trust { } }\nuser bob { assume target }\n",
+    );
+    assert!(
+        !codes(&filled).contains(&"E0603"),
+        "{:#?}",
+        filled.diagnostics
+    );
+    assert_eq!(trust_of(&filled, "target").len(), 1);
+}

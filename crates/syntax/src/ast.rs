@@ -199,7 +199,7 @@ pub enum StmtKind {
     Permission(Permission),
     Attach(PolicyRef),
     Boundary(PolicyRef),
-    Assume(Target),
+    Assume(Assume),
     Use(UseStmt),
     Trust(TrustBlock),
     Property(Property),
@@ -487,6 +487,14 @@ pub enum Principal {
     Star(Loc),
 }
 
+/// `assume deployer`, `assume deployer when mfa`: the permission to assume a role and, for a
+/// declared role, the trust entry that lets this principal in, both under `condition`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assume {
+    pub target: Target,
+    pub condition: Option<Condition>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NameOrString {
     Name(Ident),
@@ -502,11 +510,12 @@ pub struct Expect {
 pub enum ExpectKind {
     /// `expect no escalation to admin`
     NoEscalation,
-    /// `expect developers can assume deployer`
+    /// `expect developers can assume deployer`, `… when mfa`
     Assume {
         principal: Ident,
         can: bool,
         role: Ident,
+        condition: Option<Condition>,
     },
     /// `expect web can s3:GetObject on s3.object("acme-assets", "index.html")`
     Access {

@@ -371,8 +371,15 @@ impl Printer<'_> {
             StmtKind::Boundary(policy) => {
                 self.push_line(depth, &format!("boundary {}", policy_ref(policy)))
             }
-            StmtKind::Assume(target_) => {
-                self.push_line(depth, &format!("assume {}", target(target_)))
+            StmtKind::Assume(assume) => {
+                for line in clause_lines(
+                    format!("assume {}", target(&assume.target)),
+                    condition_clauses(assume.condition.as_ref()),
+                    depth,
+                ) {
+                    self.out.push_str(&line);
+                    self.out.push('\n');
+                }
             }
             StmtKind::Use(use_stmt) => {
                 let path: Vec<&str> = use_stmt.path.iter().map(|p| p.name.as_str()).collect();
@@ -446,7 +453,9 @@ fn one_line_stmt(stmt: &Stmt) -> Option<String> {
     Some(match &stmt.kind {
         StmtKind::Attach(policy) => format!("attach {}", policy_ref(policy)),
         StmtKind::Boundary(policy) => format!("boundary {}", policy_ref(policy)),
-        StmtKind::Assume(target_) => format!("assume {}", target(target_)),
+        StmtKind::Assume(assume) if assume.condition.is_none() => {
+            format!("assume {}", target(&assume.target))
+        }
         StmtKind::Property(property) => {
             format!("{} = {}", property.name.name, value(&property.value))
         }
@@ -769,13 +778,19 @@ fn expectation(expect: &Expect) -> String {
             principal,
             can,
             role,
+            condition,
         } => {
-            format!(
+            let mut line = format!(
                 "expect {} {} assume {}",
                 principal.name,
                 verdict(*can),
                 role.name
-            )
+            );
+            for clause in condition_clauses(condition.as_ref()) {
+                line.push(' ');
+                line.push_str(&clause);
+            }
+            line
         }
         ExpectKind::Access {
             principal,

@@ -144,10 +144,16 @@ fn shift_item(item: &mut Item, by: usize) {
         ItemKind::Expect(expect) => match &mut expect.kind {
             ExpectKind::NoEscalation => {}
             ExpectKind::Assume {
-                principal, role, ..
+                principal,
+                role,
+                condition,
+                ..
             } => {
                 shift_ident(principal, by);
                 shift_ident(role, by);
+                if let Some(condition) = condition {
+                    shift_condition(condition, by);
+                }
             }
             ExpectKind::Access {
                 principal,
@@ -197,7 +203,12 @@ fn shift_stmt(stmt: &mut Stmt, by: usize) {
             PolicyRef::Named(name) => shift_ident(name, by),
             PolicyRef::AwsManaged(s) => shift_string(s, by),
         },
-        StmtKind::Assume(target) => shift_target(target, by),
+        StmtKind::Assume(assume) => {
+            shift_target(&mut assume.target, by);
+            if let Some(condition) = &mut assume.condition {
+                shift_condition(condition, by);
+            }
+        }
         StmtKind::Use(u) => {
             u.path.iter_mut().for_each(|p| shift_ident(p, by));
             u.args.iter_mut().for_each(|a| shift_arg(a, by));

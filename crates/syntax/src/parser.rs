@@ -428,10 +428,15 @@ impl Walker {
                 let can = self.verdict(inner.expect(R::verdict)?);
                 inner.skip(R::kw_assume);
                 let role = self.ident(inner.expect(R::name)?)?;
+                let condition = inner
+                    .take(R::condition)
+                    .map(|c| self.condition(c))
+                    .transpose()?;
                 ExpectKind::Assume {
                     principal,
                     can,
                     role,
+                    condition,
                 }
             }
             R::expect_access => {
@@ -479,7 +484,12 @@ impl Walker {
             R::assume_stmt => {
                 let mut inner = Children::new(body);
                 inner.skip(R::kw_assume);
-                StmtKind::Assume(self.target(inner.any()?)?)
+                let target = self.target(inner.any()?)?;
+                let condition = inner
+                    .take(R::condition)
+                    .map(|c| self.condition(c))
+                    .transpose()?;
+                StmtKind::Assume(Assume { target, condition })
             }
             R::use_stmt => {
                 let mut inner = Children::new(body);
