@@ -5,10 +5,12 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use iamdsl_compiler::explain::{context_of, evaluated_state, find_principal, subjects};
-use iamdsl_compiler::{Model, Project};
+use iamdsl_compiler::explain::{
+    context_of, errors_in_path, evaluated_state, find_principal, request_path, subjects,
+};
+use iamdsl_compiler::{Analysis, Model, Project};
 use iamdsl_diagnostics::{render_human, HumanStyle};
-use iamdsl_policy::access::{Access, Chain, Explained};
+use iamdsl_policy::access::{unknown_documents_caveat, Access, Chain, CitedStatement, Explained};
 use iamdsl_policy::eval::{Context, Decision, Quantifier};
 use iamdsl_policy::json::Json;
 
@@ -70,22 +72,40 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
     }
 }
 
-/// The project, analysed; `None` (after printing why) when it has errors.
-fn checked(path: PathBuf, style: HumanStyle) -> Option<(Project, Model)> {
+/// The project, analysed, whatever its errors: which of them matter depends on the question.
+fn analysed(path: PathBuf) -> (Project, Analysis) {
     let project = iamdsl_compiler::load(&[path]);
     let analysis = iamdsl_compiler::analyze(&project);
-    if analysis.has_errors() {
-        let errors: Vec<_> = analysis
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .cloned()
-            .collect();
-        eprint!("{}", render_human(&project.sources, &errors, style));
-        eprintln!("the project has errors: fix them first, then ask again");
-        return None;
+    (project, analysis)
+}
+
+/// Whether the answer about `principals` may be given: `false` (after printing them) when the
+/// project has errors in the declarations the answer reads; a note when it has others.
+fn answerable(
+    project: &Project,
+    analysis: &Analysis,
+    principals: &[&iamdsl_compiler::Entity],
+    style: HumanStyle,
+) -> bool {
+    let path = request_path(&analysis.model, principals);
+    let blocking: Vec<_> = errors_in_path(analysis, &path)
+        .into_iter()
+        .cloned()
+        .collect();
+    if !blocking.is_empty() {
+        eprint!("{}", render_human(&project.sources, &blocking, style));
+        eprintln!(
+            "the project has errors where this answer is read from: fix them first, then ask again"
+        );
+        return false;
     }
-    Some((project, analysis.model))
+    let others = analysis.error_count();
+    if others > 0 {
+        eprintln!(
+            "note: the project has {others} error(s) outside what this answer reads (`iamdsl check` lists them); the answer does not depend on them"
+        );
+    }
+    true
 }
 
 fn request_context(pairs: &[(String, String)]) -> Context {
@@ -135,30 +155,20 @@ fn explained_json<'s>(
     let cited = explained
         .cited
         .iter()
-        .map(|c| {
-            let spans = places(project, c.statement)
-                .into_iter()
-                .map(|p| {
-                    Json::Object(vec![
-                        ("File".into(), Json::str(p.file)),
-                        ("Line".into(), Json::Number(p.line as i64)),
-                        ("Column".into(), Json::Number(p.column as i64)),
-                        ("Start".into(), Json::Number(p.start as i64)),
-                        ("End".into(), Json::Number(p.end as i64)),
-                        ("Text".into(), Json::str(p.text)),
-                    ])
-                })
-                .collect();
-            Json::Object(vec![
-                ("Policy".into(), Json::str(c.label)),
-                ("Kind".into(), Json::str(c.kind.as_str())),
-                ("Effect".into(), Json::str(c.statement.effect.as_str())),
-                (
-                    "Statement".into(),
-                    iamdsl_policy::canonical::statement_json(c.statement),
-                ),
-                ("Spans".into(), Json::Array(spans)),
-            ])
+        .map(|c| cited_json(project, c))
+        .collect();
+    let unmet = explained
+        .unmet
+        .iter()
+        .map(|u| {
+            let mut fields = match cited_json(project, &u.statement) {
+                Json::Object(fields) => fields,
+                _ => Vec::new(),
+            };
+            fields.push(("Operator".into(), Json::str(u.test.operator.clone())));
+            fields.push(("Key".into(), Json::str(u.test.key.clone())));
+            fields.push(("KeyAbsent".into(), Json::Bool(u.test.absent)));
+            Json::Object(fields)
         })
         .collect();
     vec![
@@ -168,11 +178,39 @@ fn explained_json<'s>(
             Json::str(explained.evaluation.reason.clone()),
         ),
         ("statements".into(), Json::Array(cited)),
+        ("unmet_conditions".into(), Json::Array(unmet)),
         (
             "unknown_policies".into(),
             Json::strings(explained.unknown.iter().cloned()),
         ),
     ]
+}
+
+/// A statement that decided (or would have, but for its condition), with where it is written.
+fn cited_json<'s>(project: &Project, c: &CitedStatement<'s, 's>) -> Json<'s> {
+    let spans = places(project, c.statement)
+        .into_iter()
+        .map(|p| {
+            Json::Object(vec![
+                ("File".into(), Json::str(p.file)),
+                ("Line".into(), Json::Number(p.line as i64)),
+                ("Column".into(), Json::Number(p.column as i64)),
+                ("Start".into(), Json::Number(p.start as i64)),
+                ("End".into(), Json::Number(p.end as i64)),
+                ("Text".into(), Json::str(p.text)),
+            ])
+        })
+        .collect();
+    Json::Object(vec![
+        ("Policy".into(), Json::str(c.label)),
+        ("Kind".into(), Json::str(c.kind.as_str())),
+        ("Effect".into(), Json::str(c.statement.effect.as_str())),
+        (
+            "Statement".into(),
+            iamdsl_policy::canonical::statement_json(c.statement),
+        ),
+        ("Spans".into(), Json::Array(spans)),
+    ])
 }
 
 fn explained_text(project: &Project, explained: &Explained<'_, '_>, out: &mut String) {
@@ -184,30 +222,50 @@ fn explained_text(project: &Project, explained: &Explained<'_, '_>, out: &mut St
             iamdsl_policy::Effect::Allow => "allowed by",
         };
         let _ = writeln!(out, "  {verb} {}:", cited.label);
-        let found = places(project, cited.statement);
-        if found.is_empty() {
-            let _ = writeln!(
-                out,
-                "    {}",
-                iamdsl_policy::canonical::statement_json(cited.statement).compact()
-            );
-        }
-        for place in found {
-            let _ = writeln!(
-                out,
-                "    {}:{}:{}: {}",
-                place.file,
-                place.line,
-                place.column,
-                place.text.trim()
-            );
-        }
+        write_places(project, cited.statement, out);
+    }
+    for unmet in &explained.unmet {
+        let test = &unmet.test;
+        let why = if test.absent {
+            format!("the request has no `{}`", test.key)
+        } else {
+            format!("the request's `{}` does not pass it", test.key)
+        };
+        let _ = writeln!(
+            out,
+            "  not allowed by {}: its condition `{} {}` does not hold ({why}):",
+            unmet.statement.label, test.operator, test.key
+        );
+        write_places(project, unmet.statement.statement, out);
     }
     if !explained.unknown.is_empty() {
         let _ = writeln!(
             out,
-            "  but {} may allow it: iamdsl does not hold the documents of AWS managed policies",
-            explained.unknown.join(", ")
+            "  but {}",
+            unknown_documents_caveat(&explained.unknown)
+        );
+    }
+}
+
+/// Where a statement is written, a line each; its JSON when it has no source (deployed state).
+fn write_places(project: &Project, statement: &iamdsl_policy::Statement, out: &mut String) {
+    use std::fmt::Write;
+    let found = places(project, statement);
+    if found.is_empty() {
+        let _ = writeln!(
+            out,
+            "    {}",
+            iamdsl_policy::canonical::statement_json(statement).compact()
+        );
+    }
+    for place in found {
+        let _ = writeln!(
+            out,
+            "    {}:{}:{}: {}",
+            place.file,
+            place.line,
+            place.column,
+            place.text.trim()
         );
     }
 }
@@ -225,38 +283,61 @@ fn chain_text(access: &Access<'_>, chain: &Chain) -> String {
 }
 
 pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String> {
-    let Some((project, model)) = checked(args.path.clone(), style) else {
-        return Ok(ExitCode::from(1));
-    };
-    let state = evaluated_state(&model);
-    let access = Access::new(&state);
-    let context = request_context(&args.context);
-    let entity = match find_principal(&model, &args.principal) {
-        Ok(entity) => entity,
-        // An identity provider, a service or another account's principal: only its trust.
-        Err(_) if is_external(&args.principal) => {
-            return explain_external(&args, &project, &model, &access, &context);
+    let (project, analysis) = analysed(args.path.clone());
+    let model = &analysis.model;
+    // A name the project does not hold may be one whose declaration has an error.
+    let not_found = |error: String| -> Result<ExitCode, String> {
+        if analysis.has_errors() {
+            let errors: Vec<_> = analysis
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect();
+            eprint!("{}", render_human(&project.sources, &errors, style));
+            eprintln!("{error}, and the project has errors: fix them first, then ask again");
+            return Ok(ExitCode::from(1));
         }
-        Err(error) => return Err(error),
+        Err(error)
     };
-    let (what, role) = match (&args.assume, &args.action) {
-        (Some(role), _) => {
-            let role = find_principal(&model, role)?;
+    let entity = match find_principal(model, &args.principal) {
+        Ok(entity) => Some(entity),
+        // An identity provider, a service or another account's principal: only its trust.
+        Err(_) if is_external(&args.principal) => None,
+        Err(error) => return not_found(error),
+    };
+    let role = match &args.assume {
+        Some(role) => {
+            let role = match find_principal(model, role) {
+                Ok(role) => role,
+                Err(error) => return not_found(error),
+            };
             if role.kind != iamdsl_compiler::EntityKind::Role {
                 return Err(format!("`{}` is not a role", role.ident));
             }
-            (format!("assume role {}", role.ident), Some(role))
+            Some(role)
         }
-        (None, Some(action)) => (
-            {
-                let resource = args.resource.as_deref().unwrap_or("*");
-                match Quantifier::of_request(action, resource) {
-                    Quantifier::Exact => format!("{action} on {resource}"),
-                    _ => format!("{action} on {resource} (some of what the patterns match)"),
-                }
-            },
-            None,
-        ),
+        None => None,
+    };
+    let asked: Vec<&iamdsl_compiler::Entity> = entity.into_iter().chain(role).collect();
+    if !answerable(&project, &analysis, &asked, style) {
+        return Ok(ExitCode::from(1));
+    }
+    let state = evaluated_state(model);
+    let access = Access::new(&state);
+    let context = request_context(&args.context);
+    let Some(entity) = entity else {
+        return explain_external(&args, &project, model, role, &access, &context);
+    };
+    let what = match (role, &args.action) {
+        (Some(role), _) => format!("assume role {}", role.ident),
+        (None, Some(action)) => {
+            let resource = args.resource.as_deref().unwrap_or("*");
+            match Quantifier::of_request(action, resource) {
+                Quantifier::Exact => format!("{action} on {resource}"),
+                _ => format!("{action} on {resource} (some of what the patterns match)"),
+            }
+        }
         (None, None) => return Err("give --action (and --resource) or --assume".into()),
     };
     let resource = match role {
@@ -297,12 +378,23 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
             principal.name
         );
         explained_text(&project, &explained, &mut text);
-        if let Some(chain) = &chain {
-            let _ = writeln!(
-                text,
-                "  but allowed through assumed roles: {}",
-                chain_text(&access, chain)
-            );
+        match &chain {
+            Some(chain) if chain.unknown.is_empty() => {
+                let _ = writeln!(
+                    text,
+                    "  but allowed through assumed roles: {}",
+                    chain_text(&access, chain)
+                );
+            }
+            Some(chain) => {
+                let _ = writeln!(
+                    text,
+                    "  and maybe through assumed roles: {}; {}",
+                    chain_text(&access, chain),
+                    unknown_documents_caveat(&chain.unknown)
+                );
+            }
+            None => {}
         }
         let mut fields: Vec<(Cow<'_, str>, Json<'_>)> = vec![
             (
@@ -326,6 +418,11 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
                 ),
                 None => Json::Array(Vec::new()),
             },
+        ));
+        // A chain that exists only if AWS managed policies iamdsl does not hold allow a step.
+        fields.push((
+            "chain_unknown_policies".into(),
+            Json::strings(chain.iter().flat_map(|c| c.unknown.iter().cloned())),
         ));
         answers.push(Json::Object(fields));
     }
@@ -365,16 +462,16 @@ fn explain_external(
     args: &ExplainArgs,
     project: &Project,
     model: &Model,
+    role: Option<&iamdsl_compiler::Entity>,
     access: &Access<'_>,
     context: &Context,
 ) -> Result<ExitCode, String> {
-    let Some(role) = &args.assume else {
+    let Some(role) = role else {
         return Err(format!(
             "`{}` is not a principal of the project: only `--assume ROLE` can be asked of it",
             args.principal
         ));
     };
-    let role = find_principal(model, role)?;
     let Some(index) = access.by_arn(&role.arn(&model.partition)) else {
         return Err(format!("`{}` is not a role", role.ident));
     };
@@ -405,10 +502,18 @@ fn explain_external(
 }
 
 pub fn who_can(args: WhoCanArgs, style: HumanStyle) -> Result<ExitCode, String> {
-    let Some((_, model)) = checked(args.path, style) else {
+    let (project, analysis) = analysed(args.path);
+    let model = &analysis.model;
+    // Every principal may be in the answer.
+    let principals: Vec<&iamdsl_compiler::Entity> = model
+        .entities
+        .iter()
+        .filter(|e| e.kind != iamdsl_compiler::EntityKind::ManagedPolicy)
+        .collect();
+    if !answerable(&project, &analysis, &principals, style) {
         return Ok(ExitCode::from(1));
-    };
-    let state = evaluated_state(&model);
+    }
+    let state = evaluated_state(model);
     let access = Access::new(&state);
     let context = request_context(&args.context);
     let chains = access.who_can(
@@ -419,17 +524,33 @@ pub fn who_can(args: WhoCanArgs, style: HumanStyle) -> Result<ExitCode, String> 
     );
     match args.format {
         Format::Text => {
-            for chain in &chains {
+            let (certain, uncertain): (Vec<&Chain>, Vec<&Chain>) =
+                chains.iter().partition(|c| c.unknown.is_empty());
+            for chain in &certain {
                 println!("{}", chain_text(&access, chain));
             }
-            let direct = chains.iter().filter(|c| c.steps.len() == 1).count();
-            eprintln!(
+            for chain in &uncertain {
+                println!(
+                    "{} (unknown: {})",
+                    chain_text(&access, chain),
+                    unknown_documents_caveat(&chain.unknown)
+                );
+            }
+            let direct = certain.iter().filter(|c| c.steps.len() == 1).count();
+            let mut summary = format!(
                 "{} principal(s) may {} on {}: {direct} directly, {} through assumed roles",
-                chains.len(),
+                certain.len(),
                 args.action,
                 args.resource,
-                chains.len() - direct
+                certain.len() - direct
             );
+            if !uncertain.is_empty() {
+                summary.push_str(&format!(
+                    "; {} more may, if AWS managed policies whose documents iamdsl does not hold allow it",
+                    uncertain.len()
+                ));
+            }
+            eprintln!("{summary}");
         }
         Format::Json => {
             let list = chains
@@ -451,6 +572,12 @@ pub fn who_can(args: WhoCanArgs, style: HumanStyle) -> Result<ExitCode, String> 
                                     .map(|&i| Json::str(&access.principals()[i].arn))
                                     .collect(),
                             ),
+                        ),
+                        // Uncertain: it may, if these AWS managed policies allow it.
+                        ("certain".into(), Json::Bool(chain.unknown.is_empty())),
+                        (
+                            "unknown_policies".into(),
+                            Json::strings(chain.unknown.iter().cloned()),
                         ),
                     ])
                 })

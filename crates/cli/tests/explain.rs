@@ -475,14 +475,23 @@ fn who_can_lists_direct_and_chained_principals() {
         assert!(output.status.success(), "{}", stderr(&output));
         stdout(&output)
     };
+    // After the certain answers, apart, those that AWS managed policies iamdsl does not hold
+    // may let in (ReadOnlyAccess, SecurityAudit), each naming the policy.
+    let unknown = |who: &str, policy: &str| {
+        format!("{who} (unknown: arn:aws:iam::aws:policy/{policy} may allow it: iamdsl does not hold the documents of AWS managed policies)\n")
+    };
+    let uncertain =
+        unknown("user dave", "ReadOnlyAccess") + &unknown("role auditor", "SecurityAudit");
     assert_eq!(
         who(&[]),
-        "user alice -> role deployer\nuser bob -> role deployer\nrole deployer\n"
+        format!(
+            "user alice -> role deployer\nuser bob -> role deployer\nrole deployer\n{uncertain}"
+        )
     );
     // With MFA, the administrators' `* on * when mfa` counts too.
     assert_eq!(
         who(&["aws:MultiFactorAuthPresent=true"]),
-        "user alice -> role deployer\nuser bob -> role deployer\nuser carol\nrole deployer\n"
+        format!("user alice -> role deployer\nuser bob -> role deployer\nuser carol\nrole deployer\n{uncertain}")
     );
 }
 
@@ -550,5 +559,127 @@ fn bad_questions_get_clear_errors() {
         stderr(&external).contains("only `--assume ROLE` can be asked"),
         "{}",
         stderr(&external)
+    );
+}
+
+/// A project of one file in a temporary directory.
+fn project(source: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.iamdsl"),
+        format!("account prod = \"{PROD}\"\n{source}"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn explain_answers_while_errors_are_outside_the_request_and_refuses_when_inside() {
+    let dir = project(
+        "role reader {\n  trust { service ec2 }\n  allow s3:GetObject on s3.object(\"logs\", \"*\") when mfa\n}\n\
+         role other {\n  trust { service ec2 }\n  allow s3:NoSuchAction on s3.bucket(\"x\")\n}\n\
+         expect reader can s3:GetObject on s3.object(\"logs\", \"a\")\n",
+    );
+    let root = dir.path();
+    let ask = |principal: &str| {
+        iamdsl(
+            root,
+            &[
+                "explain",
+                ".",
+                "--principal",
+                principal,
+                "--action",
+                "s3:GetObject",
+                "--resource",
+                "arn:aws:s3:::logs/a",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    // `other` has an error; `reader`'s answer does not read it.
+    let output = ask("reader");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("outside what this answer reads"),
+        "{}",
+        stderr(&output)
+    );
+    let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(answer["decision"], "ImplicitDeny");
+    // The denial names the statement whose condition failed, and the test.
+    let unmet = &answer["unmet_conditions"][0];
+    assert_eq!(unmet["Key"], "aws:MultiFactorAuthPresent", "{answer:#}");
+    assert_eq!(unmet["Operator"], "Bool");
+    assert_eq!(unmet["KeyAbsent"], true);
+    assert_eq!(unmet["Spans"][0]["Line"], 4, "{answer:#}");
+    // In text too.
+    let text = iamdsl(
+        root,
+        &[
+            "explain",
+            ".",
+            "--principal",
+            "reader",
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::logs/a",
+        ],
+    );
+    assert!(
+        stdout(&text).contains("its condition `Bool aws:MultiFactorAuthPresent` does not hold (the request has no `aws:MultiFactorAuthPresent`)"),
+        "{}",
+        stdout(&text)
+    );
+    // Asking about the principal with the error is refused, with the error shown.
+    let output = ask("other");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("E0302"), "{}", stderr(&output));
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn who_can_names_the_principals_an_unknown_aws_managed_policy_may_let_in() {
+    let dir = project(
+        "role reader {\n  trust { service ec2 }\n  allow s3:GetObject on s3.object(\"logs\", \"*\")\n}\n\
+         role viewer {\n  trust { service ec2 }\n  attach aws \"ReadOnlyAccess\"\n}\n",
+    );
+    let args = [
+        "who-can",
+        ".",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::logs/a",
+    ];
+    let output = iamdsl(dir.path(), &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.lines().any(|l| l == "role reader"), "{text}");
+    assert!(
+        text.contains("role viewer (unknown: arn:aws:iam::aws:policy/ReadOnlyAccess may allow it: iamdsl does not hold the documents of AWS managed policies)"),
+        "{text}"
+    );
+    assert!(
+        stderr(&output).contains("1 more may"),
+        "{}",
+        stderr(&output)
+    );
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let output = iamdsl(dir.path(), &json_args);
+    let list: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let viewer = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["principal"] == "role viewer")
+        .unwrap_or_else(|| panic!("{list:#}"));
+    assert_eq!(viewer["certain"], false);
+    assert_eq!(
+        viewer["unknown_policies"][0],
+        "arn:aws:iam::aws:policy/ReadOnlyAccess"
     );
 }

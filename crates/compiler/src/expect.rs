@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use iamdsl_diagnostics::{codes, Diagnostic, FileId, Span};
 use iamdsl_policy::access::{Access, Explained};
 use iamdsl_policy::eval::{Context, Decision, Operator, PolicyKind, Quantifier};
-use iamdsl_policy::{ActionBlock, NameSet, ResourceBlock};
+use iamdsl_policy::{ActionBlock, Conditions, NameSet, ResourceBlock};
 use iamdsl_syntax::ast::*;
 
 use crate::check::{Checker, Scope, SymbolKind};
@@ -20,6 +20,9 @@ enum Question {
     Assume {
         principal: String,
         role: String,
+        context: Context,
+        /// A `when` test the request cannot be made to pass: the expectation is not checked.
+        unsupported: Option<String>,
     },
     Access {
         principal: String,
@@ -46,14 +49,34 @@ impl Checker<'_> {
             let question = match &expect.kind {
                 ExpectKind::NoEscalation => Some(Question::NoEscalation),
                 ExpectKind::Assume {
-                    principal, role, ..
+                    principal,
+                    role,
+                    condition,
+                    ..
                 } => {
-                    let found = self.resolve(None, file, principal, &principals);
+                    let account = self
+                        .resolve(None, file, principal, &principals)
+                        .and_then(|decl| self.account_of(&decl));
                     let role_found = self.resolve(None, file, role, &[K::Role]);
-                    (found.is_some() && role_found.is_some()).then(|| Question::Assume {
-                        principal: principal.name.clone(),
-                        role: role.name.clone(),
-                    })
+                    match (account, role_found) {
+                        (Some(account), Some(_)) => {
+                            let scope = question_scope(file, principal, account);
+                            let errors = self.diagnostics.len();
+                            let sts = std::collections::BTreeSet::from(["sts".to_string()]);
+                            let conditions =
+                                self.lower_condition(&scope, condition.as_ref(), Some(&sts));
+                            let failed =
+                                self.diagnostics[errors..].iter().any(Diagnostic::is_error);
+                            let (context, unsupported) = request_of(&conditions);
+                            (!failed).then(|| Question::Assume {
+                                principal: principal.name.clone(),
+                                role: role.name.clone(),
+                                context,
+                                unsupported,
+                            })
+                        }
+                        _ => None,
+                    }
                 }
                 ExpectKind::Access {
                     principal,
@@ -87,7 +110,12 @@ impl Checker<'_> {
         for (file, span, allowed, can, question) in questions {
             let found = match question {
                 Question::NoEscalation => no_escalation(&access, file, span),
-                Question::Assume { principal, role } => {
+                Question::Assume {
+                    principal,
+                    role,
+                    context,
+                    unsupported,
+                } => {
                     let (Some(entity), Some(role)) = (
                         principal_entity(model, &principal),
                         principal_entity(model, &role),
@@ -97,7 +125,13 @@ impl Checker<'_> {
                     let Some(role_index) = access.by_arn(&role.arn(&model.partition)) else {
                         continue;
                     };
-                    let context = Context::new();
+                    if let Some(test) = unsupported {
+                        self.lint(
+                            &lint_scope(file, allowed.clone()),
+                            unsupported_expectation(file, span, &test),
+                        );
+                        continue;
+                    }
                     let what = format!("assume role `{}`", role.ident);
                     subjects(model, &access, entity)
                         .into_iter()
@@ -121,13 +155,10 @@ impl Checker<'_> {
                         continue;
                     };
                     if let Some(test) = unsupported {
-                        let diagnostic = Diagnostic::warning(
-                            codes::UNCHECKED_EXPECTATION,
-                            "this expectation cannot be checked",
-                        )
-                        .at(file, span, format!("`{test}` says what the request is not"))
-                        .with_help("describe one request: `==`, `in`, `like`, `exists`, `not exists`, one IP address");
-                        self.lint(&lint_scope(file, allowed.clone()), diagnostic);
+                        self.lint(
+                            &lint_scope(file, allowed.clone()),
+                            unsupported_expectation(file, span, &test),
+                        );
                         continue;
                     }
                     // "can": every action, on every resource of the pattern; "cannot": none, on
@@ -209,22 +240,7 @@ impl Checker<'_> {
             kind: StmtKind::Permission(permission.clone()),
             loc,
         };
-        // Lints are about policies written, not about questions asked.
-        let all_lints = codes::CODES
-            .iter()
-            .filter(|c| codes::is_lint(c.code))
-            .map(|c| c.name.to_string())
-            .collect();
-        let scope = Scope {
-            file,
-            owner: principal.name.clone(),
-            owner_kind: SymbolKind::Role,
-            account,
-            allowed: all_lints,
-            params: BTreeMap::new(),
-            uses: Vec::new(),
-            provider: None,
-        };
+        let scope = question_scope(file, principal, account);
         let errors = self.diagnostics.len();
         let statements = self.lower_permission(&scope, &permission, &stmt);
         if self.diagnostics[errors..].iter().any(Diagnostic::is_error) {
@@ -232,9 +248,7 @@ impl Checker<'_> {
         }
         let mut names = Vec::new();
         let mut resource = None;
-        let mut context_pairs = Vec::new();
-        // A `when` test that no single request value passes (`!=`, `<`, …).
-        let mut unsupported = None;
+        let mut conditions = Conditions::default();
         for statement in &statements {
             if let ActionBlock::Action(set) = &statement.action {
                 for pattern in set {
@@ -253,24 +267,13 @@ impl Checker<'_> {
             if let Some(ResourceBlock::Resource(set)) = &statement.resource {
                 resource = resource.or_else(|| set.iter().next().cloned());
             }
-            for (operator, keys) in &statement.condition.0 {
-                for (key, values) in keys {
-                    match request_values(operator, values) {
-                        Some(Some(values)) => {
-                            context_pairs.extend(values.into_iter().map(|v| (key.clone(), v)))
-                        }
-                        // The key is absent from the request.
-                        Some(None) => {}
-                        None => {
-                            unsupported.get_or_insert_with(|| format!("{operator} on {key}"));
-                        }
-                    }
-                }
+            if conditions.0.is_empty() {
+                conditions = statement.condition.clone();
             }
         }
         names.sort();
         names.dedup();
-        let context = context_of(context_pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let (context, unsupported) = request_of(&conditions);
         Some(Question::Access {
             principal: principal.name.clone(),
             actions: names,
@@ -279,6 +282,56 @@ impl Checker<'_> {
             unsupported,
         })
     }
+}
+
+/// The scope an expectation's request is lowered in, as if `principal` wrote it.
+fn question_scope(file: FileId, principal: &Ident, account: crate::model::Account) -> Scope {
+    // Lints are about policies written, not about questions asked.
+    let all_lints = codes::CODES
+        .iter()
+        .filter(|c| codes::is_lint(c.code))
+        .map(|c| c.name.to_string())
+        .collect();
+    Scope {
+        file,
+        owner: principal.name.clone(),
+        owner_kind: SymbolKind::Role,
+        account,
+        allowed: all_lints,
+        params: BTreeMap::new(),
+        uses: Vec::new(),
+        provider: None,
+    }
+}
+
+/// The request an expectation's `when` describes, and the first test no single request value
+/// passes (`!=`, `<`, …), when there is one: then the expectation cannot be checked.
+fn request_of(conditions: &Conditions) -> (Context, Option<String>) {
+    let mut pairs = Vec::new();
+    let mut unsupported = None;
+    for (operator, keys) in &conditions.0 {
+        for (key, values) in keys {
+            match request_values(operator, values) {
+                Some(Some(values)) => pairs.extend(values.into_iter().map(|v| (key.clone(), v))),
+                // The key is absent from the request.
+                Some(None) => {}
+                None => {
+                    unsupported.get_or_insert_with(|| format!("{operator} on {key}"));
+                }
+            }
+        }
+    }
+    let context = context_of(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    (context, unsupported)
+}
+
+fn unsupported_expectation(file: FileId, span: Span, test: &str) -> Diagnostic {
+    Diagnostic::warning(
+        codes::UNCHECKED_EXPECTATION,
+        "this expectation cannot be checked",
+    )
+    .at(file, span, format!("`{test}` says what the request is not"))
+    .with_help("describe one request: `==`, `in`, `like`, `exists`, `not exists`, one IP address")
 }
 
 /// The request values that pass one `when` test of an expectation: `Some(None)` when the key is

@@ -2,11 +2,17 @@
 //! `iamdsl explain`, `iamdsl who-can`, the `expect` checks and the permission-level diff all ask
 //! here.
 
+use std::collections::BTreeSet;
+
+use iamdsl_diagnostics::{Diagnostic, Span};
 use iamdsl_policy::access::{Access, PrincipalKind};
 use iamdsl_policy::authz::AuthorizationDetails;
 use iamdsl_policy::eval::{Context, Decision, Quantifier};
 
+use iamdsl_syntax::ast::{Item, ItemKind};
+
 use crate::model::{Entity, EntityKind, Model};
+use crate::Analysis;
 
 /// Every account of the model as built, in one: the state the evaluator reads.
 pub fn evaluated_state(model: &Model) -> AuthorizationDetails {
@@ -345,4 +351,110 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
         }
     }
     out
+}
+
+/// The declarations an answer about `principals`' requests reads: the principals, a group's
+/// members and a user's groups, the managed policies and boundaries attached to any of them,
+/// and every role they may reach by assuming roles (named in a trust policy, by ARN or by
+/// account, or granted `sts:AssumeRole` by their policies), with that role's own.
+pub fn request_path(model: &Model, principals: &[&Entity]) -> BTreeSet<String> {
+    let partition = &model.partition;
+    let mut path: BTreeSet<String> = BTreeSet::new();
+    let mut queue: Vec<&Entity> = principals.to_vec();
+    while let Some(entity) = queue.pop() {
+        if !path.insert(entity.ident.clone()) {
+            continue;
+        }
+        let same_account = |e: &&Entity| e.account.id == entity.account.id;
+        let attached: Vec<&String> = entity.managed.iter().chain(&entity.boundary).collect();
+        let mut next: Vec<&Entity> = model
+            .entities
+            .iter()
+            .filter(|e| {
+                e.kind == EntityKind::ManagedPolicy && attached.contains(&&e.arn(partition))
+            })
+            .collect();
+        match entity.kind {
+            EntityKind::User => next.extend(
+                model
+                    .entities
+                    .iter()
+                    .filter(same_account)
+                    .filter(|e| e.kind == EntityKind::Group && entity.groups.contains(&e.name)),
+            ),
+            EntityKind::Group => next.extend(
+                model
+                    .entities
+                    .iter()
+                    .filter(same_account)
+                    .filter(|e| e.kind == EntityKind::User && e.groups.contains(&entity.name)),
+            ),
+            _ => {}
+        }
+        if entity.kind != EntityKind::ManagedPolicy {
+            let arn = entity.arn(partition);
+            let root = format!("arn:{partition}:iam::{}:root", entity.account.id);
+            let documents: Vec<&iamdsl_policy::PolicyDocument> = std::iter::once(entity)
+                .chain(next.iter().copied())
+                .map(|e| &e.document)
+                .collect();
+            next.extend(model.entities.iter().filter(|role| {
+                role.kind == EntityKind::Role
+                    && (role.trust.as_ref().is_some_and(|trust| {
+                        trust.statements.iter().any(|s| {
+                            s.principal.as_ref().is_some_and(|p| {
+                                p.0.values().flatten().any(|named| {
+                                    *named == arn || *named == root || *named == entity.account.id
+                                })
+                            })
+                        })
+                    }) || documents
+                        .iter()
+                        .any(|d| crate::check::grants_assume(d, &role.arn(partition))))
+            }));
+        }
+        queue.extend(next);
+    }
+    path
+}
+
+/// The errors of an analysis that could change an answer read from the declarations in
+/// `path` (see [`request_path`]): those in one of them, and those in no user, group, role,
+/// policy or expectation (a `let`, a template, an account, a file that did not parse), which
+/// may change any. An expectation's errors change no answer: it is a question, not a grant.
+pub fn errors_in_path<'d>(analysis: &'d Analysis, path: &BTreeSet<String>) -> Vec<&'d Diagnostic> {
+    analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .filter(|d| {
+            let Some(label) = &d.primary else {
+                return true;
+            };
+            let Some((_, module)) = analysis
+                .modules
+                .iter()
+                .find(|(file, _)| *file == label.file)
+            else {
+                return true;
+            };
+            match enclosing_item(&module.items, label.span) {
+                Some(ItemKind::Expect(_)) => false,
+                Some(ItemKind::Block(block)) => path.contains(&block.name.name),
+                _ => true,
+            }
+        })
+        .collect()
+}
+
+/// The innermost declaration whose text holds `span` (through `in ACCOUNT { … }` blocks).
+fn enclosing_item(items: &[Item], span: Span) -> Option<&ItemKind> {
+    let item = items.iter().find(|item| {
+        let holds = item.loc.span();
+        holds.start <= span.start && span.end <= holds.end
+    })?;
+    match &item.kind {
+        ItemKind::In(block) => enclosing_item(&block.items, span).or(Some(&item.kind)),
+        kind => Some(kind),
+    }
 }

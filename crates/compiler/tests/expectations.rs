@@ -161,3 +161,28 @@ fn requests_are_made_now_so_until_grants_hold_until_their_date() {
     );
     assert!(found.is_empty(), "{found:?}");
 }
+
+#[test]
+fn an_assume_expectation_may_describe_its_request() {
+    let source = "role break_glass { trust { user bob when mfa } }\nuser bob { assume break_glass when mfa }\n";
+    // Without MFA the trust entry does not hold; with it, it does.
+    let without = failures(&format!("{source}expect bob can assume break_glass\n"));
+    assert_eq!(without.len(), 1, "{without:?}");
+    assert!(failures(&format!(
+        "{source}expect bob can assume break_glass when mfa\n"
+    ))
+    .is_empty());
+    let denied = failures(&format!(
+        "{source}expect bob cannot assume break_glass when mfa\n"
+    ));
+    assert_eq!(denied.len(), 1, "{denied:?}");
+    // A `when` that describes no single request is not checked, as for access expectations.
+    let unchecked = expectation_diagnostics(&format!(
+        "{source}expect bob can assume break_glass when aws:SourceIp != \"10.1.2.3\"\n"
+    ));
+    assert_eq!(
+        unchecked.iter().map(|(code, _)| *code).collect::<Vec<_>>(),
+        vec![codes::UNCHECKED_EXPECTATION],
+        "{unchecked:?}"
+    );
+}

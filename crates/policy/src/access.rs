@@ -79,6 +79,32 @@ pub struct Explained<'s, 'a> {
     /// AWS managed policies that apply and whose content is unknown; for an implicit deny,
     /// one of them may allow the request.
     pub unknown: Vec<String>,
+    /// For an implicit deny: the allows that name the request but whose condition failed.
+    pub unmet: Vec<UnmetStatement<'s, 'a>>,
+}
+
+/// An allow that would apply but for its condition, with the test that failed.
+#[derive(Debug, Clone)]
+pub struct UnmetStatement<'s, 'a> {
+    pub statement: CitedStatement<'s, 'a>,
+    pub test: crate::eval::Unmet,
+}
+
+/// The unmet allows of an evaluation, with their statements.
+fn unmet_statements<'s, 'a>(
+    evaluation: &Evaluation,
+    resolve: impl Fn(&Cited) -> Option<CitedStatement<'s, 'a>>,
+) -> Vec<UnmetStatement<'s, 'a>> {
+    evaluation
+        .unmet
+        .iter()
+        .filter_map(|test| {
+            Some(UnmetStatement {
+                statement: resolve(&test.cited)?,
+                test: test.clone(),
+            })
+        })
+        .collect()
 }
 
 impl Explained<'_, '_> {
@@ -92,6 +118,18 @@ impl Explained<'_, '_> {
 pub struct Chain {
     /// Indices into [`Access::principals`]: the principal first, the one that acts last.
     pub steps: Vec<usize>,
+    /// The AWS managed policies whose documents iamdsl does not hold and that would have to
+    /// allow a step of the chain: empty when the chain is certain, else it only may exist.
+    pub unknown: Vec<String>,
+}
+
+/// What an answer that depends on AWS managed policies iamdsl does not hold says of them: one
+/// wording for `explain`, `who-can`, expectations and the diff.
+pub fn unknown_documents_caveat(arns: &[String]) -> String {
+    format!(
+        "{} may allow it: iamdsl does not hold the documents of AWS managed policies",
+        arns.join(", ")
+    )
 }
 
 /// AWS managed policies whose content iamdsl knows without the deployed state: only the one
@@ -451,25 +489,23 @@ impl<'a> Access<'a> {
             resource_policy_required: trust.is_some(),
         };
         let evaluation = evaluate(&request, &policies);
-        let cited = evaluation
-            .cited
-            .iter()
-            .filter_map(|&Cited { policy, statement }| {
-                let (kind, label, document) = match (who.policies.get(policy), trust) {
-                    (Some(source), _) => (source.kind, source.label.as_str(), source.document),
-                    // Past the principal's own: the trust policy.
-                    (None, Some((label, document))) => {
-                        (PolicyKind::Resource, label.as_str(), *document)
-                    }
-                    (None, None) => return None,
-                };
-                Some(CitedStatement {
-                    kind,
-                    label,
-                    statement: document.statements.get(statement)?,
-                })
+        let resolve = |&Cited { policy, statement }: &Cited| {
+            let (kind, label, document) = match (who.policies.get(policy), trust) {
+                (Some(source), _) => (source.kind, source.label.as_str(), source.document),
+                // Past the principal's own: the trust policy.
+                (None, Some((label, document))) => {
+                    (PolicyKind::Resource, label.as_str(), *document)
+                }
+                (None, None) => return None,
+            };
+            Some(CitedStatement {
+                kind,
+                label,
+                statement: document.statements.get(statement)?,
             })
-            .collect();
+        };
+        let cited = evaluation.cited.iter().filter_map(resolve).collect();
+        let unmet = unmet_statements(&evaluation, resolve);
         // The AWS managed policies that could have changed the answer: attached ones for a
         // missing identity allow, the boundary for a missing boundary allow.
         let is_boundary = |arn: &&String| who.boundary.as_ref() == Some(*arn);
@@ -489,6 +525,7 @@ impl<'a> Access<'a> {
             evaluation,
             cited,
             unknown,
+            unmet,
         }
     }
 
@@ -555,22 +592,21 @@ impl<'a> Access<'a> {
             resource_policy_required: true,
         };
         let evaluation = evaluate(&request, &policies);
-        let cited = evaluation
-            .cited
-            .iter()
-            .filter_map(|c| {
-                let policy = policies.get(c.policy)?;
-                Some(CitedStatement {
-                    kind: policy.kind,
-                    label: policy.label,
-                    statement: policy.document.statements.get(c.statement)?,
-                })
+        let resolve = |c: &Cited| {
+            let policy = policies.get(c.policy)?;
+            Some(CitedStatement {
+                kind: policy.kind,
+                label: policy.label,
+                statement: policy.document.statements.get(c.statement)?,
             })
-            .collect();
+        };
+        let cited = evaluation.cited.iter().filter_map(resolve).collect();
+        let unmet = unmet_statements(&evaluation, resolve);
         Explained {
             evaluation,
             cited,
             unknown: Vec::new(),
+            unmet,
         }
     }
 
@@ -594,6 +630,16 @@ impl<'a> Access<'a> {
 
     /// The roles `principal` may assume, found through the trust policies that name it.
     pub fn assumable(&self, principal: usize, context: &Context) -> Vec<usize> {
+        self.may_assume(principal, context)
+            .into_iter()
+            .filter(|(_, unknown)| unknown.is_empty())
+            .map(|(role, _)| role)
+            .collect()
+    }
+
+    /// The roles `principal` may assume, and those it may assume if AWS managed policies
+    /// whose documents iamdsl does not hold allow it (with their ARNs).
+    fn may_assume(&self, principal: usize, context: &Context) -> Vec<(usize, Vec<String>)> {
         let who = &self.principals[principal];
         if who.kind == PrincipalKind::Group {
             return Vec::new();
@@ -607,12 +653,23 @@ impl<'a> Access<'a> {
         candidates
             .into_iter()
             .filter(|&role| role != principal)
-            .filter(|&role| self.can_assume(principal, role, context).decision() == Decision::Allow)
+            .filter_map(|role| {
+                let explained = self.can_assume(principal, role, context);
+                match explained.decision() {
+                    Decision::Allow => Some((role, Vec::new())),
+                    Decision::ImplicitDeny if !explained.unknown.is_empty() => {
+                        Some((role, explained.unknown))
+                    }
+                    _ => None,
+                }
+            })
             .collect()
     }
 
     /// Every principal that may make the request, directly or through a chain of assumed
-    /// roles, with the shortest chain for each. Groups are left out: they act through users.
+    /// roles, with the shortest chain for each; then those that may make it only if AWS
+    /// managed policies whose documents iamdsl does not hold allow a step (their chains name
+    /// those policies). Groups are left out: they act through users.
     pub fn who_can(
         &self,
         action: &str,
@@ -621,46 +678,80 @@ impl<'a> Access<'a> {
         quantifier: Quantifier,
     ) -> Vec<Chain> {
         let count = self.principals.len();
-        let direct: Vec<bool> = (0..count)
+        // Per principal: `Some(unknown)` when it may act itself (certainly when empty).
+        let direct: Vec<Option<Vec<String>>> = (0..count)
             .map(|i| {
-                self.principals[i].kind != PrincipalKind::Group
-                    && self
-                        .evaluate(i, action, resource, context, quantifier)
-                        .decision()
-                        == Decision::Allow
+                if self.principals[i].kind == PrincipalKind::Group {
+                    return None;
+                }
+                let explained = self.evaluate(i, action, resource, context, quantifier);
+                match explained.decision() {
+                    Decision::Allow => Some(Vec::new()),
+                    Decision::ImplicitDeny if !explained.unknown.is_empty() => {
+                        Some(explained.unknown)
+                    }
+                    _ => None,
+                }
             })
             .collect();
         // Reverse assume edges, from each role to those that may assume it.
-        let mut assumed_by: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        let mut assumed_by: BTreeMap<usize, Vec<(usize, Vec<String>)>> = BTreeMap::new();
         for principal in 0..count {
-            for role in self.assumable(principal, context) {
-                assumed_by.entry(role).or_default().push(principal);
+            for (role, unknown) in self.may_assume(principal, context) {
+                assumed_by
+                    .entry(role)
+                    .or_default()
+                    .push((principal, unknown));
             }
         }
-        // Breadth first from the principals that act, backwards: shortest chains.
+        // Breadth first from the principals that act, backwards: shortest chains. Certain
+        // steps first; the uncertain ones only reach principals the certain ones do not.
         let mut next: Vec<Option<usize>> = vec![None; count];
-        let mut reached = direct.clone();
-        let mut queue: VecDeque<usize> = (0..count).filter(|&i| direct[i]).collect();
-        while let Some(role) = queue.pop_front() {
-            for &from in assumed_by.get(&role).into_iter().flatten() {
-                if !reached[from] {
-                    reached[from] = true;
-                    next[from] = Some(role);
-                    queue.push_back(from);
+        let mut unknown: Vec<Option<Vec<String>>> = vec![None; count];
+        for certain in [true, false] {
+            let mut queue: VecDeque<usize> = VecDeque::new();
+            for i in 0..count {
+                if unknown[i].is_none() {
+                    if let Some(policies) = direct[i].as_ref().filter(|u| u.is_empty() == certain) {
+                        unknown[i] = Some(policies.clone());
+                    }
+                }
+                if unknown[i].is_some() {
+                    queue.push_back(i);
+                }
+            }
+            while let Some(role) = queue.pop_front() {
+                for (from, edge) in assumed_by.get(&role).into_iter().flatten() {
+                    if unknown[*from].is_some() || (certain && !edge.is_empty()) {
+                        continue;
+                    }
+                    let mut policies = unknown[role].clone().unwrap_or_default();
+                    if certain && !policies.is_empty() {
+                        continue;
+                    }
+                    policies.extend(edge.iter().cloned());
+                    policies.sort();
+                    policies.dedup();
+                    unknown[*from] = Some(policies);
+                    next[*from] = Some(role);
+                    queue.push_back(*from);
                 }
             }
         }
-        (0..count)
-            .filter(|&i| reached[i])
-            .map(|start| {
+        let mut chains: Vec<Chain> = (0..count)
+            .filter_map(|start| {
+                let unknown = unknown[start].clone()?;
                 let mut steps = vec![start];
                 let mut at = start;
                 while let Some(following) = next[at] {
                     steps.push(following);
                     at = following;
                 }
-                Chain { steps }
+                Some(Chain { steps, unknown })
             })
-            .collect()
+            .collect();
+        // Certain chains first, each part in principal order.
+        chains.sort_by_key(|chain| (!chain.unknown.is_empty(), chain.steps[0]));
+        chains
     }
 }

@@ -219,6 +219,21 @@ pub struct Evaluation {
     pub cited: Vec<Cited>,
     /// For an implicit deny: the kind of policy that did not allow it.
     pub missing: Option<PolicyKind>,
+    /// For an implicit deny: the allows of that kind that name the request but whose condition
+    /// does not hold, each with the first test that failed.
+    pub unmet: Vec<Unmet>,
+}
+
+/// An allow statement that would apply to the request but for one test of its condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmet {
+    pub cited: Cited,
+    /// The operator as written (`Bool`, `StringEqualsIfExists`).
+    pub operator: String,
+    pub key: String,
+    /// The request has no value for the key (AWS: the test then fails, but for `…IfExists`,
+    /// the negated operators and `Null`).
+    pub absent: bool,
 }
 
 /// Evaluates `request` against `policies`.
@@ -254,6 +269,7 @@ pub fn evaluate(request: &Request<'_>, policies: &[Policy<'_>]) -> Evaluation {
             reason: "an explicit deny applies to the request".into(),
             cited: denies,
             missing: None,
+            unmet: Vec::new(),
         };
     }
     // The first allow of a kind of policy, among the statements that pass `also`.
@@ -286,6 +302,7 @@ pub fn evaluate(request: &Request<'_>, policies: &[Policy<'_>]) -> Evaluation {
         reason: reason.to_string(),
         cited: Vec::new(),
         missing: Some(missing),
+        unmet: unmet_allows(request, policies, missing, allow_mode),
     };
     let mut cited = Vec::new();
     if has(PolicyKind::Scp) {
@@ -322,6 +339,7 @@ pub fn evaluate(request: &Request<'_>, policies: &[Policy<'_>]) -> Evaluation {
                         .into(),
                     cited,
                     missing: None,
+                    unmet: Vec::new(),
                 };
             }
         }
@@ -383,7 +401,41 @@ pub fn evaluate(request: &Request<'_>, policies: &[Policy<'_>]) -> Evaluation {
         },
         cited,
         missing: None,
+        unmet: Vec::new(),
     }
+}
+
+/// The allows of `kind` that name the request but whose condition does not hold.
+fn unmet_allows(
+    request: &Request<'_>,
+    policies: &[Policy<'_>],
+    kind: PolicyKind,
+    mode: Mode,
+) -> Vec<Unmet> {
+    let keys = Keys::of(request);
+    let mut unmet = Vec::new();
+    for (index, policy) in policies.iter().enumerate() {
+        if policy.kind != kind {
+            continue;
+        }
+        for (s, statement) in policy.document.statements.iter().enumerate() {
+            if statement.effect != Effect::Allow || !names_request(statement, kind, request, mode) {
+                continue;
+            }
+            if let Some((operator, key)) = first_failed_test(statement, keys) {
+                unmet.push(Unmet {
+                    cited: Cited {
+                        policy: index,
+                        statement: s,
+                    },
+                    operator: operator.to_string(),
+                    key: key.to_string(),
+                    absent: keys.get(key).is_none_or(<[String]>::is_empty),
+                });
+            }
+        }
+    }
+    unmet
 }
 
 /// How a statement's resource pattern must relate to a request's resource pattern.
@@ -399,6 +451,17 @@ enum Mode {
 
 /// Whether the statement applies to the request (ignoring its effect).
 fn applies(statement: &Statement, kind: PolicyKind, request: &Request<'_>, mode: Mode) -> bool {
+    names_request(statement, kind, request, mode) && conditions_hold(statement, Keys::of(request))
+}
+
+/// Whether the statement's action, resource and (in a resource policy) principal name the
+/// request, its condition aside.
+fn names_request(
+    statement: &Statement,
+    kind: PolicyKind,
+    request: &Request<'_>,
+    mode: Mode,
+) -> bool {
     let action = match &statement.action {
         ActionBlock::Action(set) => set.iter().any(|p| action_matches(p, request.action, mode)),
         ActionBlock::NotAction(set) => {
@@ -439,10 +502,7 @@ fn applies(statement: &Statement, kind: PolicyKind, request: &Request<'_>, mode:
     if !resource {
         return false;
     }
-    if kind == PolicyKind::Resource && !principal_matches(statement, request) {
-        return false;
-    }
-    conditions_hold(statement, context)
+    kind != PolicyKind::Resource || principal_matches(statement, request)
 }
 
 /// An action pattern against the request's action, which may be a pattern itself (`iam:*`,
@@ -622,9 +682,20 @@ fn names_principal_itself(statement: &Statement, request: &Request<'_>) -> bool 
 
 /// The `Condition` block: every operator and key must hold.
 fn conditions_hold(statement: &Statement, context: Keys<'_>) -> bool {
-    statement.condition.0.iter().all(|(operator, keys)| {
+    first_failed_test(statement, context).is_none()
+}
+
+/// The first test of the statement's condition that the request does not pass: its operator and
+/// key. All tests must hold for the condition to hold (AWS: the operators of a block, and the
+/// keys of an operator, are joined by AND).
+fn first_failed_test<'s>(
+    statement: &'s Statement,
+    context: Keys<'_>,
+) -> Option<(&'s str, &'s str)> {
+    statement.condition.0.iter().find_map(|(operator, keys)| {
         keys.iter()
-            .all(|(key, values)| holds_with(operator, context.get(key), values.iter(), context))
+            .find(|(key, values)| !holds_with(operator, context.get(key), values.iter(), context))
+            .map(|(key, _)| (operator.as_str(), key.as_str()))
     })
 }
 
