@@ -33,7 +33,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let catalog = catalog();
     let query = args.query.trim();
     let mut out = String::new();
-    if query.contains(':') {
+    if query == "std" || query.starts_with("std.") {
+        out = standard_library(query)?;
+    } else if query.contains(':') {
         if let Some(key) = catalog
             .condition_key(query)
             .filter(|_| !query.contains('*'))
@@ -160,6 +162,49 @@ fn display_name(service: &Service) -> &str {
     } else {
         &service.name
     }
+}
+
+/// `std`, `std.ecs` or `std.ecs.task_execution`: the standard library's templates, with their
+/// parameters and doc comments.
+fn standard_library(query: &str) -> Result<String, String> {
+    let mut parts = query.splitn(3, '.').skip(1);
+    let (module, template) = (parts.next(), parts.next());
+    let modules: Vec<&str> = iamdsl_compiler::stdlib::MODULES
+        .iter()
+        .map(|(m, _)| *m)
+        .collect();
+    if let Some(module) = module.filter(|m| !modules.contains(m)) {
+        let hint = suggest::closest(module, modules.iter().copied())
+            .map(|c| format!("; did you mean `std.{c}`?"))
+            .unwrap_or_default();
+        return Err(format!(
+            "the standard library has no module `{module}`{hint} (its modules: {})",
+            modules.join(", ")
+        ));
+    }
+    let templates: Vec<_> = iamdsl_compiler::stdlib::templates(module)
+        .into_iter()
+        .filter(|t| {
+            template.is_none_or(|name| t.path == query || t.path.ends_with(&format!(".{name}")))
+        })
+        .collect();
+    if templates.is_empty() {
+        return Err(format!(
+            "no template `{query}` in the standard library; `iamdsl catalog std` lists them"
+        ));
+    }
+    let mut out = String::new();
+    for template in templates {
+        let module = template.path.rsplit_once('.').map_or("", |(m, _)| m);
+        out.push_str(&format!("{module}.{}\n", template.signature));
+        for line in template.doc.iter().flat_map(|d| d.lines()) {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out.push_str(
+        "\nused as `use std.MODULE.TEMPLATE(argument, name = argument)` in a group, user or role\n",
+    );
+    Ok(out)
 }
 
 fn not_found(query: &str) -> String {

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use iamdsl_compiler::explain::{
     context_of, errors_in_path, evaluated_state, find_principal, request_path, subjects,
 };
+use iamdsl_compiler::graph::{chains_graph, GraphFormat};
 use iamdsl_compiler::{Analysis, Model, Project};
 use iamdsl_diagnostics::{render_human, HumanStyle};
 use iamdsl_policy::access::{unknown_documents_caveat, Access, Chain, CitedStatement, Explained};
@@ -18,6 +19,21 @@ use iamdsl_policy::json::Json;
 pub enum Format {
     Text,
     Json,
+    /// The chains found, as a Graphviz picture
+    Dot,
+    /// The chains found, as a Mermaid flowchart
+    Mermaid,
+}
+
+impl Format {
+    /// The picture format, when the answer is to be drawn.
+    fn picture(self) -> Option<GraphFormat> {
+        match self {
+            Format::Dot => Some(GraphFormat::Dot),
+            Format::Mermaid => Some(GraphFormat::Mermaid),
+            Format::Text | Format::Json => None,
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -73,7 +89,7 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
 }
 
 /// The project, analysed, whatever its errors: which of them matter depends on the question.
-fn analysed(path: PathBuf) -> (Project, Analysis) {
+pub(crate) fn analysed(path: PathBuf) -> (Project, Analysis) {
     let project = iamdsl_compiler::load(&[path]);
     let analysis = iamdsl_compiler::analyze(&project);
     (project, analysis)
@@ -81,7 +97,7 @@ fn analysed(path: PathBuf) -> (Project, Analysis) {
 
 /// Whether the answer about `principals` may be given: `false` (after printing them) when the
 /// project has errors in the declarations the answer reads; a note when it has others.
-fn answerable(
+pub(crate) fn answerable(
     project: &Project,
     analysis: &Analysis,
     principals: &[&iamdsl_compiler::Entity],
@@ -353,6 +369,8 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
     let mut text = String::new();
     let mut answers = Vec::new();
     let mut decisions = Vec::new();
+    // The chains to draw, for `--format dot|mermaid`.
+    let mut drawn: Vec<Chain> = Vec::new();
     // Who can, through roles: asked once, only when a subject cannot itself.
     let mut chains: Option<Vec<Chain>> = None;
     for subject in subjects(&model, &access, entity) {
@@ -425,9 +443,22 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
             Json::strings(chain.iter().flat_map(|c| c.unknown.iter().cloned())),
         ));
         answers.push(Json::Object(fields));
+        drawn.extend(match chain {
+            Some(chain) => Some(chain),
+            None if explained.decision() == Decision::Allow => Some(Chain {
+                steps: vec![subject],
+                unknown: Vec::new(),
+            }),
+            None => None,
+        });
+    }
+    if let Some(picture) = args.format.picture() {
+        let graph = chains_graph(model, &access, &drawn, &what);
+        print!("{}", graph.render(picture));
+        return Ok(ExitCode::SUCCESS);
     }
     match args.format {
-        Format::Text => print!("{text}"),
+        Format::Text | Format::Dot | Format::Mermaid => print!("{text}"),
         // One object. A group answers for each member: its decision is Allow only when every
         // member's is, else the first other one, and the members' answers are beside it.
         Format::Json if entity.kind != iamdsl_compiler::EntityKind::Group => {
@@ -477,7 +508,7 @@ fn explain_external(
     };
     let explained = access.external_can_assume(&args.principal, index, context);
     match args.format {
-        Format::Text => {
+        Format::Text | Format::Dot | Format::Mermaid => {
             let mut text = format!(
                 "{}: {} -> assume role {}\n",
                 explained.decision().as_str(),
@@ -522,8 +553,16 @@ pub fn who_can(args: WhoCanArgs, style: HumanStyle) -> Result<ExitCode, String> 
         &context,
         Quantifier::of_request(&args.action, &args.resource),
     );
+    if let Some(picture) = args.format.picture() {
+        let request = format!("{} on {}", args.action, args.resource);
+        print!(
+            "{}",
+            chains_graph(model, &access, &chains, &request).render(picture)
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     match args.format {
-        Format::Text => {
+        Format::Text | Format::Dot | Format::Mermaid => {
             let (certain, uncertain): (Vec<&Chain>, Vec<&Chain>) =
                 chains.iter().partition(|c| c.unknown.is_empty());
             for chain in &certain {

@@ -11,7 +11,7 @@ use iamdsl_policy::{ActionBlock, Conditions, NameSet, ResourceBlock};
 use iamdsl_syntax::ast::*;
 
 use crate::check::{Checker, Scope, SymbolKind};
-use crate::explain::{context_of, escalations, evaluated_state, subjects};
+use crate::explain::{context_of, escalations, evaluated_state, most_capable_context, subjects};
 use crate::model::{Entity, EntityKind, Model};
 
 /// An expectation ready to evaluate.
@@ -494,11 +494,7 @@ fn describe(model: &Model, access: &Access<'_>, subject: usize, entity: &Entity)
 }
 
 fn no_escalation(access: &Access<'_>, file: FileId, span: Span) -> Vec<Diagnostic> {
-    // A principal's requests at their most capable: signed in with MFA, over TLS.
-    let mut context = Context::new();
-    context.set("aws:MultiFactorAuthPresent", ["true".to_string()]);
-    context.set("aws:SecureTransport", ["true".to_string()]);
-    escalations(access, &context)
+    escalations(access, &most_capable_context())
         .into_iter()
         .take(5)
         .map(|escalation| {

@@ -119,6 +119,18 @@ pub struct Escalation {
     pub principal: usize,
     /// The steps, in words: "assumes role ops", "iam:PutRolePolicy on role ops".
     pub steps: Vec<String>,
+    /// The principals the way goes through, by index, from `principal` to the one whose
+    /// access it gains (a group joined, a principal rewritten): for drawing it.
+    pub through: Vec<usize>,
+}
+
+/// A principal's requests at their most capable: signed in with MFA, over TLS. Escalations are
+/// looked for in this context.
+pub fn most_capable_context() -> Context {
+    let mut context = Context::new();
+    context.set("aws:MultiFactorAuthPresent", ["true".to_string()]);
+    context.set("aws:SecureTransport", ["true".to_string()]);
+    context
 }
 
 /// Whether a principal may do every IAM action on every resource.
@@ -286,6 +298,7 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
     for start in (0..count).filter(|&i| acting(i) && !admin[i]) {
         // Everything `start` can act as, with the way there.
         let mut path_to: Vec<Option<Vec<String>>> = vec![None; count];
+        let mut came_from: Vec<Option<usize>> = vec![None; count];
         path_to[start] = Some(Vec::new());
         let mut queue = std::collections::VecDeque::from([start]);
         while let Some(at) = queue.pop_front() {
@@ -294,24 +307,38 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                     let mut path = path_to[at].clone().unwrap_or_default();
                     path.push(how.clone());
                     path_to[*to] = Some(path);
+                    came_from[*to] = Some(at);
                     queue.push_back(*to);
                 }
             }
         }
+        // The principals from `start` to `x`, through those it acts as.
+        let chain_to = |x: usize| {
+            let mut chain = vec![x];
+            let mut at = x;
+            while let Some(previous) = came_from[at] {
+                chain.push(previous);
+                at = previous;
+            }
+            chain.reverse();
+            chain
+        };
         let reached: Vec<usize> = (0..count).filter(|&i| path_to[i].is_some()).collect();
         let mut found = reached
             .iter()
             .find(|&&x| admin[x])
-            .and_then(|&x| path_to[x].clone());
+            .and_then(|&x| Some((path_to[x].clone()?, chain_to(x))));
         for &x in &reached {
             if found.is_some() {
                 break;
             }
             let base = path_to[x].clone().unwrap_or_default();
-            if let Some((_, how)) = joins[x].iter().find(|(group, _)| admin[*group]) {
+            if let Some((group, how)) = joins[x].iter().find(|(group, _)| admin[*group]) {
                 let mut path = base.clone();
                 path.push(format!("{how}, whose members are administrators"));
-                found = Some(path);
+                let mut through = chain_to(x);
+                through.push(*group);
+                found = Some((path, through));
                 break;
             }
             for (y, how, lifts) in &edits[x] {
@@ -338,15 +365,20 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                             }
                         ));
                     }
-                    found = Some(path);
+                    let mut through = chain_to(x);
+                    if *y != x {
+                        through.push(*y);
+                    }
+                    found = Some((path, through));
                     break;
                 }
             }
         }
-        if let Some(steps) = found {
+        if let Some((steps, through)) = found {
             out.push(Escalation {
                 principal: start,
                 steps,
+                through,
             });
         }
     }

@@ -10,6 +10,7 @@ mod conditions;
 pub mod config;
 mod expect;
 pub mod explain;
+pub mod graph;
 pub mod minimize;
 pub mod model;
 pub mod navigate;

@@ -44,6 +44,39 @@ pub fn add_to(sources: &mut Sources) -> Vec<(FileId, String)> {
         .collect()
 }
 
+/// A template of the standard library, as `iamdsl catalog std` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StdTemplate {
+    /// `std.ecs.task_execution`
+    pub path: String,
+    /// `task_execution(repository = "*", log_group = "*")`
+    pub signature: String,
+    pub doc: Option<String>,
+}
+
+/// The templates of the standard library, by module then in the order they are written;
+/// `module` limits them to one module (`ecs`).
+pub fn templates(module: Option<&str>) -> Vec<StdTemplate> {
+    MODULES
+        .iter()
+        .zip(parsed())
+        .filter(|((name, _), _)| module.is_none_or(|m| m == *name))
+        .flat_map(|((name, _), parsed)| {
+            parsed
+                .items
+                .iter()
+                .filter_map(move |item| match &item.kind {
+                    iamdsl_syntax::ast::ItemKind::Template(template) => Some(StdTemplate {
+                        path: format!("std.{name}.{}", template.name.name),
+                        signature: iamdsl_syntax::format::template_signature(template),
+                        doc: item.prefix.doc_text(),
+                    }),
+                    _ => None,
+                })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

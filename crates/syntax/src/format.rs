@@ -502,20 +502,10 @@ fn block_parts(item: &Item) -> Option<(String, &[Stmt])> {
                 &block.body,
             ))
         }
-        ItemKind::Template(template) => {
-            let params: Vec<String> = template
-                .params
-                .iter()
-                .map(|p| match &p.default {
-                    Some(default) => format!("{} = {}", p.name.name, value(default)),
-                    None => p.name.name.clone(),
-                })
-                .collect();
-            Some((
-                format!("template {}({})", template.name.name, params.join(", ")),
-                &template.body,
-            ))
-        }
+        ItemKind::Template(template) => Some((
+            format!("template {}", template_signature(template)),
+            &template.body,
+        )),
         _ => None,
     }
 }
@@ -831,6 +821,20 @@ fn value(v: &Value) -> String {
 }
 
 /// Prints a string literal so that it parses back to the same parts.
+/// `task_execution(repository = "*", log_group = "*")`: a template's name and parameters, with
+/// their defaults, as they are written.
+pub fn template_signature(template: &TemplateDecl) -> String {
+    let params: Vec<String> = template
+        .params
+        .iter()
+        .map(|p| match &p.default {
+            Some(default) => format!("{} = {}", p.name.name, value(default)),
+            None => p.name.name.clone(),
+        })
+        .collect();
+    format!("{}({})", template.name.name, params.join(", "))
+}
+
 pub fn string(lit: &StringLit) -> String {
     let mut out = String::from("\"");
     for part in &lit.parts {
