@@ -310,7 +310,7 @@ impl<'a> Checker<'a> {
             }
             Some(decl) => {
                 let wanted: Vec<&str> = kinds.iter().map(|k| k.describe()).collect();
-                let diagnostic = Diagnostic::error(
+                let mut diagnostic = Diagnostic::error(
                     codes::WRONG_KIND,
                     format!(
                         "`{}` is {}, not {}",
@@ -329,16 +329,13 @@ impl<'a> Checker<'a> {
                     decl.name.span(),
                     format!("`{}` is declared here", ident.name),
                 );
+                if let Some(close) = self.closest_of_kinds(&ident.name, kinds) {
+                    diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
+                }
                 self.report(scope, diagnostic);
                 None
             }
             None => {
-                let candidates: Vec<&str> = self
-                    .symbols
-                    .iter()
-                    .filter(|(_, d)| kinds.contains(&d.kind))
-                    .map(|(n, _)| n.as_str())
-                    .collect();
                 let wanted: Vec<&str> = kinds.iter().map(|k| k.describe()).collect();
                 let mut diagnostic = Diagnostic::error(
                     codes::UNKNOWN_NAME,
@@ -352,13 +349,24 @@ impl<'a> Checker<'a> {
                         wanted.join(" or ").replace("a ", "").replace("an ", "")
                     ),
                 );
-                if let Some(close) = suggest::closest(&ident.name, candidates.iter().copied()) {
+                if let Some(close) = self.closest_of_kinds(&ident.name, kinds) {
                     diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
                 }
                 self.report(scope, diagnostic);
                 None
             }
         }
+    }
+
+    /// The declared name of one of `kinds` closest to `name`: "did you mean" offers only names
+    /// the place takes (a role where a role is required, never a `let`).
+    fn closest_of_kinds(&self, name: &str, kinds: &[SymbolKind]) -> Option<String> {
+        let candidates = self
+            .symbols
+            .iter()
+            .filter(|(_, d)| kinds.contains(&d.kind))
+            .map(|(n, _)| n.as_str());
+        suggest::closest(name, candidates).map(str::to_string)
     }
 
     // ---------------------------------------------------------------------------------------
@@ -1087,7 +1095,7 @@ impl<'a> Checker<'a> {
             action: ActionBlock::Action(NameSet::from(["sts:AssumeRole".to_string()])),
             resource: Some(ResourceBlock::Resource(NameSet::from([role_arn]))),
             condition: condition.clone(),
-            origins: vec![source.clone()],
+            origins: vec![source],
         });
         // The other half: the role trusts this principal (a group through its members).
         let Some(role) = role_ident else { return };

@@ -197,18 +197,51 @@ fn sort_key(statement: &Statement) -> SortKey<'_> {
     )
 }
 
-/// A Sid from the statement's content: its effect, first service, and a hash, so that it does
-/// not change when unrelated statements are added or moved.
+/// At most this many services are named in the Sid of a `NotAction` statement.
+const SID_SERVICES: usize = 3;
+
+/// A Sid from the statement's content: its effect, what it is about, and a hash, so that it
+/// does not change when unrelated statements are added or moved. An `Action` statement is named
+/// after the service of its first action (`AllowS3…`, `AllowAll…` for `*`). A `NotAction`
+/// statement applies to every action but those listed, so it is named after what it leaves out
+/// (`AllowAllExceptIam…`), never as if it were about the services it excludes.
 fn sid(statement: &Statement) -> String {
-    let service = match &statement.action {
-        ActionBlock::Action(set) | ActionBlock::NotAction(set) => set
+    let subject = match &statement.action {
+        ActionBlock::Action(set) => set
             .iter()
             .next()
-            .and_then(|a| a.split(':').next())
-            .unwrap_or("All")
-            .to_string(),
+            .map(|action| service_word(action))
+            .filter(|word| !word.is_empty())
+            .unwrap_or_else(|| "All".to_string()),
+        ActionBlock::NotAction(set) => {
+            let mut services: Vec<String> = Vec::new();
+            for word in set.iter().map(|action| service_word(action)) {
+                if !word.is_empty() && !services.contains(&word) {
+                    services.push(word);
+                }
+            }
+            let more = if services.len() > SID_SERVICES {
+                "Etc"
+            } else {
+                ""
+            };
+            services.truncate(SID_SERVICES);
+            format!("AllExcept{}{more}", services.concat())
+        }
     };
-    let service: String = service
+    format!(
+        "{}{subject}{:08x}",
+        statement.effect.as_str(),
+        content_hash(statement) as u32
+    )
+}
+
+/// The service prefix of an action in PascalCase, letters and digits only (a Sid allows no
+/// other characters): `s3:GetObject` → `S3`, `ssm-incidents:*` → `SsmIncidents`, `*` → ``.
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html
+fn service_word(action: &str) -> String {
+    let service = action.split(':').next().unwrap_or("");
+    service
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|part| !part.is_empty())
         .map(|part| {
@@ -218,17 +251,7 @@ fn sid(statement: &Statement) -> String {
                 .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
                 .unwrap_or_default()
         })
-        .collect();
-    let service = if service.is_empty() || service == "*" {
-        "All".to_string()
-    } else {
-        service
-    };
-    format!(
-        "{}{service}{:08x}",
-        statement.effect.as_str(),
-        content_hash(statement) as u32
-    )
+        .collect()
 }
 
 /// A hash of everything in a statement but its Sid, fed field by field (with separators, so that
@@ -447,6 +470,52 @@ mod tests {
             condition: Conditions::default(),
             origins: Vec::new(),
         }
+    }
+
+    /// The Sid of `NotAction` statements says what they apply to: everything but the services
+    /// listed (`allow * except iam:*` is not about IAM).
+    #[test]
+    fn a_not_action_statement_is_named_after_what_it_grants() {
+        let sid_of = |action: ActionBlock| {
+            let mut statement = allow(&["*"], &["*"]);
+            statement.action = action;
+            let document = canonicalize(&PolicyDocument {
+                statements: vec![statement],
+            });
+            let sid = document.statements[0].sid.clone().unwrap_or_default();
+            // The name, without the 8 hex digits of the hash.
+            sid[..sid.len() - 8].to_string()
+        };
+        let names =
+            |actions: &[&str]| -> NameSet { actions.iter().map(|a| a.to_string()).collect() };
+        assert_eq!(
+            sid_of(ActionBlock::NotAction(names(&["iam:*"]))),
+            "AllowAllExceptIam"
+        );
+        assert_eq!(
+            sid_of(ActionBlock::NotAction(names(&[
+                "organizations:*",
+                "iam:CreateUser",
+                "iam:DeleteUser"
+            ]))),
+            "AllowAllExceptIamOrganizations"
+        );
+        assert_eq!(
+            sid_of(ActionBlock::NotAction(names(&[
+                "account:*",
+                "iam:*",
+                "organizations:*",
+                "sts:*"
+            ]))),
+            "AllowAllExceptAccountIamOrganizationsEtc"
+        );
+        assert_eq!(sid_of(ActionBlock::Action(names(&["*"]))), "AllowAll");
+        assert_eq!(
+            sid_of(ActionBlock::Action(names(&[
+                "ssm-incidents:GetIncidentRecord"
+            ]))),
+            "AllowSsmIncidents"
+        );
     }
 
     #[test]

@@ -4,39 +4,102 @@
 use iamdsl_diagnostics::{codes, Diagnostic, FileId, Span};
 use pest::error::{ErrorVariant, InputLocation};
 
+use std::sync::OnceLock;
+
+use crate::lexer::ITEM_KEYWORDS;
 use crate::parser::R;
 
 /// What a rule stands for in "expected …". Several rules can share one description (every
 /// declaration keyword is "a declaration"); rules that say nothing to a user map to `None`.
 fn describe(rule: R) -> Option<&'static str> {
     Some(match rule {
-        R::item | R::item_kind | R::account_decl | R::let_decl | R::policy_decl | R::group_decl | R::user_decl
-        | R::role_decl | R::template_decl | R::in_block | R::expect_decl | R::kw_account | R::kw_let | R::kw_policy
-        | R::kw_template | R::kw_group | R::kw_user | R::kw_role | R::kw_expect => {
-            "a declaration (`account`, `let`, `policy`, `template`, `group`, `user`, `role`, `in`, `expect`)"
+        R::item
+        | R::item_kind
+        | R::account_decl
+        | R::let_decl
+        | R::policy_decl
+        | R::group_decl
+        | R::user_decl
+        | R::role_decl
+        | R::template_decl
+        | R::in_block
+        | R::expect_decl
+        | R::kw_account
+        | R::kw_let
+        | R::kw_policy
+        | R::kw_template
+        | R::kw_group
+        | R::kw_user
+        | R::kw_role
+        | R::kw_expect => a_declaration(),
+        R::stmt
+        | R::permission
+        | R::effect
+        | R::kw_allow
+        | R::kw_deny
+        | R::attach_stmt
+        | R::kw_attach
+        | R::assume_stmt
+        | R::kw_assume
+        | R::use_stmt
+        | R::kw_use
+        | R::trust_block
+        | R::kw_trust
+        | R::boundary_stmt
+        | R::kw_boundary
+        | R::property
+        | R::flag
+        | R::kw_instance_profile => {
+            "a statement (`allow`, `deny`, `attach`, `assume`, `use`, `trust`, …)"
         }
-        R::stmt | R::permission | R::effect | R::kw_allow | R::kw_deny | R::attach_stmt | R::kw_attach | R::assume_stmt
-        | R::kw_assume | R::use_stmt | R::kw_use | R::trust_block | R::kw_trust | R::boundary_stmt | R::kw_boundary
-        | R::property | R::flag | R::kw_instance_profile => "a statement (`allow`, `deny`, `attach`, `assume`, `use`, `trust`, …)",
         R::action_list | R::action_pattern | R::access_level | R::service_prefix => {
             "an action (`s3:GetObject`), an access level (`read`) or `*`"
         }
         R::resource_list | R::arn_call | R::constructor | R::kw_arn => {
             "a resource (`s3.bucket(\"name\")`, `arn(\"…\")` or `*`)"
         }
-        R::trust_entry | R::p_service | R::p_account | R::p_role | R::p_user | R::p_saml | R::p_oidc | R::kw_service
-        | R::kw_saml | R::kw_oidc => "a trusted principal (`service`, `account`, `role`, `user`, `saml`, `oidc`)",
+        R::trust_entry
+        | R::p_service
+        | R::p_account
+        | R::p_role
+        | R::p_user
+        | R::p_saml
+        | R::p_oidc
+        | R::kw_service
+        | R::kw_saml
+        | R::kw_oidc => {
+            "a trusted principal (`service`, `account`, `role`, `user`, `saml`, `oidc`)"
+        }
         R::condition | R::kw_when => "`when`",
-        R::compare | R::exists | R::raw_operator | R::mfa | R::cond_key | R::key_name | R::quantifier | R::kw_mfa
-        | R::kw_any | R::kw_all | R::operator_name => "a condition (`aws:SourceIp in [\"10.0.0.0/8\"]`, `mfa`, …)",
-        R::operator | R::op_eq | R::op_ne | R::op_le | R::op_ge | R::op_lt | R::op_gt | R::op_like | R::op_not_like
-        | R::op_in | R::op_not_in | R::kw_like => "an operator (`==`, `!=`, `<`, `like`, `in`, …)",
+        R::compare
+        | R::exists
+        | R::raw_operator
+        | R::mfa
+        | R::cond_key
+        | R::key_name
+        | R::quantifier
+        | R::kw_mfa
+        | R::kw_any
+        | R::kw_all
+        | R::operator_name => "a condition (`aws:SourceIp in [\"10.0.0.0/8\"]`, `mfa`, …)",
+        R::operator
+        | R::op_eq
+        | R::op_ne
+        | R::op_le
+        | R::op_ge
+        | R::op_lt
+        | R::op_gt
+        | R::op_like
+        | R::op_not_like
+        | R::op_in
+        | R::op_not_in
+        | R::kw_like => "an operator (`==`, `!=`, `<`, `like`, `in`, …)",
         R::if_exists => "`?`",
         R::kw_exists => "`exists`",
         R::kw_not => "`not`",
-        R::string | R::text | R::escape | R::interpolation | R::policy_var => "a string",
+        R::string | R::text | R::escape | R::interpolation | R::policy_var => STRING,
         R::number => "a number",
-        R::duration => "a duration (`1h`)",
+        R::duration => DURATION,
         R::date | R::until => "a date (`2027-01-31`)",
         R::boolean => "`true` or `false`",
         R::list => "a list (`[…]`)",
@@ -77,11 +140,100 @@ fn describe(rule: R) -> Option<&'static str> {
     })
 }
 
+/// "a declaration (`account`, `let`, …)", from the one list of the words declarations start
+/// with (held equal to the grammar by a test).
+fn a_declaration() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        let words: Vec<String> = ITEM_KEYWORDS.iter().map(|k| format!("`{k}`")).collect();
+        format!("a declaration ({})", words.join(", "))
+    })
+}
+
+/// `` `a`, `b` or `c` ``
+pub(crate) fn one_of(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+    let quoted: Vec<&str> = quoted.iter().map(String::as_str).collect();
+    join(&quoted)
+}
+
+/// How durations are written (docs/language.md, "Values").
+const DURATION_FORM: &str =
+    "a duration is a number and a unit (`d`, `h`, `m` or `s`), one or more times: `1h`, `90m`, `1h30m`, `3600s`";
+
+/// The unit of a duration for the ways people write it: `hr`, `mins`, `seconds`, ….
+fn duration_unit(word: &str) -> Option<char> {
+    Some(match word.to_ascii_lowercase().as_str() {
+        "d" | "day" | "days" => 'd',
+        "h" | "hr" | "hrs" | "hour" | "hours" => 'h',
+        "m" | "min" | "mins" | "minute" | "minutes" => 'm',
+        "s" | "sec" | "secs" | "second" | "seconds" => 's',
+        _ => return None,
+    })
+}
+
+/// `4hr`, `1hour30mins` written as a duration: `4h`, `1h30m`; `None` if it is not one.
+fn as_duration(word: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = word;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let letters = rest[digits..]
+            .bytes()
+            .take_while(u8::is_ascii_alphabetic)
+            .count();
+        if digits == 0 || letters == 0 {
+            return None;
+        }
+        out.push_str(&rest[..digits]);
+        out.push(duration_unit(&rest[digits..digits + letters])?);
+        rest = &rest[digits + letters..];
+    }
+    Some(out)
+}
+
+/// Help for a value written almost right: a duration with a unit of its own (`4hr`) or a
+/// space (`1 h`), an account id without quotes.
+fn value_help(source: &str, span: Span, expected: &[&str]) -> Option<String> {
+    let found = source.get(span.range())?;
+    let starts_with_digit = found.bytes().next().is_some_and(|b| b.is_ascii_digit());
+    if expected.contains(&DURATION)
+        && starts_with_digit
+        && found.bytes().any(|b| b.is_ascii_alphabetic())
+    {
+        return Some(match as_duration(found) {
+            Some(duration) => format!("write `{duration}`: {DURATION_FORM}"),
+            None => DURATION_FORM.to_string(),
+        });
+    }
+    if expected.contains(&STRING) && !found.is_empty() && found.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Some(format!("write it in quotes: `\"{found}\"`"));
+    }
+    // `1 h`: the number parsed, its unit is what comes next.
+    let before = source.get(..span.start as usize)?;
+    let number = before.trim_end_matches([' ', '\t']);
+    if duration_unit(found).is_some()
+        && number.len() < before.len()
+        && number.bytes().last().is_some_and(|b| b.is_ascii_digit())
+    {
+        let digits = number.bytes().rev().take_while(u8::is_ascii_digit).count();
+        let unit = duration_unit(found)?;
+        return Some(format!(
+            "write `{}{unit}`, without a space: {DURATION_FORM}",
+            &number[number.len() - digits..]
+        ));
+    }
+    None
+}
+
+const STRING: &str = "a string";
+const DURATION: &str = "a duration (`1h`)";
 const OPERATOR: &str = "an operator (`==`, `!=`, `<`, `like`, `in`, …)";
 const VALUES: &[&str] = &[
-    "a string",
+    STRING,
     "a number",
-    "a duration (`1h`)",
+    DURATION,
     "a date (`2027-01-31`)",
     "`true` or `false`",
     "a list (`[…]`)",
@@ -221,6 +373,7 @@ pub(crate) fn syntax_error(
     if expected.contains(&end_of_piece) {
         expected.retain(|d| *d != "`;`");
     }
+    let value_help = value_help(source, span, &expected);
     let (expected, place, help) = context(&expected);
     let message = if expected.is_empty() {
         format!("unexpected {found}")
@@ -238,6 +391,8 @@ pub(crate) fn syntax_error(
     let mut diagnostic = Diagnostic::error(codes::SYNTAX, message).at(file, span, label);
     if source.get(span.range()) == Some("=") && expected.contains(&OPERATOR) {
         diagnostic = diagnostic.with_help("compare with `==`");
+    } else if let Some(help) = value_help {
+        diagnostic = diagnostic.with_help(help);
     } else if let Some(help) = help {
         diagnostic = diagnostic.with_help(help);
     }

@@ -404,7 +404,8 @@ pub fn piece_starts(
             token.kind == TokenKind::Word && {
                 let word = token.text(source);
                 if items {
-                    token.line_start && keywords.contains(&word)
+                    token.line_start
+                        && (keywords.contains(&word) || looks_like_declaration(&significant, index))
                 } else {
                     keywords.contains(&word) || is_property_start(&significant, index)
                 }
@@ -419,6 +420,20 @@ pub fn piece_starts(
         }
     }
     starts
+}
+
+/// `WORD NAME {`, `WORD NAME =`, `WORD NAME(`, or `NAME =` in the first column: the shape of a
+/// declaration, whatever its first word. A misspelled or unknown declaration (`rol x {`,
+/// `scp x {`) is then a piece of its own, reported alone, instead of swallowing the
+/// declarations after it.
+fn looks_like_declaration(tokens: &[&Token], index: usize) -> bool {
+    let kind = |i: usize| tokens.get(i).map(|t| t.kind);
+    let named = kind(index) == Some(TokenKind::Word)
+        && kind(index + 1) == Some(TokenKind::Word)
+        && matches!(kind(index + 2), Some(TokenKind::Punct('{' | '=' | '(')));
+    let assigned =
+        tokens.get(index).is_some_and(|t| t.column == 0) && is_property_start(tokens, index);
+    named || assigned
 }
 
 /// `name = value` (and not `name == value`), at the start of a line or right after `{`, `}`, `;`.
@@ -450,6 +465,92 @@ mod tests {
             .iter()
             .map(|t| (t.kind, t.text(source).to_string(), t.depth))
             .collect()
+    }
+
+    /// The body of a rule of grammar/iamdsl.pest: the text between the braces of `NAME = { … }`.
+    fn rule_body<'g>(grammar: &'g str, name: &str) -> &'g str {
+        let Some(line) = grammar.lines().find(|l| {
+            l.strip_prefix(name)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        }) else {
+            panic!("the grammar has no rule `{name}`")
+        };
+        let start = grammar.find(line).unwrap_or(0);
+        let text = &grammar[start..];
+        let open = text.find('{').unwrap_or(0);
+        let mut depth = 0;
+        let mut quoted = false;
+        for (i, c) in text.char_indices().skip(open) {
+            match c {
+                '"' => quoted = !quoted,
+                '{' if !quoted => depth += 1,
+                '}' if !quoted => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return &text[open + 1..i];
+                    }
+                }
+                _ => {}
+            }
+        }
+        panic!("rule `{name}` is not closed")
+    }
+
+    /// The keywords a rule can start with, following its first element through other rules:
+    /// `role_decl` starts with `role`, `permission` with `allow` or `deny`.
+    fn first_keywords(grammar: &str, rule: &str, out: &mut Vec<String>) {
+        if let Some(keyword) = rule.strip_prefix("kw_") {
+            let body = rule_body(grammar, rule);
+            let literal = body.split('"').nth(1).unwrap_or(keyword);
+            out.push(literal.to_string());
+            return;
+        }
+        // The alternatives of the body: its `|` outside parentheses.
+        let body = rule_body(grammar, rule);
+        let mut alternatives = vec![String::new()];
+        let mut depth = 0;
+        for c in body.chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                '|' if depth == 0 => {
+                    alternatives.push(String::new());
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some(last) = alternatives.last_mut() {
+                last.push(c);
+            }
+        }
+        for alternative in &alternatives {
+            let first: String = alternative
+                .trim_start()
+                .trim_start_matches('(')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            // `name = value` (a property) and `*` start with no keyword.
+            if !first.is_empty() && first != "name" && first != "star" {
+                first_keywords(grammar, &first, out);
+            }
+        }
+    }
+
+    /// The lists of the words that begin declarations, statements and trust entries are the
+    /// grammar's, in its order: the parser's messages name them, and they must not drift.
+    #[test]
+    fn the_keyword_lists_are_the_grammars() {
+        let grammar = include_str!("../../../grammar/iamdsl.pest");
+        for (rule, list) in [
+            ("item_kind", ITEM_KEYWORDS),
+            ("stmt_kind", STMT_KEYWORDS),
+            ("principal", TRUST_KEYWORDS),
+        ] {
+            let mut found = Vec::new();
+            first_keywords(grammar, rule, &mut found);
+            assert_eq!(found, list, "{rule}");
+        }
     }
 
     #[test]

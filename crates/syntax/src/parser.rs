@@ -12,7 +12,7 @@ use pest::Parser as _;
 
 use crate::ast::*;
 use crate::errors::syntax_error;
-use crate::lexer::{self, Lexed, TokenKind, ITEM_KEYWORDS, STMT_KEYWORDS, TRUST_KEYWORDS};
+use crate::lexer::{self, Lexed, Token, TokenKind, ITEM_KEYWORDS, STMT_KEYWORDS, TRUST_KEYWORDS};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../../grammar/iamdsl.pest"]
@@ -942,6 +942,88 @@ impl Walker {
     }
 }
 
+/// What iamdsl declares, said where someone reaches for a kind of policy it does not have.
+const IDENTITY_SIDE: &str = "iamdsl declares the identity side of IAM: users, groups and roles, their inline and managed policies, role trust policies and permissions boundaries";
+
+/// AWS features that people write as a declaration and that the language does not have yet:
+/// the words they are written with (lower case, without `_` and `-`), what to say, and help
+/// where there is a way to get what was meant. The kinds of policy are AWS's:
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html
+const NOT_YET: &[(&[&str], &str, Option<&str>)] = &[
+    (
+        &["bucketpolicy", "s3bucketpolicy", "s3policy", "bucket"],
+        "S3 bucket policies (resource-based policies) are not part of the language yet",
+        None,
+    ),
+    (
+        &[
+            "resourcepolicy",
+            "resourcebasedpolicy",
+            "keypolicy",
+            "kmskeypolicy",
+            "queuepolicy",
+            "topicpolicy",
+            "secretpolicy",
+            "repositorypolicy",
+        ],
+        "resource-based policies are not part of the language yet",
+        None,
+    ),
+    (
+        &["scp", "servicecontrolpolicy"],
+        "service control policies (SCPs) are not part of the language yet",
+        None,
+    ),
+    (
+        &["rcp", "resourcecontrolpolicy"],
+        "resource control policies (RCPs) are not part of the language yet",
+        None,
+    ),
+    (
+        &["organization", "organisation", "organizations", "org"],
+        "AWS Organizations (the organization, its OUs and their policies) is not part of the language yet",
+        None,
+    ),
+    (
+        &["ou", "organizationalunit", "organisationalunit"],
+        "organizational units (OUs) are not part of the language yet",
+        None,
+    ),
+    (
+        &["passwordpolicy", "accountpasswordpolicy"],
+        "account password policies are not part of the language yet",
+        None,
+    ),
+    (
+        &["permissionset", "identitycenter", "sso"],
+        "IAM Identity Center permission sets are not part of the language yet",
+        None,
+    ),
+    (
+        &["sessionpolicy"],
+        "session policies are not part of the language yet",
+        None,
+    ),
+    (
+        &["samlprovider", "oidcprovider", "identityprovider", "provider"],
+        "declaring identity providers is not part of the language yet",
+        Some("a trust entry names a provider by its ARN or URL: `saml \"arn:aws:iam::111111111111:saml-provider/okta\"`, `oidc \"token.actions.githubusercontent.com\"`"),
+    ),
+];
+
+/// The entry of [`NOT_YET`] for a word, if any.
+fn not_yet_a_declaration(word: &str) -> Option<(&'static str, Option<&'static str>)> {
+    let normalized: String = word
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    NOT_YET
+        .iter()
+        .find(|(words, _, _)| words.contains(&normalized.as_str()))
+        .map(|(_, message, help)| (*message, *help))
+}
+
 #[derive(Clone, Copy)]
 enum Piece {
     Item,
@@ -1069,6 +1151,140 @@ impl<'s> Recovery<'s> {
         true
     }
 
+    /// The tokens of `start..end` after the doc comments and attributes that begin it, without
+    /// comments.
+    fn after_prefix(&self, start: usize, end: usize) -> Vec<Token> {
+        let range = self.token_range(start, end);
+        let tokens: Vec<Token> = self.lexed.tokens[range]
+            .iter()
+            .filter(|t| !t.is_comment())
+            .copied()
+            .collect();
+        let mut index = 0;
+        while let Some(token) = tokens.get(index) {
+            let opens_attribute = token.kind == TokenKind::Punct('#')
+                && tokens
+                    .get(index + 1)
+                    .is_some_and(|t| t.kind == TokenKind::Punct('['));
+            if token.kind == TokenKind::DocComment {
+                index += 1;
+            } else if opens_attribute {
+                // Past the `]` at the depth of the `#`, which closes the attribute.
+                let close = tokens[index + 2..]
+                    .iter()
+                    .position(|t| t.kind == TokenKind::Punct(']') && t.depth == token.depth);
+                match close {
+                    Some(offset) => index += offset + 3,
+                    None => return Vec::new(),
+                }
+            } else {
+                break;
+            }
+        }
+        tokens.get(index..).unwrap_or_default().to_vec()
+    }
+
+    /// `account prod = 111111111111`: an id without its quotes. The account is kept as if it
+    /// were quoted, so that its one syntax error is not followed by an error at every use of it.
+    fn account_with_unquoted_id(&self, start: usize, end: usize) -> Option<Item> {
+        let tokens = self.after_prefix(start, end);
+        let [keyword, _name, eq, id, ..] = tokens.as_slice() else {
+            return None;
+        };
+        let id_text = id.text(self.source);
+        if keyword.text(self.source) != "account"
+            || eq.kind != TokenKind::Punct('=')
+            || id.kind != TokenKind::Word
+            || !id_text.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let (id_start, id_end) = (id.span.start as usize, id.span.end as usize);
+        let quoted = format!(
+            "{}\"{id_text}\"{}",
+            self.source.get(start..id_start)?,
+            self.source.get(id_end..end)?
+        );
+        let mut pairs = Grammar::parse(R::item_only, &quoted).ok()?;
+        let pair = pairs
+            .next()?
+            .into_inner()
+            .find(|p| p.as_rule() == R::item)?;
+        let mut item = Walker { base: start }.item(pair).ok()?;
+        let ItemKind::Account(account) = &mut item.kind else {
+            return None;
+        };
+        // Spans as in the text written, without the two quotes added.
+        account.id.loc = Loc(id.span);
+        let span = item.loc.span();
+        item.loc = Loc(Span::new(
+            span.start as usize,
+            (span.end as usize).saturating_sub(2).max(id_end),
+        ));
+        Some(item)
+    }
+
+    /// A declaration that starts with a word no declaration starts with: name the declarations
+    /// there are, the one it is probably a typo of, or the AWS feature the language does not
+    /// have yet.
+    fn unknown_declaration(&mut self, start: usize, end: usize) -> bool {
+        let tokens = self.after_prefix(start, end);
+        let Some(first) = tokens.first().filter(|t| t.kind == TokenKind::Word) else {
+            return false;
+        };
+        let word = first.text(self.source);
+        if ITEM_KEYWORDS.contains(&word) {
+            return false;
+        }
+        let declarations = format!(
+            "a declaration starts with {}",
+            crate::errors::one_of(ITEM_KEYWORDS)
+        );
+        let diagnostic = if STMT_KEYWORDS.contains(&word) {
+            Diagnostic::error(
+                codes::SYNTAX,
+                format!("expected a declaration, found the statement `{word}`"),
+            )
+            .at(self.file, first.span, "a statement outside of any declaration")
+            .with_note(declarations)
+            .with_help(format!(
+                "a statement goes inside the block of a `policy`, `group`, `user`, `role` or `template`: `role NAME {{ {word} … }}`"
+            ))
+        } else if let Some((message, help)) = not_yet_a_declaration(word) {
+            Diagnostic::error(codes::SYNTAX, message)
+                .at(
+                    self.file,
+                    first.span,
+                    format!("`{word}` is not a declaration"),
+                )
+                .with_note(IDENTITY_SIDE)
+                .with_help(help.map_or(declarations, str::to_string))
+        } else {
+            let diagnostic = Diagnostic::error(
+                codes::SYNTAX,
+                format!("expected a declaration, found `{word}`"),
+            )
+            .at(
+                self.file,
+                first.span,
+                "no declaration starts with this word",
+            )
+            .with_note(declarations);
+            let assigns = tokens
+                .get(1)
+                .is_some_and(|t| t.kind == TokenKind::Punct('='));
+            match suggest::closest(word, ITEM_KEYWORDS.iter().copied()) {
+                Some(keyword) => diagnostic.with_help(format!("did you mean `{keyword}`?")),
+                None if assigns => diagnostic.with_help(format!(
+                    "a constant is declared with `let`: `let {word} = …`"
+                )),
+                None => diagnostic,
+            }
+        };
+        self.diagnostics.push(diagnostic);
+        true
+    }
+
     /// Splits `start..end` into the pieces that begin at `starts` (text before the first start
     /// is a piece of its own).
     fn pieces(starts: Vec<usize>, start: usize, end: usize) -> Vec<(usize, usize)> {
@@ -1129,6 +1345,19 @@ impl<'s> Recovery<'s> {
                     }
                 }
                 Err(error) => {
+                    if let Some(item) = self.account_with_unquoted_id(piece_start, piece_end) {
+                        self.report(&error, piece_start, piece_end, Piece::Item);
+                        items.push(item);
+                        continue;
+                    }
+                    if self.unknown_declaration(piece_start, piece_end) {
+                        items.push(Item {
+                            prefix: Prefix::default(),
+                            kind: ItemKind::Error,
+                            loc: Loc(Span::new(piece_start, piece_end)),
+                        });
+                        continue;
+                    }
                     let before = self.diagnostics.len() + self.lexed.errors.len();
                     let item = self.broken_item(piece_start, piece_end, depth);
                     let reported = self.diagnostics.len() + self.lexed.errors.len() > before

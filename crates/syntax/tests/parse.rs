@@ -284,3 +284,52 @@ fn hostile_inputs_end_with_a_diagnostic_not_a_panic_or_a_hang() {
         }
     }
 }
+
+#[test]
+fn an_account_id_without_quotes_is_one_error_and_the_account_is_kept() {
+    let source = "account prod = 111111111111 default\nrole r in prod {}\n";
+    let parsed = parse(source, FileId(0));
+    assert_eq!(codes_of(source), vec![codes::SYNTAX]);
+    assert_eq!(
+        parsed.diagnostics[0].help.as_deref(),
+        Some("write it in quotes: `\"111111111111\"`")
+    );
+    // The account is in the tree, as if quoted, so that its uses find it.
+    assert_eq!(parsed.module.items.len(), 2);
+    let ItemKind::Account(account) = &parsed.module.items[0].kind else {
+        panic!("the account is lost: {:?}", parsed.module.items[0].kind)
+    };
+    assert_eq!(account.id.as_plain().as_deref(), Some("111111111111"));
+    assert!(account.default);
+    assert_eq!(&source[account.id.loc.span().range()], "111111111111");
+    assert_eq!(
+        &source[parsed.module.items[0].loc.span().range()],
+        "account prod = 111111111111 default"
+    );
+}
+
+#[test]
+fn an_unknown_declaration_is_reported_alone_and_the_next_one_is_kept() {
+    let source = "bucket_policy logs {\n  allow read on *\n}\nrol web {}\nrole ok {}\n";
+    let parsed = parse(source, FileId(0));
+    let messages: Vec<&str> = parsed
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        vec![
+            "S3 bucket policies (resource-based policies) are not part of the language yet",
+            "expected a declaration, found `rol`"
+        ]
+    );
+    assert_eq!(
+        parsed.diagnostics[1].help.as_deref(),
+        Some("did you mean `role`?")
+    );
+    assert!(matches!(
+        &parsed.module.items[2].kind,
+        ItemKind::Block(block) if block.name.name == "ok"
+    ));
+}
