@@ -5,8 +5,11 @@
 //! Credentials come from the SDK's standard chain (environment, shared config and credentials
 //! files, SSO, process, container and instance metadata). Nothing here prints or stores them.
 
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::primitives::DateTime;
 use aws_sdk_iam::types;
+use iamdsl_diagnostics::{codes, Diagnostic};
 use serde_json::{Map, Value};
 
 /// Where and as whom to connect.
@@ -21,16 +24,29 @@ pub struct Connection {
 /// IAM is a global service; any region signs for it. Used when none is configured.
 const FALLBACK_REGION: &str = "us-east-1";
 
-/// Fetches the whole account state. Blocking: runs its own single-threaded runtime.
-pub fn pull(connection: &Connection) -> Result<Value, String> {
+/// IAM's endpoint in the `aws` partition, which the SDK uses unless told otherwise:
+/// https://docs.aws.amazon.com/general/latest/gr/iam-service.html
+const DEFAULT_ENDPOINT: &str = "https://iam.amazonaws.com";
+
+/// The credential providers of the SDK's default chain, in its order:
+/// https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html
+const CREDENTIAL_CHAIN: &str = "environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), the shared config and credentials files (~/.aws/config, ~/.aws/credentials: keys, SSO, assume-role, credential_process), a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE), the ECS container endpoint, EC2 instance metadata";
+
+/// Fetches the whole account state. Blocking: runs its own single-threaded runtime. A failure
+/// is a diagnostic that says what was tried (the credential chain, the endpoint; never a
+/// secret) and what to do.
+pub fn pull(connection: &Connection) -> Result<Value, Diagnostic> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the AWS client: {e}"))?;
+        .map_err(|e| {
+            Diagnostic::error(codes::AWS_UNREACHABLE, "cannot start the AWS client")
+                .with_note(e.to_string())
+        })?;
     runtime.block_on(pull_async(connection))
 }
 
-async fn pull_async(connection: &Connection) -> Result<Value, String> {
+async fn pull_async(connection: &Connection) -> Result<Value, Diagnostic> {
     let client = client(connection).await;
     let mut pages = client
         .get_account_authorization_details()
@@ -38,12 +54,7 @@ async fn pull_async(connection: &Connection) -> Result<Value, String> {
         .send();
     let mut state = State::default();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| {
-            format!(
-                "GetAccountAuthorizationDetails failed: {}",
-                aws_sdk_iam::error::DisplayErrorContext(&e)
-            )
-        })?;
+        let page = page.map_err(|e| failure(&e, connection))?;
         state
             .users
             .extend(page.user_detail_list().iter().map(user_json));
@@ -58,6 +69,133 @@ async fn pull_async(connection: &Connection) -> Result<Value, String> {
             .extend(page.policies().iter().map(managed_policy_json));
     }
     Ok(state.into_json())
+}
+
+/// Where the request went, as the user can check it.
+fn endpoint(connection: &Connection) -> String {
+    connection
+        .endpoint_url
+        .clone()
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL_IAM").ok())
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+        .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string())
+}
+
+/// The profile the shared files were read for.
+fn profile(connection: &Connection) -> String {
+    connection
+        .profile
+        .clone()
+        .or_else(|| std::env::var("AWS_PROFILE").ok())
+        .unwrap_or_else(|| "default".to_string())
+}
+
+/// The messages of an error and its sources, joined: the SDK's words without its debug dump.
+fn messages(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(error) = current {
+        let text = error.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = error.source();
+    }
+    parts.join(": ")
+}
+
+/// Whether the credential chain is what failed.
+fn is_credentials_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if error.is::<CredentialsError>() {
+            return true;
+        }
+        current = error.source();
+    }
+    false
+}
+
+/// The diagnostic of a failed `GetAccountAuthorizationDetails` call.
+fn failure<E, R>(error: &SdkError<E, R>, connection: &Connection) -> Diagnostic
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let endpoint = endpoint(connection);
+    let said = format!("the AWS SDK said: {}", messages(error));
+    match error {
+        SdkError::DispatchFailure(_) if is_credentials_error(error) => Diagnostic::error(
+            codes::AWS_NO_CREDENTIALS,
+            format!("no AWS credentials were found; nothing was sent to `{endpoint}`"),
+        )
+        .with_note(format!(
+            "tried, in order: {CREDENTIAL_CHAIN}; profile `{}`",
+            profile(connection)
+        ))
+        .with_note(said)
+        .with_help("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass `--profile NAME` of ~/.aws/config, or sign in with `aws sso login --profile NAME`"),
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Diagnostic::error(
+            codes::AWS_UNREACHABLE,
+            format!("cannot reach the IAM endpoint `{endpoint}`"),
+        )
+        .with_note(said)
+        .with_help(if connection.endpoint_url.is_some() {
+            "check that a server listens at `--endpoint-url`, and the URL's scheme, host and port"
+        } else {
+            "check the network connection and any proxy (HTTPS_PROXY); `--endpoint-url URL` sends to another endpoint"
+        }),
+        SdkError::ServiceError(service) => refused(
+            service.err().code(),
+            service.err().message(),
+            &endpoint,
+            &profile(connection),
+        ),
+        _ => Diagnostic::error(
+            codes::AWS_REFUSED,
+            format!(
+                "the endpoint `{endpoint}` did not answer GetAccountAuthorizationDetails as IAM does"
+            ),
+        )
+        .with_note(said)
+        .with_help("check that `--endpoint-url` is an IAM endpoint"),
+    }
+}
+
+/// The diagnostic of an error IAM answered with, by its code (IAM's common errors:
+/// https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html).
+fn refused(code: Option<&str>, message: Option<&str>, endpoint: &str, profile: &str) -> Diagnostic {
+    let code = code.unwrap_or("an unnamed error");
+    let said = format!("IAM answered {code}: {}", message.unwrap_or("(no message)"));
+    let (what, help) = match code {
+        "AccessDenied" | "AccessDeniedException" => (
+            "the credentials may not call iam:GetAccountAuthorizationDetails".to_string(),
+            "allow `iam:GetAccountAuthorizationDetails` to the identity (the AWS managed policy SecurityAudit holds it), or use another `--profile`".to_string(),
+        ),
+        "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" | "TokenRefreshRequired" => (
+            "the credentials have expired".to_string(),
+            format!("refresh them (`aws sso login --profile {profile}`, or new session credentials) and run again"),
+        ),
+        "InvalidClientTokenId" | "UnrecognizedClientException" | "SignatureDoesNotMatch"
+        | "IncompleteSignature" => (
+            "IAM does not recognise the credentials".to_string(),
+            "check the access key id and secret access key (or the profile) that the chain found".to_string(),
+        ),
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => (
+            "IAM throttled the requests, after the SDK's retries".to_string(),
+            "run again in a while".to_string(),
+        ),
+        _ => (
+            format!("IAM refused GetAccountAuthorizationDetails ({code})"),
+            "see IAM's message; run again once it is resolved".to_string(),
+        ),
+    };
+    Diagnostic::error(
+        codes::AWS_REFUSED,
+        format!("{what} (endpoint `{endpoint}`)"),
+    )
+    .with_note(said)
+    .with_help(help)
 }
 
 /// An IAM client for `connection`, configured by the standard AWS chain.
@@ -329,6 +467,47 @@ fn managed_policy_json(policy: &types::ManagedPolicyDetail) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_iam_refuses_is_said_with_what_to_do() {
+        let denied = refused(
+            Some("AccessDenied"),
+            Some("User: x is not authorized"),
+            "https://iam.amazonaws.com",
+            "default",
+        );
+        assert_eq!(denied.code, codes::AWS_REFUSED);
+        assert!(
+            denied
+                .message
+                .contains("may not call iam:GetAccountAuthorizationDetails"),
+            "{}",
+            denied.message
+        );
+        assert!(denied.message.contains("https://iam.amazonaws.com"));
+        assert!(denied
+            .notes
+            .iter()
+            .any(|n| n.contains("User: x is not authorized")));
+        let expired = refused(Some("ExpiredToken"), None, "E", "dev");
+        assert!(expired.message.contains("expired"), "{}", expired.message);
+        assert!(expired
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("aws sso login --profile dev")));
+        let throttled = refused(Some("Throttling"), Some("Rate exceeded"), "E", "default");
+        assert!(
+            throttled.message.contains("throttled"),
+            "{}",
+            throttled.message
+        );
+        let other = refused(Some("ServiceFailure"), None, "E", "default");
+        assert!(
+            other.message.contains("ServiceFailure"),
+            "{}",
+            other.message
+        );
+    }
 
     #[test]
     fn documents_are_decoded_from_url_encoding() {

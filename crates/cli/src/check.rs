@@ -2,7 +2,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use iamdsl_diagnostics::{render_human, render_json, render_sarif, HumanStyle};
+use iamdsl_compiler::bundle::{is_judged_after_reshaping, reshape};
+use iamdsl_diagnostics::{
+    render_human, render_json, render_sarif, sarif_root, Diagnostic, HumanStyle, Severity,
+};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -14,6 +17,13 @@ pub struct Args {
     /// Fail (exit 1) on warnings too
     #[arg(long)]
     deny_warnings: bool,
+    /// SARIF locations are relative to this directory (default: the repository around the
+    /// working directory, else the working directory)
+    #[arg(long, value_name = "DIR")]
+    sarif_root: Option<PathBuf>,
+    /// Judge AWS's quotas as `build` with the same options would
+    #[command(flatten)]
+    reshape: crate::build::ReshapeArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -23,10 +33,25 @@ enum Format {
     Sarif,
 }
 
-pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
+pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, crate::Failure> {
     let loaded = iamdsl_compiler::load(&crate::paths_or_cwd(args.paths));
     let analysis = iamdsl_compiler::analyze(&loaded);
-    let diagnostics = &analysis.diagnostics;
+    // `--split` and `--minimize` reshape the model before its quotas are judged, as `build`
+    // does: the same two functions give the same verdict.
+    let options = args.reshape.options();
+    let mut judged: Vec<Diagnostic> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| !is_judged_after_reshaping(options, d.code))
+        .cloned()
+        .collect();
+    judged.extend(reshape(&analysis.model, options).diagnostics);
+    let diagnostics = &judged;
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     match args.format {
         Format::Human => {
             eprint!("{}", render_human(&loaded.sources, diagnostics, style));
@@ -34,19 +59,24 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
                 "checked {} file{}: {} error{}, {} warning{}",
                 loaded.paths.len(),
                 plural(loaded.paths.len()),
-                analysis.error_count(),
-                plural(analysis.error_count()),
-                analysis.warning_count(),
-                plural(analysis.warning_count()),
+                errors,
+                plural(errors),
+                warnings,
+                plural(warnings),
             );
         }
         Format::Json => print!("{}", render_json(&loaded.sources, diagnostics)),
         Format::Sarif => print!(
             "{}",
-            render_sarif(&loaded.sources, diagnostics, env!("CARGO_PKG_VERSION"))
+            render_sarif(
+                &loaded.sources,
+                diagnostics,
+                env!("CARGO_PKG_VERSION"),
+                &sarif_root(args.sarif_root.as_deref())
+            )
         ),
     }
-    let failed = analysis.error_count() > 0 || (args.deny_warnings && analysis.warning_count() > 0);
+    let failed = errors > 0 || (args.deny_warnings && warnings > 0);
     // The process ends here: freeing a large project's trees one by one is wasted time.
     std::mem::forget(analysis);
     std::mem::forget(loaded);

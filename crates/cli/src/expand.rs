@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use iamdsl_diagnostics::{render_human, HumanStyle};
+use iamdsl_diagnostics::{codes, render_human, Diagnostic, HumanStyle, Span};
 use iamdsl_policy::canonical::to_canonical_json;
 
 #[derive(clap::Args)]
@@ -17,7 +17,15 @@ pub struct Args {
 
 const SYNTHETIC: &str = "<intent>";
 
-pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
+pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, crate::Failure> {
+    if let Some(refused) = not_an_intent(&args.intent) {
+        let mut sources = iamdsl_diagnostics::Sources::new();
+        let file = sources.add(SYNTHETIC, args.intent.clone());
+        let (span, label) = refused.place;
+        let diagnostic = refused.diagnostic.at(file, span, label);
+        eprint!("{}", render_human(&sources, &[diagnostic], style));
+        return Ok(ExitCode::from(1));
+    }
     let mut project = match &args.project {
         Some(path) => iamdsl_compiler::load(std::slice::from_ref(path)),
         None => iamdsl_compiler::Project::in_memory(
@@ -54,7 +62,7 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         .iter()
         .find(|e| e.ident == "expand_intent")
     else {
-        return Err("the intent produced no policy".to_string());
+        return Err(String::from("the intent produced no policy").into());
     };
     let actions: usize = policy
         .document
@@ -71,5 +79,61 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         if actions == 1 { "" } else { "s" },
         analysis.model.catalog_version
     );
+    let account = &policy.account;
+    if args.project.is_some() {
+        eprintln!(
+            "note: ARNs are in account `{}` ({}), the project's default",
+            account.name, account.id
+        );
+    } else {
+        eprintln!(
+            "note: ARNs are in account `{}` ({}), a stand-in; `--project DIR` uses a project's accounts and names",
+            account.name, account.id
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why the text is not what `expand` takes, and where.
+struct NotAnIntent {
+    diagnostic: Diagnostic,
+    place: (Span, String),
+}
+
+/// `expand` takes the statement after `allow`; given with its `allow` (or a `deny`), or
+/// nothing, the text would not parse as one and the message would be about the wrapping.
+fn not_an_intent(intent: &str) -> Option<NotAnIntent> {
+    let start = intent.len() - intent.trim_start().len();
+    let word: String = intent[start..]
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    let rest = intent[start + word.len()..].trim_start();
+    let help = |example: &str| format!("iamdsl expand '{example}'");
+    let refused = |message: String, label: &str, help: String| {
+        NotAnIntent {
+        diagnostic: Diagnostic::error(codes::EXPAND_INPUT, message)
+            .with_note("expand takes what follows `allow` in a statement: actions or access levels, `on` resources, and an optional `when` condition")
+            .with_help(help),
+        place: (Span::new(start, start + word.len()), label.to_string()),
+    }
+    };
+    match word.as_str() {
+        "" if rest.is_empty() => Some(refused(
+            "`expand` was given no statement".to_string(),
+            "nothing here",
+            help("read on s3.bucket(\"x\")"),
+        )),
+        "allow" => Some(refused(
+            "`expand` adds `allow` itself: leave it out".to_string(),
+            "`allow` given again",
+            help(rest),
+        )),
+        "deny" => Some(refused(
+            "`expand` shows what a statement allows; it takes no `deny`".to_string(),
+            "a deny statement",
+            help(rest),
+        )),
+        _ => None,
+    }
 }

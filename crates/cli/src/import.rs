@@ -14,7 +14,7 @@ pub struct Args {
     output: PathBuf,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, String> {
+pub fn run(args: Args) -> Result<ExitCode, crate::Failure> {
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| format!("cannot read `{}`: {e}", args.file.display()))?;
     let deployed =
@@ -23,11 +23,11 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         return Err(format!(
             "`{}` already holds .iamdsl files; import into a new directory",
             args.output.display()
-        ));
+        )
+        .into());
     }
     let imported = iamdsl_import::import(&deployed)?;
-    crate::output::write_tree_atomic(&args.output, &imported.files)
-        .map_err(|e| format!("cannot write `{}`: {e}", args.output.display()))?;
+    crate::output::add_files(&args.output, &imported.files)?;
     for skipped in &imported.skipped {
         eprintln!("note: not imported: {skipped}");
     }

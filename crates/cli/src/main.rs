@@ -92,19 +92,46 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(args, style),
         Command::Pull(args) => pull::run(args),
         Command::Import(args) => import::run(args),
-        Command::Fmt(args) => fmt::run(args, style),
+        Command::Fmt(args) => fmt::run(args, style).map_err(Failure::from),
         Command::Expand(args) => expand::run(args, style),
-        Command::Explain(args) => explain::explain(args, style),
-        Command::WhoCan(args) => explain::who_can(args, style),
-        Command::Catalog(args) => catalog::run(args),
-        Command::Lsp { .. } => lsp(),
+        Command::Explain(args) => explain::explain(args, style).map_err(Failure::from),
+        Command::WhoCan(args) => explain::who_can(args, style).map_err(Failure::from),
+        Command::Catalog(args) => catalog::run(args).map_err(Failure::from),
+        Command::Lsp { .. } => lsp().map_err(Failure::from),
     };
     match result {
         Ok(code) => code,
-        Err(error) => {
+        Err(Failure::Message(error)) => {
             eprintln!("error: {error:#}");
             ExitCode::from(1)
         }
+        Err(Failure::Diagnostic(diagnostic)) => {
+            let sources = iamdsl_diagnostics::Sources::new();
+            eprint!(
+                "{}",
+                iamdsl_diagnostics::render_human(&sources, &[*diagnostic], style)
+            );
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Why a command stopped: a diagnostic (with a code, help and the path it is about) for what a
+/// user can cause and fix, or a message for what is left.
+pub enum Failure {
+    Message(String),
+    Diagnostic(Box<iamdsl_diagnostics::Diagnostic>),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure::Message(message)
+    }
+}
+
+impl From<iamdsl_diagnostics::Diagnostic> for Failure {
+    fn from(diagnostic: iamdsl_diagnostics::Diagnostic) -> Failure {
+        Failure::Diagnostic(Box::new(diagnostic))
     }
 }
 

@@ -36,7 +36,7 @@ pub struct Args {
     connection: ConnectionArgs,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, String> {
+pub fn run(args: Args) -> Result<ExitCode, crate::Failure> {
     let state = iamdsl_aws::pull(&args.connection.connection())?;
     let mut text =
         serde_json::to_string_pretty(&state).map_err(|e| format!("cannot write the state: {e}"))?;

@@ -478,3 +478,239 @@ fn minimize_reports_savings_and_never_widens() {
         }
     }
 }
+
+/// Every entry below `dir` with its bytes (directories as `None`), links not followed: what
+/// must be the same, byte for byte, after a refused build.
+fn tree_bytes(dir: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
+    let mut entries = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).unwrap() {
+            let path = entry.unwrap().path();
+            let relative = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let meta = path.symlink_metadata().unwrap();
+            if meta.is_dir() {
+                entries.insert(format!("{relative}/"), None);
+                stack.push(path);
+            } else if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(&path).unwrap();
+                entries.insert(relative, Some(target.to_string_lossy().as_bytes().to_vec()));
+            } else {
+                entries.insert(relative, Some(std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    entries
+}
+
+const SMALL_PROJECT: &str =
+    "account prod = \"111111111111\"\n\nrole web { trust { service ec2 } }\n";
+
+/// `root/proj/main.iamdsl` and a file beside the project, as a user's folder holds.
+fn user_folder() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("proj")).unwrap();
+    std::fs::write(root.path().join("proj/main.iamdsl"), SMALL_PROJECT).unwrap();
+    std::fs::write(root.path().join("notes.txt"), "my notes\n").unwrap();
+    root
+}
+
+/// Runs a build that must be refused with `code`, and checks that nothing below `root` changed.
+fn assert_refused(root: &Path, cwd: &Path, args: &[&str], code: &str) -> String {
+    let before = tree_bytes(root);
+    let output = iamdsl(cwd, args);
+    let report = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{args:?}: {report}");
+    assert!(
+        report.contains(&format!("error[{code}]")),
+        "{args:?}: {report}"
+    );
+    assert!(
+        report.contains("= help: choose another folder for `-o`"),
+        "{report}"
+    );
+    assert_eq!(tree_bytes(root), before, "{args:?} changed the tree");
+    report
+}
+
+#[test]
+fn build_never_replaces_an_output_that_is_or_holds_an_input_not_even_with_force() {
+    let root = user_folder();
+    let proj = root.path().join("proj");
+    // `cd proj && iamdsl build . -o ..`: the parent holds the project.
+    let report = assert_refused(root.path(), &proj, &["build", ".", "-o", ".."], "E0801");
+    assert!(
+        report.contains("the output directory `..` contains the input `.`"),
+        "{report}"
+    );
+    assert_refused(
+        root.path(),
+        &proj,
+        &["build", ".", "-o", "..", "--force"],
+        "E0801",
+    );
+    // The output is the input.
+    let report = assert_refused(root.path(), &proj, &["build", ".", "-o", "."], "E0801");
+    assert!(report.contains("is the input `.`"), "{report}");
+    assert_refused(
+        root.path(),
+        root.path(),
+        &["build", "proj", "-o", "proj", "--force"],
+        "E0801",
+    );
+    // An input given as a file, and an output spelled another way.
+    assert_refused(
+        root.path(),
+        root.path(),
+        &["build", "proj/main.iamdsl", "-o", "proj/../proj/"],
+        "E0801",
+    );
+    // A link to the project is the project.
+    std::os::unix::fs::symlink(&proj, root.path().join("link")).unwrap();
+    assert_refused(
+        root.path(),
+        root.path(),
+        &["build", "proj", "-o", "link", "--force"],
+        "E0801",
+    );
+}
+
+#[test]
+fn build_refuses_an_output_with_foreign_files_and_force_replaces_it_but_not_the_inputs() {
+    let root = user_folder();
+    let out = root.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("report.docx"), "not from iamdsl").unwrap();
+    let report = assert_refused(
+        root.path(),
+        root.path(),
+        &["build", "proj", "-o", "out"],
+        "E0802",
+    );
+    assert!(
+        report.contains("the output directory `out` holds files that iamdsl did not write"),
+        "{report}"
+    );
+    assert!(report.contains("`report.docx`"), "{report}");
+    assert!(report.contains("--force"), "{report}");
+    // A file where the output directory would be.
+    std::fs::write(root.path().join("out.json"), "{}").unwrap();
+    assert_refused(
+        root.path(),
+        root.path(),
+        &["build", "proj", "-o", "out.json"],
+        "E0802",
+    );
+
+    let forced = iamdsl(root.path(), &["build", "proj", "-o", "out", "--force"]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(!out.join("report.docx").exists());
+    assert!(out.join("build-info.json").exists());
+    assert_eq!(
+        std::fs::read_to_string(root.path().join("proj/main.iamdsl")).unwrap(),
+        SMALL_PROJECT
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.path().join("notes.txt")).unwrap(),
+        "my notes\n"
+    );
+}
+
+#[test]
+fn a_previous_build_is_replaced_unless_it_received_other_files_since() {
+    let root = user_folder();
+    let out = root.path().join("out");
+    // Absent, then empty, then a previous build: all replaced.
+    let first = iamdsl(root.path(), &["build", "proj", "-o", "out"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let again = iamdsl(root.path(), &["build", "proj", "-o", "out"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    std::fs::create_dir(root.path().join("empty")).unwrap();
+    let empty = iamdsl(root.path(), &["build", "proj", "-o", "empty"]);
+    assert!(empty.status.success(), "{}", stderr(&empty));
+
+    // A file outside the build's layout, then one inside it: no longer only a build.
+    std::fs::write(out.join("notes.md"), "mine").unwrap();
+    let report = assert_refused(
+        root.path(),
+        root.path(),
+        &["build", "proj", "-o", "out"],
+        "E0802",
+    );
+    assert!(report.contains("`notes.md`"), "{report}");
+    std::fs::remove_file(out.join("notes.md")).unwrap();
+    std::fs::create_dir(out.join("policies")).unwrap();
+    std::fs::write(out.join("policies/hand-written.json"), "{}").unwrap();
+    let report = assert_refused(
+        root.path(),
+        root.path(),
+        &["build", "proj", "-o", "out"],
+        "E0802",
+    );
+    assert!(
+        report.contains("4 files where `build-info.json` counts the 3 the build wrote"),
+        "{report}"
+    );
+    // A `build-info.json` some other tool wrote is not a build of iamdsl's.
+    std::fs::remove_dir_all(out.join("policies")).unwrap();
+    let info = std::fs::read_to_string(out.join("build-info.json")).unwrap();
+    std::fs::write(
+        out.join("build-info.json"),
+        info.replace("\"iamdsl ", "\"other "),
+    )
+    .unwrap();
+    assert_refused(
+        root.path(),
+        root.path(),
+        &["build", "proj", "-o", "out"],
+        "E0802",
+    );
+}
+
+#[test]
+fn import_never_overwrites_a_file_it_did_not_write() {
+    let root = tempfile::tempdir().unwrap();
+    // Twelve managed policies on a role: over the default quota, so import writes an
+    // `iamdsl.toml` that raises it.
+    let attached: Vec<serde_json::Value> = (0..12)
+        .map(|i| serde_json::json!({"PolicyName": format!("P{i}"), "PolicyArn": format!("arn:aws:iam::aws:policy/ReadOnly{i}")}))
+        .collect();
+    let state = serde_json::json!({
+        "UserDetailList": [], "GroupDetailList": [], "Policies": [],
+        "RoleDetailList": [{
+            "Path": "/", "RoleName": "app", "Arn": "arn:aws:iam::111111111111:role/app",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "InstanceProfileList": [], "RolePolicyList": [], "AttachedManagedPolicies": attached,
+        }],
+    });
+    std::fs::write(root.path().join("state.json"), state.to_string()).unwrap();
+    let existing = root.path().join("existing");
+    std::fs::create_dir(&existing).unwrap();
+    std::fs::write(existing.join("iamdsl.toml"), "# my settings\n").unwrap();
+    std::fs::write(existing.join("README.md"), "mine\n").unwrap();
+    let before = tree_bytes(root.path());
+    let output = iamdsl(root.path(), &["import", "state.json", "-o", "existing"]);
+    let report = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains(
+            "error[E0802]: `existing` already holds `iamdsl.toml`, which would be overwritten"
+        ),
+        "{report}"
+    );
+    assert_eq!(tree_bytes(root.path()), before);
+
+    // Into a folder that holds other files but none of those it writes, it adds them.
+    std::fs::remove_file(existing.join("iamdsl.toml")).unwrap();
+    let output = iamdsl(root.path(), &["import", "state.json", "-o", "existing"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string(existing.join("README.md")).unwrap(),
+        "mine\n"
+    );
+    assert!(existing.join("iamdsl.toml").exists());
+}

@@ -101,9 +101,14 @@ fn three_mistakes_are_all_reported_in_every_format() {
                 .starts_with("platform/")
         );
     }
+    // Locations are relative to the directory it ran in (no repository around it).
+    let root = format!("file://{}/", dir.path().canonicalize().unwrap().display());
+    assert_eq!(parsed["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"], root);
     insta::assert_snapshot!(
         "broken_sarif",
-        stdout(&sarif).replace(env!("CARGO_PKG_VERSION"), "VERSION")
+        stdout(&sarif)
+            .replace(env!("CARGO_PKG_VERSION"), "VERSION")
+            .replace(&root, "file:///ROOT/")
     );
 }
 

@@ -11,7 +11,7 @@ use iamdsl_policy::authz::{
 };
 use iamdsl_policy::canonical::{canonical_size, canonicalize, document_json, quota_size};
 use iamdsl_policy::json::Json;
-use iamdsl_policy::{ActionBlock, NameSet, PolicyDocument};
+use iamdsl_policy::{ActionBlock, NameSet, Origin, PolicyDocument, ResourceBlock, Statement};
 
 use crate::config::Quotas;
 use crate::minimize::minimize;
@@ -190,6 +190,66 @@ pub fn build(model: &Model, options: BuildOptions) -> BuildOutput {
     output
 }
 
+/// A model as `--minimize` and `--split` reshape it, and its verdict on AWS's quotas.
+pub struct Reshaped<'m> {
+    /// The model itself (not copied) when neither option is given.
+    pub model: std::borrow::Cow<'m, Model>,
+    /// The quota diagnostics of the reshaped model, and why `--split` left a policy whole; empty
+    /// when nothing was reshaped (the analysis checked this very model).
+    pub diagnostics: Vec<Diagnostic>,
+    /// `--minimize`: bytes saved over all documents (without white space, as AWS counts).
+    pub bytes_saved: usize,
+}
+
+/// Whether an analysis diagnostic is judged again on the model that `options` reshape: the
+/// quotas, which `--split` and `--minimize` may fix. `check` and `build` leave those out of the
+/// analysis' diagnostics and take [`reshape`]'s instead, so that both reach one verdict.
+pub fn is_judged_after_reshaping(options: BuildOptions, code: &str) -> bool {
+    (options.split || options.minimize)
+        && (code == codes::POLICY_TOO_LARGE || code == codes::TOO_MANY_ATTACHMENTS)
+}
+
+/// Applies `--minimize` and `--split` to a model and checks its quotas again.
+pub fn reshape(model: &Model, options: BuildOptions) -> Reshaped<'_> {
+    let mut reshaped = Reshaped {
+        model: std::borrow::Cow::Borrowed(model),
+        diagnostics: Vec::new(),
+        bytes_saved: 0,
+    };
+    // Only `--minimize` and `--split` change the model: without them, no copy of it, and no
+    // second quota check.
+    if !(options.minimize || options.split) {
+        return reshaped;
+    }
+    let mut changed = model.clone();
+    if options.minimize {
+        for entity in &mut changed.entities {
+            let before = canonical_size(&entity.document);
+            entity.document = canonicalize(&minimize(&entity.document));
+            reshaped.bytes_saved += before.saturating_sub(canonical_size(&entity.document));
+        }
+    }
+    let unsplit = if options.split {
+        split_oversized(&mut changed)
+    } else {
+        Vec::new()
+    };
+    // A policy `--split` left whole is reported once, with the reason.
+    let quotas = check_quotas(&changed).into_iter().filter(|d| {
+        !(d.code == codes::POLICY_TOO_LARGE
+            && unsplit.iter().any(|(origin, _)| {
+                d.primary
+                    .as_ref()
+                    .is_some_and(|p| p.file == origin.file && p.span == origin.span)
+            }))
+    });
+    let mut diagnostics: Vec<Diagnostic> = quotas.collect();
+    diagnostics.extend(unsplit.into_iter().map(|(_, diagnostic)| diagnostic));
+    reshaped.diagnostics = diagnostics;
+    reshaped.model = std::borrow::Cow::Owned(changed);
+    reshaped
+}
+
 /// Builds the artifacts of a checked model and hands each to `sink` (path, contents) as soon as
 /// it is written, so that a large build never holds them all. Call only with a model whose
 /// analysis found no errors (quotas included); when `--split` or `--minimize` reshaped it, its
@@ -201,32 +261,13 @@ pub fn build_into(
     sink: &mut dyn FnMut(&str, &str) -> std::io::Result<()>,
 ) -> std::io::Result<BuildOutput> {
     let mut output = BuildOutput::default();
-    // Only `--minimize` and `--split` change the model: without them, no copy of it, and no
-    // second quota check (the analysis that found no errors checked this very model).
-    let mut changed;
-    let reshaped = options.minimize || options.split;
-    let model = if reshaped {
-        changed = model.clone();
-        if options.minimize {
-            for entity in &mut changed.entities {
-                let before = canonical_size(&entity.document);
-                entity.document = canonicalize(&minimize(&entity.document));
-                output.bytes_saved += before.saturating_sub(canonical_size(&entity.document));
-            }
-        }
-        if options.split {
-            split_oversized(&mut changed);
-        }
-        &changed
-    } else {
-        model
-    };
-    if reshaped {
-        output.diagnostics = check_quotas(model);
-        if output.diagnostics.iter().any(Diagnostic::is_error) {
-            return Ok(output);
-        }
+    let reshaped = reshape(model, options);
+    output.bytes_saved = reshaped.bytes_saved;
+    output.diagnostics = reshaped.diagnostics;
+    if output.diagnostics.iter().any(Diagnostic::is_error) {
+        return Ok(output);
     }
+    let model: &Model = &reshaped.model;
 
     let several = model.accounts.len() > 1;
     // One buffer for every file's text.
@@ -304,6 +345,12 @@ pub fn build_into(
             ("Catalog".into(), Json::str(&model.catalog_version)),
             ("Partition".into(), Json::str(&model.partition)),
             ("Accounts".into(), Json::Array(accounts)),
+            // How many files the build wrote, this one included: a later build replaces the
+            // output only when it holds just those (`iamdsl build` never deletes others').
+            (
+                "Files".into(),
+                Json::Number(i64::try_from(output.files).unwrap_or(i64::MAX)),
+            ),
         ])
         .pretty(),
     )?;
@@ -466,32 +513,67 @@ pub fn quota_usage(model: &Model) -> Quotas {
     usage
 }
 
-/// `--split`: a managed policy over the quota becomes `NAME-1`, `NAME-2`, …, each attached
-/// wherever the original was.
-fn split_oversized(model: &mut Model) {
+/// `--split`: a managed policy over the quota (6,144 characters without white space:
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) becomes
+/// `NAME-1`, `NAME-2`, …, each attached wherever the original was. Returns the policies it
+/// cannot split, by origin, each with the diagnostic that says why.
+fn split_oversized(model: &mut Model) -> Vec<(Origin, Diagnostic)> {
     let partition = model.partition.clone();
+    let limit = model.quotas.managed_policy_size;
     let mut replaced: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut added = Vec::new();
-    // A permissions boundary is one policy: split, it would lose the statements of its other
-    // parts. It stays whole, and over the quota (an error).
+    let mut unsplit = Vec::new();
     let boundaries: std::collections::BTreeSet<String> = model
         .entities
         .iter()
         .filter_map(|e| e.boundary.clone())
         .collect();
     for entity in &mut model.entities {
+        let size = canonical_size(&entity.document);
+        if entity.kind != EntityKind::ManagedPolicy || size <= limit {
+            continue;
+        }
+        let over = || {
+            Diagnostic::error(
+                codes::CANNOT_SPLIT,
+                format!(
+                    "`--split` cannot split policy `{}` ({size} characters, over the quota of {limit})",
+                    entity.ident
+                ),
+            )
+            .at(
+                entity.origin.file,
+                entity.origin.span,
+                format!("{size} > {limit} characters (white space not counted)"),
+            )
+        };
         if boundaries.contains(&entity.arn(&partition)) {
+            unsplit.push((
+                entity.origin,
+                over()
+                    .with_note("it is a permissions boundary, and a principal has exactly one: split, it would lose the statements of its other parts")
+                    .with_help("make the boundary smaller: fewer or broader statements, `--minimize`, or wildcards"),
+            ));
             continue;
         }
-        if entity.kind != EntityKind::ManagedPolicy
-            || canonical_size(&entity.document) <= model.quotas.managed_policy_size
-        {
-            continue;
-        }
-        let parts = split_document(&entity.document, model.quotas.managed_policy_size);
-        if parts.len() < 2 {
-            continue;
-        }
+        let parts = match split_document(&entity.document, limit) {
+            Ok(parts) if parts.len() >= 2 => parts,
+            Ok(_) => continue,
+            Err(unsplittable) => {
+                let mut diagnostic = over()
+                    .with_note(unsplittable.reason)
+                    .with_help(unsplittable.help);
+                if let Some(origin) = unsplittable.origin {
+                    diagnostic = diagnostic.with_label(
+                        origin.file,
+                        origin.span,
+                        format!("this statement is {} characters alone", unsplittable.size),
+                    );
+                }
+                unsplit.push((entity.origin, diagnostic));
+                continue;
+            }
+        };
         let original_arn = entity.arn(&partition);
         let mut arns = Vec::new();
         for (index, document) in parts.into_iter().enumerate() {
@@ -506,7 +588,7 @@ fn split_oversized(model: &mut Model) {
         entity.document = PolicyDocument::default();
     }
     if replaced.is_empty() {
-        return;
+        return unsplit;
     }
     model.entities.retain(|e| {
         !(e.kind == EntityKind::ManagedPolicy && replaced.contains_key(&e.arn(&partition)))
@@ -525,33 +607,39 @@ fn split_oversized(model: &mut Model) {
     model
         .entities
         .sort_by(|a, b| (a.kind, &a.account.id, &a.name).cmp(&(b.kind, &b.account.id, &b.name)));
+    unsplit
 }
 
-/// Packs statements into documents under `limit`; a statement too large alone is cut by actions.
-fn split_document(document: &PolicyDocument, limit: usize) -> Vec<PolicyDocument> {
+/// A statement over the quota by itself that cannot be cut without changing what it means.
+#[derive(Debug)]
+struct Unsplittable {
+    origin: Option<Origin>,
+    size: usize,
+    reason: String,
+    help: &'static str,
+}
+
+/// Packs statements into documents under `limit`. A statement too large alone is cut into
+/// statements of the same effect and condition: by its resources (a request matches the
+/// statement when its resource matches one of them, so each part takes some), then by its
+/// actions (likewise). A `NotAction` or `NotResource` list is never cut: each part would
+/// exclude less, so together they would match more than the whole.
+fn split_document(
+    document: &PolicyDocument,
+    limit: usize,
+) -> Result<Vec<PolicyDocument>, Unsplittable> {
     let canonical = canonicalize(document);
     let mut pieces = Vec::new();
     for statement in canonical.statements {
         let mut queue = vec![statement];
         while let Some(mut statement) = queue.pop() {
             statement.sid = None;
-            let alone = PolicyDocument {
-                statements: vec![statement.clone()],
-            };
-            let ActionBlock::Action(actions) = &statement.action else {
-                pieces.push(statement);
-                continue;
-            };
-            if quota_size(&alone) <= limit || actions.len() < 2 {
+            let size = statement_size(&statement);
+            if size <= limit {
                 pieces.push(statement);
                 continue;
             }
-            let list: Vec<String> = actions.iter().cloned().collect();
-            let (left, right) = list.split_at(list.len() / 2);
-            let mut first = statement.clone();
-            first.action = ActionBlock::Action(left.iter().cloned().collect::<NameSet>());
-            let mut second = statement;
-            second.action = ActionBlock::Action(right.iter().cloned().collect::<NameSet>());
+            let (first, second) = cut(statement, limit, size)?;
             queue.push(second);
             queue.push(first);
         }
@@ -571,5 +659,242 @@ fn split_document(document: &PolicyDocument, limit: usize) -> Vec<PolicyDocument
     if !current.statements.is_empty() {
         documents.push(current);
     }
-    documents
+    Ok(documents)
+}
+
+/// The size of a document holding only `statement`.
+fn statement_size(statement: &Statement) -> usize {
+    quota_size(&PolicyDocument {
+        statements: vec![statement.clone()],
+    })
+}
+
+/// Halves a statement over `limit`: its `Resource` list when a statement on one of those
+/// resources fits (otherwise the actions are what is too long), else its `Action` list.
+fn cut(
+    statement: Statement,
+    limit: usize,
+    size: usize,
+) -> Result<(Statement, Statement), Unsplittable> {
+    let resources = match &statement.resource {
+        Some(ResourceBlock::Resource(set)) if set.len() >= 2 => Some(set.clone()),
+        _ => None,
+    };
+    let actions = match &statement.action {
+        ActionBlock::Action(set) if set.len() >= 2 => Some(set.clone()),
+        _ => None,
+    };
+    // Its longest resource decides whether a statement on one resource fits.
+    let one_resource_fits = |set: &NameSet| {
+        set.iter().max_by_key(|r| r.len()).is_some_and(|resource| {
+            let mut alone = statement.clone();
+            alone.resource = Some(ResourceBlock::Resource([resource.clone()].into()));
+            statement_size(&alone) <= limit
+        })
+    };
+    let halves = |set: &NameSet| {
+        let list: Vec<String> = set.iter().cloned().collect();
+        let (left, right) = list.split_at(list.len() / 2);
+        (
+            left.iter().cloned().collect::<NameSet>(),
+            right.iter().cloned().collect::<NameSet>(),
+        )
+    };
+    if let Some(set) = resources.filter(|set| actions.is_none() || one_resource_fits(set)) {
+        let (left, right) = halves(&set);
+        let mut first = statement.clone();
+        first.resource = Some(ResourceBlock::Resource(left));
+        let mut second = statement;
+        second.resource = Some(ResourceBlock::Resource(right));
+        return Ok((first, second));
+    }
+    if let Some(set) = actions {
+        let (left, right) = halves(&set);
+        let mut first = statement.clone();
+        first.action = ActionBlock::Action(left);
+        let mut second = statement;
+        second.action = ActionBlock::Action(right);
+        return Ok((first, second));
+    }
+    let (reason, help) = match (&statement.action, &statement.resource) {
+        (ActionBlock::NotAction(set), _) if set.len() >= 2 => (
+            format!("one statement is over the quota by itself, and most of it is a `NotAction` list of {} actions: a statement with `NotAction` matches every action not in its list, so statements each with part of the list would together match every action", set.len()),
+            "allow the actions by name instead of excluding the others, or shorten the `except` list",
+        ),
+        (_, Some(ResourceBlock::NotResource(set))) if set.len() >= 2 => (
+            format!("one statement is over the quota by itself, and most of it is a `NotResource` list of {} resources: a statement with `NotResource` matches every resource not in its list, so statements each with part of the list would together match every resource", set.len()),
+            "name the resources the statement is about instead of excluding the others, or shorten the list",
+        ),
+        _ => (
+            "one statement is over the quota by itself with a single action on a single resource: its condition is what is long, and a condition cannot be split".to_string(),
+            "shorten the condition (fewer values, or a wildcard with `like`)",
+        ),
+    };
+    Err(Unsplittable {
+        origin: statement.origins.first().copied(),
+        size,
+        reason,
+        help,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use iamdsl_policy::{Conditions, Effect};
+    use std::collections::BTreeSet;
+
+    fn names(prefix: &str, count: usize) -> NameSet {
+        (0..count)
+            .map(|i| format!("{prefix}{i:04}-with-a-long-enough-name"))
+            .collect()
+    }
+
+    fn statement(action: ActionBlock, resource: ResourceBlock, condition: Conditions) -> Statement {
+        Statement {
+            sid: None,
+            effect: Effect::Allow,
+            principal: None,
+            action,
+            resource: Some(resource),
+            condition,
+            origins: Vec::new(),
+        }
+    }
+
+    fn mfa() -> Conditions {
+        let mut condition = Conditions::default();
+        condition.insert("Bool", "aws:MultiFactorAuthPresent", ["true".to_string()]);
+        condition
+    }
+
+    /// Every (action, resource) a document's statements name, with their effect and condition.
+    fn pairs(documents: &[PolicyDocument]) -> BTreeSet<(String, String, String)> {
+        let mut out = BTreeSet::new();
+        for statement in documents.iter().flat_map(|d| &d.statements) {
+            let (ActionBlock::Action(actions), Some(ResourceBlock::Resource(resources))) =
+                (&statement.action, &statement.resource)
+            else {
+                panic!("a split made a Not… statement: {statement:?}");
+            };
+            let meaning = format!("{:?} {:?}", statement.effect, statement.condition);
+            for action in actions {
+                for resource in resources {
+                    out.insert((meaning.clone(), action.clone(), resource.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    fn fits(documents: &[PolicyDocument], limit: usize) {
+        for document in documents {
+            assert!(quota_size(document) <= limit, "{}", quota_size(document));
+        }
+    }
+
+    #[test]
+    fn a_statement_over_the_quota_is_cut_by_resources_then_actions_with_the_same_meaning() {
+        let limit = 6144;
+        // Many resources, few actions: cut by resources, each part keeping both actions.
+        let wide = statement(
+            ActionBlock::Action(names("s3:GetObject", 2)),
+            ResourceBlock::Resource(names("arn:aws:s3:::bucket/tenant-", 300)),
+            mfa(),
+        );
+        // Many actions and resources: a statement on one resource is over the quota too, so
+        // the actions are cut as well.
+        let both = statement(
+            ActionBlock::Action(names("ec2:Describe", 400)),
+            ResourceBlock::Resource(names("arn:aws:ec2:us-east-1:111111111111:instance/i-", 40)),
+            Conditions::default(),
+        );
+        for original in [wide, both] {
+            let document = PolicyDocument {
+                statements: vec![original.clone()],
+            };
+            assert!(quota_size(&document) > limit);
+            let parts = split_document(&document, limit).unwrap();
+            assert!(parts.len() >= 2);
+            fits(&parts, limit);
+            assert_eq!(pairs(&parts), pairs(&[document]));
+        }
+    }
+
+    #[test]
+    fn resources_are_cut_before_actions() {
+        let document = PolicyDocument {
+            statements: vec![statement(
+                ActionBlock::Action(names("s3:GetObject", 3)),
+                ResourceBlock::Resource(names("arn:aws:s3:::bucket/tenant-", 300)),
+                Conditions::default(),
+            )],
+        };
+        let parts = split_document(&document, 6144).unwrap();
+        for statement in parts.iter().flat_map(|d| &d.statements) {
+            assert_eq!(
+                statement.action,
+                ActionBlock::Action(names("s3:GetObject", 3))
+            );
+        }
+    }
+
+    #[test]
+    fn a_not_action_list_or_a_long_condition_is_never_cut() {
+        let not_action = statement(
+            ActionBlock::NotAction(names("iam:Create", 400)),
+            ResourceBlock::Resource(["*".to_string()].into()),
+            Conditions::default(),
+        );
+        let not_resource = statement(
+            ActionBlock::Action(["s3:GetObject".to_string()].into()),
+            ResourceBlock::NotResource(names("arn:aws:s3:::bucket/tenant-", 300)),
+            Conditions::default(),
+        );
+        let mut long_condition = Conditions::default();
+        long_condition.insert("IpAddress", "aws:SourceIp", names("10.0.0.0/", 400));
+        let condition = statement(
+            ActionBlock::Action(["s3:GetObject".to_string()].into()),
+            ResourceBlock::Resource(["*".to_string()].into()),
+            long_condition,
+        );
+        for (original, why) in [
+            (not_action, "`NotAction` list of 400 actions"),
+            (not_resource, "`NotResource` list of 300 resources"),
+            (condition, "a condition cannot be split"),
+        ] {
+            let document = PolicyDocument {
+                statements: vec![original],
+            };
+            let refused = split_document(&document, 6144).unwrap_err();
+            assert!(refused.reason.contains(why), "{}", refused.reason);
+            assert!(refused.size > 6144);
+        }
+    }
+
+    #[test]
+    fn a_not_action_statement_is_still_cut_by_its_resources() {
+        let document = PolicyDocument {
+            statements: vec![statement(
+                ActionBlock::NotAction(["iam:*".to_string()].into()),
+                ResourceBlock::Resource(names("arn:aws:s3:::bucket/tenant-", 300)),
+                Conditions::default(),
+            )],
+        };
+        let parts = split_document(&document, 6144).unwrap();
+        fits(&parts, 6144);
+        let mut resources = NameSet::new();
+        for statement in parts.iter().flat_map(|d| &d.statements) {
+            assert_eq!(
+                statement.action,
+                ActionBlock::NotAction(["iam:*".to_string()].into())
+            );
+            let Some(ResourceBlock::Resource(set)) = &statement.resource else {
+                panic!("{statement:?}");
+            };
+            resources.extend(set.iter().cloned());
+        }
+        assert_eq!(resources, names("arn:aws:s3:::bucket/tenant-", 300));
+    }
 }

@@ -2,7 +2,8 @@
 //! another meaning. `docs/diagnostics.md` shows each with a wrong and a right example.
 //!
 //! Ranges: E00xx files and project, E01xx syntax, E02xx names, E03xx AWS catalog, E04xx values,
-//! E06xx trust; W01xx lints (their `name` is the lint name used in `#[allow(…)]`).
+//! E06xx trust, E07xx expectations, E08xx command line (output directories, AWS connections,
+//! `expand`, `--split`); W01xx lints (their `name` is the lint name used in `#[allow(…)]`).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CodeInfo {
@@ -75,6 +76,14 @@ codes! {
     INVALID_PRINCIPAL = "E0602", "invalid-principal", "a trusted principal that is not well formed";
     ROLE_WITHOUT_TRUST = "E0603", "role-without-trust", "a role that nobody may assume";
     EXPECTATION_FAILED = "E0701", "expectation-failed", "an `expect` that does not hold";
+    OUTPUT_HOLDS_INPUT = "E0801", "output-holds-input", "an output directory that is or contains an input path";
+    OUTPUT_NOT_OURS = "E0802", "output-not-ours", "an output directory that holds files iamdsl did not write";
+    AWS_NO_CREDENTIALS = "E0803", "aws-no-credentials", "no AWS credentials were found";
+    AWS_UNREACHABLE = "E0804", "aws-unreachable", "the AWS endpoint could not be reached";
+    AWS_REFUSED = "E0805", "aws-refused", "AWS refused the request (access denied, expired credentials, throttling)";
+    EXPAND_INPUT = "E0806", "expand-input", "`expand` was given something other than a statement without `allow`";
+    CANNOT_SPLIT = "E0807", "cannot-split", "`--split` cannot split a policy without changing its meaning";
+    UNKNOWN_ACCOUNT = "E0810", "unknown-account", "`diff --account` names no account the project declares";
     UNKNOWN_LINT = "W0100", "unknown-lint", "an attribute or setting names a lint that does not exist";
     WILDCARD_ACTION = "W0101", "wildcard_action", "`*` as an action in an allow";
     WILDCARD_RESOURCE = "W0102", "wildcard_resource", "write or permissions access on `*` where the actions take specific resources";
@@ -104,6 +113,35 @@ pub fn lint_by_name(name: &str) -> Option<&'static CodeInfo> {
         .find(|info| is_lint(info.code) && info.name == name)
 }
 
+/// The section of docs/diagnostics.md about `code`, as GitHub anchors its heading
+/// (`## E0101 syntax-error`, `## W0101 \`wildcard_action\` (lint)`): lower case, words joined by
+/// `-`, punctuation but `-` and `_` dropped.
+pub fn doc_anchor(code: &str) -> String {
+    let heading = match lookup(code) {
+        Some(info) if is_lint(info.code) => format!("{} `{}` (lint)", info.code, info.name),
+        Some(info) => format!("{} {}", info.code, info.name),
+        None => code.to_string(),
+    };
+    heading
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Where a code is explained: its section of docs/diagnostics.md in the project's repository.
+pub fn help_uri(code: &str) -> String {
+    format!(
+        "{}/blob/main/docs/diagnostics.md#{}",
+        env!("CARGO_PKG_REPOSITORY"),
+        doc_anchor(code)
+    )
+}
+
 pub fn lookup(code: &str) -> Option<&'static CodeInfo> {
     CODES.iter().find(|info| info.code == code)
 }
@@ -111,6 +149,28 @@ pub fn lookup(code: &str) -> Option<&'static CodeInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_code_links_to_a_heading_of_the_diagnostics_doc() {
+        let doc = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics.md"),
+        )
+        .unwrap_or_default();
+        for info in CODES {
+            let heading = if is_lint(info.code) {
+                format!("\n## {} `{}` (lint)\n", info.code, info.name)
+            } else {
+                format!("\n## {} {}\n", info.code, info.name)
+            };
+            assert!(
+                doc.contains(&heading),
+                "no heading {heading:?} in docs/diagnostics.md"
+            );
+        }
+        assert_eq!(doc_anchor("E0101"), "e0101-syntax-error");
+        assert_eq!(doc_anchor("W0101"), "w0101-wildcard_action-lint");
+        assert!(help_uri("E0101").ends_with("/blob/main/docs/diagnostics.md#e0101-syntax-error"));
+    }
 
     #[test]
     fn codes_are_unique_and_sorted() {

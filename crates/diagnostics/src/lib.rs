@@ -10,5 +10,5 @@ pub mod suggest;
 
 pub use codes::{CodeInfo, CODES};
 pub use diagnostic::{normalize, Diagnostic, Label, Severity};
-pub use render::{render_human, render_json, render_sarif, HumanStyle};
+pub use render::{render_human, render_json, render_sarif, sarif_root, HumanStyle};
 pub use source::{FileId, LineCol, SourceFile, Sources, Span};

@@ -1,5 +1,7 @@
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::term;
+use std::path::{Path, PathBuf};
+
 use serde_json::{json, Value};
 
 use crate::codes;
@@ -136,12 +138,12 @@ pub fn render_json(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
     serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string()) + "\n"
 }
 
-fn sarif_region(sources: &Sources, label: &crate::Label) -> Option<Value> {
+fn sarif_region(sources: &Sources, label: &crate::Label, root: &Path) -> Option<Value> {
     let file = sources.get(label.file)?;
     let start = file.line_col(label.span.start as usize);
     let end = file.line_col(label.span.end as usize);
     Some(json!({
-        "artifactLocation": { "uri": sarif_uri(&file.name) },
+        "artifactLocation": sarif_artifact(&file.name, root),
         "region": {
             "startLine": start.line,
             "startColumn": start.column,
@@ -151,14 +153,59 @@ fn sarif_region(sources: &Sources, label: &crate::Label) -> Option<Value> {
     }))
 }
 
+/// Where a file is, for code scanning: relative to the root (`%SRCROOT%`), with forward
+/// slashes; a file outside the root (the standard library's `<std>/…`, say) keeps its name.
+fn sarif_artifact(name: &str, root: &Path) -> Value {
+    let path = Path::new(name);
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|dir| dir.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    };
+    let absolute = absolute.canonicalize().unwrap_or(absolute);
+    match absolute.strip_prefix(root) {
+        Ok(relative) => json!({
+            "uri": sarif_uri(&relative.to_string_lossy()),
+            "uriBaseId": "%SRCROOT%",
+        }),
+        Err(_) => json!({ "uri": sarif_uri(name) }),
+    }
+}
+
 /// SARIF wants URIs: forward slashes, and no leading `./`.
 fn sarif_uri(name: &str) -> String {
     let name = name.replace('\\', "/");
     name.strip_prefix("./").unwrap_or(&name).to_string()
 }
 
-/// SARIF 2.1.0, one run, with a rule for every code that occurs.
-pub fn render_sarif(sources: &Sources, diagnostics: &[Diagnostic], tool_version: &str) -> String {
+/// The root SARIF locations are relative to: `root`, else the repository around the working
+/// directory (the nearest ancestor with `.git`), else the working directory.
+pub fn sarif_root(root: Option<&Path>) -> PathBuf {
+    let start = match root {
+        Some(root) => root.to_path_buf(),
+        None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    };
+    let start = start.canonicalize().unwrap_or(start);
+    if root.is_some() {
+        return start;
+    }
+    start
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or(start)
+}
+
+/// SARIF 2.1.0, one run, with a rule for every code that occurs; locations are relative to
+/// `root` (see [`sarif_root`]), and each rule links to its section of docs/diagnostics.md.
+pub fn render_sarif(
+    sources: &Sources,
+    diagnostics: &[Diagnostic],
+    tool_version: &str,
+    root: &Path,
+) -> String {
     let mut used: Vec<&'static str> = diagnostics.iter().map(|d| d.code).collect();
     used.sort_unstable();
     used.dedup();
@@ -170,6 +217,7 @@ pub fn render_sarif(sources: &Sources, diagnostics: &[Diagnostic], tool_version:
                 "id": code,
                 "name": info.map_or("", |i| i.name),
                 "shortDescription": { "text": info.map_or("", |i| i.summary) },
+                "helpUri": codes::help_uri(code),
             })
         })
         .collect();
@@ -191,7 +239,7 @@ pub fn render_sarif(sources: &Sources, diagnostics: &[Diagnostic], tool_version:
             let locations: Vec<Value> = diagnostic
                 .primary
                 .iter()
-                .filter_map(|label| sarif_region(sources, label))
+                .filter_map(|label| sarif_region(sources, label, root))
                 .map(|physical| json!({ "physicalLocation": physical }))
                 .collect();
             let related: Vec<Value> = diagnostic
@@ -199,7 +247,7 @@ pub fn render_sarif(sources: &Sources, diagnostics: &[Diagnostic], tool_version:
                 .iter()
                 .enumerate()
                 .filter_map(|(index, label)| {
-                    let physical = sarif_region(sources, label)?;
+                    let physical = sarif_region(sources, label, root)?;
                     Some(json!({ "id": index, "physicalLocation": physical, "message": { "text": label.message } }))
                 })
                 .collect();
@@ -228,9 +276,23 @@ pub fn render_sarif(sources: &Sources, diagnostics: &[Diagnostic], tool_version:
                 "version": tool_version,
                 "rules": rules,
             }},
+            "originalUriBaseIds": {
+                "%SRCROOT%": { "uri": root_uri(root) },
+            },
             "columnKind": "unicodeCodePoints",
             "results": results,
         }]
     });
     serde_json::to_string_pretty(&sarif).unwrap_or_else(|_| "{}".to_string()) + "\n"
+}
+
+/// `file:///path/to/root/`, as SARIF's base URIs are written.
+fn root_uri(root: &Path) -> String {
+    let path = sarif_uri(&root.to_string_lossy());
+    let path = path.trim_end_matches('/');
+    if path.starts_with('/') {
+        format!("file://{path}/")
+    } else {
+        format!("file:///{path}/")
+    }
 }
