@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use iamdsl_diagnostics::{render_human, HumanStyle};
+use iamdsl_diagnostics::{codes, render_human, Diagnostic, HumanStyle};
 use iamdsl_policy::authz::AuthorizationDetails;
 
 #[derive(clap::Args)]
@@ -30,15 +30,24 @@ pub struct Args {
     /// Exit 2 when there are changes (0 when there are none)
     #[arg(long)]
     exit_code: bool,
+    /// Compare only this account of the project (by its declared name)
+    #[arg(long, value_name = "NAME")]
+    account: Option<String>,
+    /// List every action of the summaries (by default many actions of one service on one
+    /// resource are counted on one line)
+    #[arg(long)]
+    verbose: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
     Json,
+    /// For a pull-request comment (GitHub, GitLab)
+    Markdown,
 }
 
-pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
+pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, crate::Failure> {
     let project = iamdsl_compiler::load(&crate::paths_or_cwd(args.paths));
     let analysis = iamdsl_compiler::analyze(&project);
     if analysis.has_errors() {
@@ -49,10 +58,23 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         return Err(format!(
             "the project has {} error(s); nothing to compare",
             analysis.error_count()
-        ));
+        )
+        .into());
     }
+    let accounts = &analysis.model.accounts;
+    // Checked before the deployed state is read or fetched.
+    let only = match &args.account {
+        Some(name) => Some(
+            &accounts
+                .iter()
+                .find(|a| &a.name == name)
+                .ok_or_else(|| unknown_account(name, accounts))?
+                .id,
+        ),
+        None => None,
+    };
     if args.deployed.is_some() && args.connection.is_set() {
-        return Err("--endpoint-url and --profile apply only with --live".into());
+        return Err(String::from("--endpoint-url and --profile apply only with --live").into());
     }
     let deployed = match &args.deployed {
         Some(path) => {
@@ -65,22 +87,57 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
             AuthorizationDetails::from_value(&state).map_err(|e| format!("the live state: {e}"))?
         }
     };
-    let built = iamdsl_compiler::bundle::built_counterpart(&analysis.model, &deployed);
+    let mut built = iamdsl_compiler::bundle::built_counterpart(&analysis.model, &deployed);
+    let deployed = match only {
+        Some(id) => {
+            built = iamdsl_diff::only_account(&built, id);
+            iamdsl_diff::only_account(&deployed, id)
+        }
+        None => deployed,
+    };
     let scope = iamdsl_diff::Scope {
         paths: project.config.diff.paths.clone(),
         names: project.config.diff.names.clone(),
     };
-    let report = iamdsl_diff::diff(&built, &deployed, &scope);
+    let mut report = iamdsl_diff::diff(&built, &deployed, &scope);
+    report.account_names = accounts
+        .iter()
+        .map(|a| (a.id.clone(), a.name.clone()))
+        .collect();
     match args.format {
         Format::Text => print!(
             "{}",
-            iamdsl_diff::render_text(&report, style == HumanStyle::Colored)
+            iamdsl_diff::render_text(&report, style == HumanStyle::Colored, args.verbose)
         ),
         Format::Json => print!("{}", iamdsl_diff::render_json(&report)),
+        Format::Markdown => print!("{}", iamdsl_diff::render_markdown(&report, args.verbose)),
     }
     Ok(if args.exit_code && report.has_changes() {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--account NAME` that the project does not declare.
+fn unknown_account(name: &str, accounts: &[iamdsl_compiler::model::Account]) -> Diagnostic {
+    let declared: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
+    let help = match iamdsl_diagnostics::suggest::closest(name, declared.iter().copied()) {
+        Some(close) => format!(
+            "did you mean `{close}`? The project declares: {}",
+            declared.join(", ")
+        ),
+        None if declared.is_empty() => {
+            "the project declares no account: leave out `--account`".to_string()
+        }
+        None => format!(
+            "name an account the project declares: {}",
+            declared.join(", ")
+        ),
+    };
+    Diagnostic::error(
+        codes::UNKNOWN_ACCOUNT,
+        format!("`--account {name}` names no account of the project"),
+    )
+    .with_help(help)
 }

@@ -199,6 +199,23 @@ fn a_changed_action_a_removed_role_and_an_unmanaged_user() {
     );
     assert_eq!(parsed["dangling"].as_array().unwrap().len(), 1);
     insta::assert_snapshot!("diff_json", stdout(&json));
+    // For a pull-request comment: the same report in Markdown, the same exit code.
+    let markdown = diff_deployed(dir.path(), &["--format", "markdown", "--exit-code"]);
+    assert_eq!(markdown.status.code(), Some(2), "{}", stderr(&markdown));
+    insta::assert_snapshot!("diff_markdown", stdout(&markdown));
+}
+
+#[test]
+fn the_markdown_diff_of_no_change_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = built_example(dir.path());
+    write(dir.path(), &state);
+    let output = diff_deployed(dir.path(), &["--format", "markdown"]);
+    assert_no_change_exit(&output);
+    assert_eq!(
+        stdout(&output),
+        "### iamdsl diff: 0 changes, 0 unmanaged\n\nDeploying this project changes nothing it owns.\n"
+    );
 }
 
 #[test]
@@ -290,5 +307,366 @@ fn the_permission_level_summary_follows_boundaries_and_groups() {
     assert!(
         !access.iter().any(|(p, _, _)| p == "role web"),
         "{access:?}"
+    );
+}
+
+/// The built state of the example's sandbox account (built by [`built_example`]).
+fn sandbox_state(dir: &Path) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(dir.join("out/sandbox/account-authorization-details.json"))
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// Deployed state of several accounts: one page per account, one after the other.
+fn write_pages(dir: &Path, pages: &[&Value]) {
+    let text: Vec<String> = pages
+        .iter()
+        .map(|page| serde_json::to_string_pretty(page).unwrap())
+        .collect();
+    std::fs::write(dir.join("deployed.json"), text.join("\n")).unwrap();
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from} is not in {}", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
+fn json_output(output: &std::process::Output) -> Value {
+    assert!(output.status.success(), "{}", stderr(output));
+    serde_json::from_str(&stdout(output)).unwrap()
+}
+
+/// The `access` entry of one principal: (gained, lost, condition_changed, unknown_policies).
+fn access_of(report: &Value, principal: &str) -> [Vec<String>; 4] {
+    let entry = report["access"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["principal"] == principal)
+        .unwrap_or_else(|| panic!("no access change of {principal}: {report:#}"));
+    ["gained", "lost", "condition_changed", "unknown_policies"].map(|key| {
+        entry[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("no `{key}` in {entry:#}"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    })
+}
+
+#[test]
+fn what_aws_owns_is_never_removed_whatever_the_scope() {
+    // The shipped example owns every path (`[diff] paths = ["/"]`).
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = built_example(dir.path());
+    let roles = state["RoleDetailList"].as_array_mut().unwrap();
+    for (path, name) in [
+        (
+            "/aws-service-role/ecs.amazonaws.com/",
+            "AWSServiceRoleForECS",
+        ),
+        (
+            "/aws-reserved/sso.amazonaws.com/eu-west-1/",
+            "AWSReservedSSO_ReadOnly_0123456789abcdef",
+        ),
+    ] {
+        roles.push(json!({
+            "Path": path, "RoleName": name, "RoleId": "AROAEXAMPLEEXAMPLE99",
+            "Arn": format!("arn:aws:iam::111111111111:role{path}{name}"),
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "InstanceProfileList": [], "RolePolicyList": [],
+            "AttachedManagedPolicies": [{"PolicyName": "AmazonECSServiceRolePolicy",
+                "PolicyArn": "arn:aws:iam::aws:policy/aws-service-role/AmazonECSServiceRolePolicy"}]
+        }));
+    }
+    write(dir.path(), &state);
+    let text = diff_with_exit_code(dir.path());
+    assert_no_change_exit(&text);
+    assert_eq!(
+        stdout(&text),
+        "role AWSReservedSSO_ReadOnly_0123456789abcdef: unmanaged\n\
+         role AWSServiceRoleForECS: unmanaged\n\
+         0 changes, 2 unmanaged\n"
+    );
+    let report = json_output(&diff_as_json(dir.path()));
+    let changes: Vec<&str> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["change"].as_str().unwrap())
+        .collect();
+    assert_eq!(changes, ["unmanaged", "unmanaged"]);
+    assert_eq!(report["has_changes"], false);
+}
+
+#[test]
+fn a_multi_account_diff_names_each_entity_s_account_and_compares_accounts_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut prod = built_example(dir.path());
+    let mut sandbox = sandbox_state(dir.path());
+    // prod: the deployer lacks an action; sandbox: a role of the same name as prod's deployer,
+    // which the project does not declare there, and the admin's session is longer.
+    for statement in prod["RoleDetailList"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["RoleName"] == "deployer")
+        .unwrap()["RolePolicyList"][0]["PolicyDocument"]["Statement"]
+        .as_array_mut()
+        .unwrap()
+    {
+        if let Some(actions) = statement["Action"].as_array_mut() {
+            actions.retain(|a| a != "lambda:UpdateFunctionCode");
+        }
+    }
+    let roles = sandbox["RoleDetailList"].as_array_mut().unwrap();
+    roles[0]["MaxSessionDuration"] = json!(3600);
+    roles.push(json!({
+        "Path": "/", "RoleName": "deployer", "RoleId": "AROAEXAMPLEEXAMPLE77",
+        "Arn": "arn:aws:iam::333333333333:role/deployer",
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "InstanceProfileList": [], "RolePolicyList": [], "AttachedManagedPolicies": []
+    }));
+    write_pages(dir.path(), &[&prod, &sandbox]);
+
+    let text = stdout(&diff_deployed(dir.path(), &[]));
+    let heads: Vec<&str> = text.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert_eq!(
+        heads,
+        [
+            "prod: role deployer: changed",
+            "sandbox: role sandbox_admin: changed",
+            "sandbox: role deployer: would be removed",
+            "effective access (AWS's evaluation of each side):",
+            "3 changes, 0 unmanaged",
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("  prod: role deployer:\n    + lambda:UpdateFunctionCode on "),
+        "{text}"
+    );
+    let report = json_output(&diff_as_json(dir.path()));
+    let changes: Vec<(&str, &str, &str)> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["account"].as_str().unwrap(),
+                c["name"].as_str().unwrap(),
+                c["change"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("prod", "deployer", "changed"),
+            ("sandbox", "sandbox_admin", "changed"),
+            ("sandbox", "deployer", "would be removed"),
+        ]
+    );
+    assert_eq!(report["access"][0]["account"], "prod");
+
+    // One account alone: only its entities, and no label (there is one account).
+    let text = stdout(&diff_deployed(dir.path(), &["--account", "sandbox"]));
+    assert_eq!(
+        text.lines()
+            .filter(|l| !l.starts_with(' '))
+            .collect::<Vec<_>>(),
+        [
+            "role sandbox_admin: changed",
+            "role deployer: would be removed",
+            "2 changes, 0 unmanaged"
+        ],
+        "{text}"
+    );
+    let unknown = diff_deployed(dir.path(), &["--account", "sandbx"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert_eq!(
+        stderr(&unknown),
+        "error[E0810]: `--account sandbx` names no account of the project\n \
+         = help: did you mean `sandbox`? The project declares: prod, audit, sandbox\n\n"
+    );
+}
+
+#[test]
+fn removing_a_boundary_shows_the_access_it_held_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let prod = built_example(dir.path());
+    let sandbox = sandbox_state(dir.path());
+    write_pages(dir.path(), &[&prod, &sandbox]);
+    // The sandbox admin has AdministratorAccess; its boundary keeps it from organizations:*,
+    // account:* and creating users.
+    edit(
+        &dir.path().join("platform/sandbox.iamdsl"),
+        "    boundary sandbox_boundary\n",
+        "",
+    );
+    let report = json_output(&diff_as_json(dir.path()));
+    let [gained, lost, _, _] = access_of(&report, "role sandbox_admin");
+    for action in [
+        "organizations:CreateAccount on *",
+        "account:CloseAccount on *",
+        "iam:CreateUser on *",
+        "iam:CreateAccessKey on *",
+    ] {
+        assert!(gained.contains(&action.to_string()), "{action}: {gained:?}");
+    }
+    assert!(lost.is_empty(), "{lost:?}");
+}
+
+#[test]
+fn a_grant_whose_condition_alone_changes_shows_the_change_of_condition() {
+    let dir = tempfile::tempdir().unwrap();
+    let prod = built_example(dir.path());
+    write(dir.path(), &prod);
+    let roles = dir.path().join("platform/roles.iamdsl");
+    edit(
+        &roles,
+        "allow s3:PutObject on s3.object(\"acme-reports\", \"*\")",
+        "allow s3:PutObject on s3.object(\"acme-reports\", \"*\") when mfa",
+    );
+    edit(
+        &dir.path().join("platform/people.iamdsl"),
+        "allow write on dynamodb.table(\"orders-dev\") when mfa",
+        "allow write on dynamodb.table(\"orders-dev\")",
+    );
+    let report = json_output(&diff_as_json(dir.path()));
+    let [gained, lost, changed, _] = access_of(&report, "role report_runtime");
+    assert_eq!(
+        changed,
+        ["s3:PutObject on arn:aws:s3:::acme-reports/*: now only when aws:MultiFactorAuthPresent = true"]
+    );
+    assert!(gained.is_empty() && lost.is_empty(), "{gained:?} {lost:?}");
+    let [gained, lost, changed, _] = access_of(&report, "user alice");
+    assert!(
+        changed.contains(&"dynamodb:PutItem on arn:aws:dynamodb:eu-west-1:111111111111:table/orders-dev: no longer only when aws:MultiFactorAuthPresent = true".to_string()),
+        "{changed:?}"
+    );
+    assert!(gained.is_empty() && lost.is_empty(), "{gained:?} {lost:?}");
+    let text = stdout(&diff_deployed(dir.path(), &[]));
+    assert!(
+        text.contains("    ~ dynamodb: "),
+        "the write actions are counted: {text}"
+    );
+    assert!(
+        text.contains("    ~ s3:PutObject on arn:aws:s3:::acme-reports/*: now only when aws:MultiFactorAuthPresent = true\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn many_actions_are_counted_in_text_and_listed_with_verbose_and_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = built_example(dir.path());
+    state["RoleDetailList"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r["RoleName"] != "web");
+    write(dir.path(), &state);
+    let text = stdout(&diff_deployed(dir.path(), &[]));
+    assert_eq!(
+        text.matches("+ s3: 16 actions on arn:aws:s3:::acme-assets/*\n")
+            .count(),
+        2,
+        "the entity summary and the effective access: {text}"
+    );
+    assert!(!text.contains("s3:GetObjectTorrent"), "{text}");
+    let verbose = stdout(&diff_deployed(dir.path(), &["--verbose"]));
+    assert_eq!(
+        verbose
+            .matches("+ s3:GetObjectTorrent on arn:aws:s3:::acme-assets/*\n")
+            .count(),
+        2,
+        "{verbose}"
+    );
+    let report = json_output(&diff_as_json(dir.path()));
+    let [gained, _, _, _] = access_of(&report, "role web");
+    assert_eq!(gained.len(), 16, "{gained:?}");
+}
+
+#[test]
+fn a_trust_condition_of_several_tests_reads_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = built_example(dir.path());
+    let deployer = state["RoleDetailList"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["RoleName"] == "deployer")
+        .unwrap();
+    let oidc = deployer["AssumeRolePolicyDocument"]["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|s| s["Principal"]["Federated"].is_array())
+        .unwrap();
+    oidc["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"] =
+        json!("repo:acme/app:*");
+    write(dir.path(), &state);
+    let text = stdout(&diff_deployed(dir.path(), &[]));
+    let trust: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("  + trust:") || l.starts_with("  - trust:"))
+        .collect();
+    assert_eq!(
+        trust,
+        [
+            "  + trust: Federated arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com when token.actions.githubusercontent.com:aud = sts.amazonaws.com and token.actions.githubusercontent.com:sub like repo:acme/app:ref:refs/heads/main",
+            "  - trust: Federated arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com when token.actions.githubusercontent.com:aud = sts.amazonaws.com and token.actions.githubusercontent.com:sub like repo:acme/app:*",
+        ],
+        "{text}"
+    );
+}
+
+/// AWS managed policies: where deployed state holds their documents, both sides use them; where
+/// it does not, the answers that depend on them name them.
+#[test]
+fn the_effective_access_diff_names_the_aws_managed_policies_it_does_not_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = built_example(dir.path());
+    // Deployed: the auditor does not have SecurityAudit yet.
+    state["RoleDetailList"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["RoleName"] == "auditor")
+        .unwrap()["AttachedManagedPolicies"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|p| p["PolicyName"] != "SecurityAudit");
+    write(dir.path(), &state);
+    let text = stdout(&diff_deployed(dir.path(), &[]));
+    assert!(
+        text.contains("  role auditor:\n    no change iamdsl can evaluate, but arn:aws:iam::aws:policy/SecurityAudit may allow it: iamdsl does not hold the documents of AWS managed policies\n"),
+        "{text}"
+    );
+    let report = json_output(&diff_as_json(dir.path()));
+    let [_, _, _, unknown] = access_of(&report, "role auditor");
+    assert_eq!(unknown, ["arn:aws:iam::aws:policy/SecurityAudit"]);
+    assert_eq!(report["access"][0]["certain"], false, "{report:#}");
+
+    // With the policy's document in the deployed state, the built side evaluates it too.
+    state["Policies"].as_array_mut().unwrap().push(json!({
+        "PolicyName": "SecurityAudit", "PolicyId": "ANPAEXAMPLEEXAMPLE01",
+        "Arn": "arn:aws:iam::aws:policy/SecurityAudit", "Path": "/", "DefaultVersionId": "v1",
+        "IsAttachable": true, "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true,
+            "Document": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "cloudtrail:DescribeTrails", "Resource": "*"}]}}]
+    }));
+    write(dir.path(), &state);
+    let report = json_output(&diff_as_json(dir.path()));
+    let [gained, lost, _, unknown] = access_of(&report, "role auditor");
+    assert_eq!(gained, ["cloudtrail:DescribeTrails on *"]);
+    assert!(
+        lost.is_empty() && unknown.is_empty(),
+        "{lost:?} {unknown:?}"
     );
 }

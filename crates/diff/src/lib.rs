@@ -10,13 +10,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use access::AccessChange;
 
+use iamdsl_policy::access::arn_account;
 use iamdsl_policy::authz::{
     AuthorizationDetails, GroupDetail, InlinePolicy, ManagedPolicyDetail, RoleDetail, UserDetail,
 };
+use iamdsl_policy::eval::{Operator, SetOperator};
 use iamdsl_policy::json::Json;
-use iamdsl_policy::{ActionBlock, Effect, PolicyDocument, ResourceBlock, Statement};
+use iamdsl_policy::{ActionBlock, Conditions, Effect, PolicyDocument, ResourceBlock, Statement};
 
 /// What the project owns in deployed state: entities outside are "unmanaged", never "removed".
+/// What AWS owns is never the project's, whatever the paths and names say.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     pub paths: Vec<String>,
@@ -24,9 +27,42 @@ pub struct Scope {
 }
 
 impl Scope {
-    fn owns(&self, path: &str, name: &str) -> bool {
-        self.paths.iter().any(|p| path.starts_with(p.as_str()))
-            || self.names.iter().any(|n| n == name)
+    fn owns(&self, path: &str, name: &str, arn: &str) -> bool {
+        !aws_owned(path, arn)
+            && (self.paths.iter().any(|p| path.starts_with(p.as_str()))
+                || self.names.iter().any(|n| n == name))
+    }
+}
+
+/// Paths of roles that AWS creates and owns: service-linked roles, which only their service
+/// may delete (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html),
+/// and IAM Identity Center's roles for permission sets, which it alone changes
+/// (https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html).
+pub const AWS_OWNED_PATHS: &[&str] = &["/aws-service-role/", "/aws-reserved/"];
+
+/// Whether an entity belongs to AWS: a role on one of [`AWS_OWNED_PATHS`] or an AWS managed
+/// policy (`arn:aws:iam::aws:policy/…`, which AWS maintains and nobody else can change:
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies).
+pub fn aws_owned(path: &str, arn: &str) -> bool {
+    AWS_OWNED_PATHS.iter().any(|p| path.starts_with(p)) || arn.contains(":iam::aws:policy/")
+}
+
+/// The entities of one account (by id) and the AWS managed policies they may use: what
+/// `diff --account NAME` compares.
+pub fn only_account(details: &AuthorizationDetails, account: &str) -> AuthorizationDetails {
+    fn of<T: Clone>(items: &[T], arn: impl Fn(&T) -> &str, account: &str) -> Vec<T> {
+        items
+            .iter()
+            .filter(|item| arn_account(arn(item)) == Some(account))
+            .cloned()
+            .collect()
+    }
+    AuthorizationDetails {
+        users: of(&details.users, |u| &u.arn, account),
+        groups: of(&details.groups, |g| &g.arn, account),
+        roles: of(&details.roles, |r| &r.arn, account),
+        policies: of(&details.policies, |p| &p.arn, account),
+        aws_managed: details.aws_managed.clone(),
     }
 }
 
@@ -51,6 +87,8 @@ impl Change {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntityDiff {
+    /// The id of the entity's account (from its ARN).
+    pub account: String,
     pub kind: &'static str,
     pub name: String,
     pub arn: String,
@@ -68,12 +106,31 @@ pub struct Report {
     pub dangling: Vec<String>,
     /// Per principal, the effective access the change gives and takes away.
     pub access: Vec<AccessChange>,
+    /// The ids of the accounts either side holds entities of.
+    pub accounts: BTreeSet<String>,
+    /// What people call the accounts (`111111111111` → `prod`), as the project declares them;
+    /// set by the caller, used by the renderings.
+    pub account_names: BTreeMap<String, String>,
 }
 
 impl Report {
     /// Whether deploying the build would change anything the project owns.
     pub fn has_changes(&self) -> bool {
         self.entities.iter().any(|e| e.change != Change::Unmanaged)
+    }
+
+    /// An account as people call it: its declared name, else its id.
+    pub fn account_label<'r>(&'r self, id: &'r str) -> &'r str {
+        self.account_names.get(id).map_or(id, String::as_str)
+    }
+
+    /// `prod: ` before each entity and principal when the report spans several accounts.
+    fn account_prefix(&self, id: &str) -> String {
+        if self.accounts.len() > 1 {
+            format!("{}: ", self.account_label(id))
+        } else {
+            String::new()
+        }
     }
 }
 
@@ -114,6 +171,8 @@ struct Hidden {
 
 /// An entity as compared: the entity itself and, for the summary, its documents.
 struct Side<'a> {
+    /// The account's id, from the ARN.
+    account: String,
     kind: &'static str,
     name: String,
     arn: String,
@@ -281,26 +340,34 @@ fn entity_json(entity: EntityRef<'_>) -> String {
     entity.map(Json::pretty).unwrap_or_default()
 }
 
-/// The entities of one side by (kind, name). `hidden`: per role name, what is not compared.
+/// An entity's identity across the two sides: names are unique per kind and account.
+type Key = (String, &'static str, String);
+
+/// The entities of one side by (account, kind, name). `hidden`: per (account, role name),
+/// what is not compared.
 fn sides<'a>(
     details: &'a AuthorizationDetails,
-    hidden: &BTreeMap<&str, Hidden>,
-) -> BTreeMap<(&'static str, String), Side<'a>> {
+    hidden: &BTreeMap<(String, &str), Hidden>,
+) -> BTreeMap<Key, Side<'a>> {
     let mut out = BTreeMap::new();
-    for user in &details.users {
-        out.insert(("user", user.name.clone()), user_side(user));
-    }
-    for group in &details.groups {
-        out.insert(("group", group.name.clone()), group_side(group));
-    }
+    let mut add = |side: Side<'a>| {
+        out.insert((side.account.clone(), side.kind, side.name.clone()), side);
+    };
+    details.users.iter().map(user_side).for_each(&mut add);
+    details.groups.iter().map(group_side).for_each(&mut add);
     for role in &details.roles {
-        let hidden = hidden.get(role.name.as_str()).copied().unwrap_or_default();
-        out.insert(("role", role.name.clone()), role_side(role, hidden));
+        let key = (account_of(&role.arn), role.name.as_str());
+        add(role_side(
+            role,
+            hidden.get(&key).copied().unwrap_or_default(),
+        ));
     }
-    for policy in &details.policies {
-        out.insert(("policy", policy.name.clone()), policy_side(policy));
-    }
+    details.policies.iter().map(policy_side).for_each(&mut add);
     out
+}
+
+fn account_of(arn: &str) -> String {
+    arn_account(arn).unwrap_or_default().to_string()
 }
 
 fn merged(inline: &[iamdsl_policy::authz::InlinePolicy]) -> PolicyDocument {
@@ -332,6 +399,7 @@ fn collapsed(inline: &[InlinePolicy]) -> Vec<InlinePolicy> {
 
 fn user_side(user: &UserDetail) -> Side<'_> {
     Side {
+        account: account_of(&user.arn),
         kind: "user",
         name: user.name.clone(),
         arn: user.arn.clone(),
@@ -350,6 +418,7 @@ fn user_side(user: &UserDetail) -> Side<'_> {
 
 fn group_side(group: &GroupDetail) -> Side<'_> {
     Side {
+        account: account_of(&group.arn),
         kind: "group",
         name: group.name.clone(),
         arn: group.arn.clone(),
@@ -363,6 +432,7 @@ fn group_side(group: &GroupDetail) -> Side<'_> {
 
 fn role_side(role: &RoleDetail, hidden: Hidden) -> Side<'_> {
     Side {
+        account: account_of(&role.arn),
         kind: "role",
         name: role.name.clone(),
         arn: role.arn.clone(),
@@ -394,6 +464,7 @@ fn role_side(role: &RoleDetail, hidden: Hidden) -> Side<'_> {
 
 fn policy_side(policy: &ManagedPolicyDetail) -> Side<'_> {
     Side {
+        account: account_of(&policy.arn),
         kind: "policy",
         name: policy.name.clone(),
         arn: policy.arn.clone(),
@@ -405,6 +476,55 @@ fn policy_side(policy: &ManagedPolicyDetail) -> Side<'_> {
     }
 }
 
+/// A statement's condition in words, every test once, joined by `and` as AWS joins them
+/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html):
+/// `aws:MultiFactorAuthPresent = true and sts:ExternalId = x`; empty without a condition.
+pub fn condition_text(condition: &Conditions) -> String {
+    let mut tests = Vec::new();
+    for (operator, keys) in &condition.0 {
+        let parsed = Operator::parse(operator);
+        let negated = parsed.is_negated();
+        let (holds, fails) = match parsed.base.replace("Not", "").as_str() {
+            "StringLike" | "ArnLike" => ("like", "not like"),
+            "IpAddress" => ("in", "not in"),
+            "NumericLessThan" | "DateLessThan" => ("<", ">="),
+            "NumericLessThanEquals" | "DateLessThanEquals" => ("<=", ">"),
+            "NumericGreaterThan" | "DateGreaterThan" => (">", "<="),
+            "NumericGreaterThanEquals" | "DateGreaterThanEquals" => (">=", "<"),
+            _ => ("=", "!="),
+        };
+        let relation = if negated { fails } else { holds };
+        let set = match parsed.set {
+            Some(SetOperator::ForAnyValue) => "any of ",
+            Some(SetOperator::ForAllValues) => "all of ",
+            None => "",
+        };
+        let if_exists = match parsed.if_exists {
+            true => " (if present)",
+            false => "",
+        };
+        for (key, values) in keys {
+            let listed: Vec<&str> = values.iter().map(String::as_str).collect();
+            let test = if parsed.base == "Null" {
+                match listed.as_slice() {
+                    ["true"] => format!("{key} absent"),
+                    ["false"] => format!("{key} present"),
+                    _ => format!("Null {key} [{}]", listed.join(", ")),
+                }
+            } else if let [one] = listed.as_slice() {
+                format!("{set}{key} {relation} {one}{if_exists}")
+            } else {
+                format!(
+                    "{set}{key} {relation} any of [{}]{if_exists}",
+                    listed.join(", ")
+                )
+            };
+            tests.push(test);
+        }
+    }
+    tests.join(" and ")
+}
+
 /// What a document grants, one line per (effect, action, resource) or trusted principal.
 fn grants<'a>(label: &str, statements: impl Iterator<Item = &'a Statement>) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -414,20 +534,10 @@ fn grants<'a>(label: &str, statements: impl Iterator<Item = &'a Statement>) -> B
         } else {
             ""
         };
-        // `when StringEquals aws:username [alice]`, one test after the other.
-        let condition: String = statement
-            .condition
-            .0
-            .iter()
-            .flat_map(|(operator, keys)| {
-                keys.iter().map(move |(key, values)| {
-                    format!(
-                        " when {operator} {key} [{}]",
-                        values.iter().cloned().collect::<Vec<_>>().join(", ")
-                    )
-                })
-            })
-            .collect();
+        let condition = match condition_text(&statement.condition) {
+            text if text.is_empty() => text,
+            text => format!(" when {text}"),
+        };
         if label == "trust" {
             for (kind, values) in statement.principal.iter().flat_map(|p| &p.0) {
                 for value in values {
@@ -508,19 +618,20 @@ fn is_unique_id(value: &str) -> bool {
 fn hidden_fields<'a>(
     built: &'a AuthorizationDetails,
     deployed: &AuthorizationDetails,
-) -> BTreeMap<&'a str, Hidden> {
-    let shown: BTreeMap<&str, &RoleDetail> = deployed
+) -> BTreeMap<(String, &'a str), Hidden> {
+    let shown: BTreeMap<(String, &str), &RoleDetail> = deployed
         .roles
         .iter()
-        .map(|r| (r.name.as_str(), r))
+        .map(|r| ((account_of(&r.arn), r.name.as_str()), r))
         .collect();
     built
         .roles
         .iter()
         .filter_map(|role| {
-            let deployed = shown.get(role.name.as_str())?;
+            let key = (account_of(&role.arn), role.name.as_str());
+            let deployed = shown.get(&key)?;
             Some((
-                role.name.as_str(),
+                key,
                 Hidden {
                     description: deployed.description.is_none(),
                     max_session: deployed.max_session.is_none(),
@@ -541,49 +652,38 @@ pub fn diff(
     let built = sides(built_details, &hidden);
     let deployed = sides(deployed_details, &BTreeMap::new());
     let mut report = Report::default();
-    let keys: BTreeSet<&(&'static str, String)> = built.keys().chain(deployed.keys()).collect();
+    let keys: BTreeSet<&Key> = built.keys().chain(deployed.keys()).collect();
     for key in keys {
         let (b, d) = (built.get(key), deployed.get(key));
+        let entity = |side: &Side<'_>, change, summary, diff| EntityDiff {
+            account: side.account.clone(),
+            kind: side.kind,
+            name: side.name.clone(),
+            arn: side.arn.clone(),
+            change,
+            summary,
+            diff,
+        };
         let entity = match (b, d) {
-            (Some(b), None) => EntityDiff {
-                kind: b.kind,
-                name: b.name.clone(),
-                arn: b.arn.clone(),
-                change: Change::Created,
-                summary: summary(None, Some(b)),
-                diff: unified("", &entity_json(b.entity)),
-            },
-            (None, Some(d)) => {
-                let owned = scope.owns(&d.path, &d.name);
-                EntityDiff {
-                    kind: d.kind,
-                    name: d.name.clone(),
-                    arn: d.arn.clone(),
-                    change: if owned {
-                        Change::Removed
-                    } else {
-                        Change::Unmanaged
-                    },
-                    summary: if owned {
-                        summary(Some(d), None)
-                    } else {
-                        Vec::new()
-                    },
-                    diff: if owned {
-                        unified(&entity_json(d.entity), "")
-                    } else {
-                        String::new()
-                    },
-                }
-            }
-            (Some(b), Some(d)) if !same_entity(b.entity, d.entity) => EntityDiff {
-                kind: b.kind,
-                name: b.name.clone(),
-                arn: b.arn.clone(),
-                change: Change::Changed,
-                summary: summary(Some(d), Some(b)),
-                diff: unified(&entity_json(d.entity), &entity_json(b.entity)),
-            },
+            (Some(b), None) => entity(
+                b,
+                Change::Created,
+                summary(None, Some(b)),
+                unified("", &entity_json(b.entity)),
+            ),
+            (None, Some(d)) if scope.owns(&d.path, &d.name, &d.arn) => entity(
+                d,
+                Change::Removed,
+                summary(Some(d), None),
+                unified(&entity_json(d.entity), ""),
+            ),
+            (None, Some(d)) => entity(d, Change::Unmanaged, Vec::new(), String::new()),
+            (Some(b), Some(d)) if !same_entity(b.entity, d.entity) => entity(
+                b,
+                Change::Changed,
+                summary(Some(d), Some(b)),
+                unified(&entity_json(d.entity), &entity_json(b.entity)),
+            ),
             _ => continue,
         };
         report.entities.push(entity);
@@ -605,42 +705,123 @@ pub fn diff(
             }
         }
     }
-    report
-        .entities
-        .sort_by(|a, b| (a.change, a.kind, &a.name).cmp(&(b.change, b.kind, &b.name)));
-    let changed: BTreeSet<(&str, String)> = report
+    report.entities.sort_by(|a, b| {
+        (&a.account, a.change, a.kind, &a.name).cmp(&(&b.account, b.change, b.kind, &b.name))
+    });
+    let changed: BTreeSet<Key> = report
         .entities
         .iter()
         .filter(|e| e.change != Change::Unmanaged)
-        .map(|e| (e.kind, e.name.clone()))
+        .map(|e| (e.account.clone(), e.kind, e.name.clone()))
         .collect();
     report.access = access::access_changes(built_details, deployed_details, &changed);
+    report.accounts = built
+        .values()
+        .chain(deployed.values())
+        .map(|side| side.account.clone())
+        .collect();
     report
 }
 
-/// The report for people. `color`: ANSI colours for `+` and `-` lines.
-pub fn render_text(report: &Report, color: bool) -> String {
-    let paint = |line: &str| -> String {
+/// `+`/`-`/`~` lines in green, red and yellow, `@@` in cyan.
+fn painter(color: bool) -> impl Fn(&str) -> String {
+    move |line: &str| -> String {
         if !color {
             return line.to_string();
         }
         match line.chars().next() {
             Some('+') => format!("\x1b[32m{line}\x1b[0m"),
             Some('-') => format!("\x1b[31m{line}\x1b[0m"),
+            Some('~') => format!("\x1b[33m{line}\x1b[0m"),
             Some('@') => format!("\x1b[36m{line}\x1b[0m"),
             _ => line.to_string(),
         }
+    }
+}
+
+/// How many lines of each sign a summary shows before it stops, unless verbose.
+const SHOWN: usize = 20;
+
+/// Summary lines for people: unless `verbose`, the actions of one service on one resource
+/// (with the same effect and condition) are counted on one line once there are more than
+/// [`GROUPED_FROM`] - 1 of them, and at most [`SHOWN`] lines of each sign are shown.
+/// `+ s3:GetObject on arn:…` lines come from the summaries; others pass unchanged.
+pub fn readable(lines: &[String], verbose: bool) -> Vec<String> {
+    if verbose {
+        return lines.to_vec();
+    }
+    // (sign and effect, service, what follows " on ") → the lines' indices
+    let mut groups: BTreeMap<(&str, &str, &str), Vec<usize>> = BTreeMap::new();
+    for (index, line) in lines.iter().enumerate() {
+        if let Some(key) = grant_parts(line) {
+            groups.entry(key).or_default().push(index);
+        }
+    }
+    let mut out = Vec::new();
+    let mut shown: BTreeMap<char, (usize, usize)> = BTreeMap::new();
+    for (index, line) in lines.iter().enumerate() {
+        let text = match grant_parts(line).and_then(|key| Some((key, groups.get(&key)?))) {
+            Some(((head, service, rest), members)) if members.len() >= GROUPED_FROM => {
+                if members.first() != Some(&index) {
+                    continue;
+                }
+                format!("{head}{service}: {} actions on {rest}", members.len())
+            }
+            _ => line.clone(),
+        };
+        let sign = line.chars().next().unwrap_or(' ');
+        let (count, hidden) = shown.entry(sign).or_default();
+        if *count < SHOWN {
+            *count += 1;
+            out.push(text);
+        } else {
+            *hidden += 1;
+        }
+    }
+    for (sign, (_, hidden)) in shown {
+        if hidden > 0 {
+            out.push(format!(
+                "{sign} … and {hidden} more lines (--verbose shows them)"
+            ));
+        }
+    }
+    out
+}
+
+/// Actions of one service on one resource from this many on are counted, not listed.
+const GROUPED_FROM: usize = 6;
+
+/// `+ deny s3:GetObject on arn:… when …` as (`+ deny `, `s3`, `arn:… when …`); `None` for lines
+/// that are not about one action.
+fn grant_parts(line: &str) -> Option<(&str, &str, &str)> {
+    let (head, rest) = line.split_once(" on ")?;
+    let action_start = head.rfind(' ').map_or(0, |i| i + 1);
+    let (prefix, action) = head.split_at(action_start);
+    let (service, name) = action.split_once(':')?;
+    let simple = |text: &str| {
+        !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
     };
+    // `+ everything except …` and `trust: …` lines are not grouped.
+    let known_prefix = matches!(prefix, "+ " | "- " | "+ deny " | "- deny " | "~ ");
+    (known_prefix && simple(service) && !name.is_empty() && !name.contains(' '))
+        .then_some((prefix, service, rest))
+}
+
+/// The report for people. `color`: ANSI colours for `+` and `-` lines; `verbose`: every
+/// action on its own line.
+pub fn render_text(report: &Report, color: bool, verbose: bool) -> String {
+    let paint = painter(color);
     let mut out = String::new();
     for entity in &report.entities {
         out.push_str(&format!(
-            "{} {}: {}\n",
+            "{}{} {}: {}\n",
+            report.account_prefix(&entity.account),
             entity.kind,
             entity.name,
             entity.change.as_str()
         ));
-        for line in &entity.summary {
-            out.push_str(&format!("  {}\n", paint(line)));
+        for line in readable(&entity.summary, verbose) {
+            out.push_str(&format!("  {}\n", paint(&line)));
         }
         if entity.change == Change::Changed {
             for line in entity.diff.lines() {
@@ -651,9 +832,23 @@ pub fn render_text(report: &Report, color: bool) -> String {
     if !report.access.is_empty() {
         out.push_str("effective access (AWS's evaluation of each side):\n");
         for change in &report.access {
-            out.push_str(&format!("  {}:\n", change.principal));
-            for line in access::lines(change) {
-                out.push_str(&format!("    {}\n", paint(&line)));
+            out.push_str(&format!(
+                "  {}{}:\n",
+                report.account_prefix(&change.account),
+                change.principal
+            ));
+            let lines = readable(&access::lines(change), verbose);
+            for line in &lines {
+                out.push_str(&format!("    {}\n", paint(line)));
+            }
+            if !change.unknown.is_empty() {
+                let caveat = iamdsl_policy::access::unknown_documents_caveat(&change.unknown);
+                let seen = if lines.is_empty() {
+                    "no change iamdsl can evaluate, "
+                } else {
+                    ""
+                };
+                out.push_str(&format!("    {seen}but {caveat}\n"));
             }
         }
     }
@@ -673,13 +868,141 @@ pub fn render_text(report: &Report, color: bool) -> String {
     out
 }
 
-/// The report for bots.
+/// The report for a pull-request comment (GitHub and GitLab Markdown): a table of what
+/// changes, each entity's summary, the effective access per principal, and, collapsed, the
+/// JSON diffs and any summary too long to read at a glance. `verbose`: every action.
+pub fn render_markdown(report: &Report, verbose: bool) -> String {
+    let changes = report
+        .entities
+        .iter()
+        .filter(|e| e.change != Change::Unmanaged)
+        .count();
+    let unmanaged = report.entities.len() - changes;
+    let mut out = format!(
+        "### iamdsl diff: {changes} change{}, {unmanaged} unmanaged\n",
+        if changes == 1 { "" } else { "s" }
+    );
+    // Blocks one blank line apart.
+    let mut block = |text: String| {
+        out.push('\n');
+        out.push_str(text.trim_end_matches('\n'));
+        out.push('\n');
+    };
+    if report.entities.is_empty() && report.access.is_empty() && report.dangling.is_empty() {
+        block("Deploying this project changes nothing it owns.".into());
+        return out;
+    }
+    if !report.entities.is_empty() {
+        let mut table = String::from("| account | entity | change |\n| --- | --- | --- |\n");
+        for entity in &report.entities {
+            table.push_str(&format!(
+                "| {} | {} `{}` | {} |\n",
+                report.account_label(&entity.account),
+                entity.kind,
+                entity.name,
+                entity.change.as_str()
+            ));
+        }
+        block(table);
+    }
+    for entity in report
+        .entities
+        .iter()
+        .filter(|e| e.change != Change::Unmanaged)
+    {
+        block(format!(
+            "#### {}{} `{}`: {}",
+            report.account_prefix(&entity.account),
+            entity.kind,
+            entity.name,
+            entity.change.as_str()
+        ));
+        let summary = readable(&entity.summary, verbose);
+        if !summary.is_empty() {
+            block(collapsible("Summary", &summary));
+        }
+        if entity.change == Change::Changed && !entity.diff.is_empty() {
+            let diff: Vec<String> = entity.diff.lines().map(str::to_string).collect();
+            block(details("The canonical JSON, deployed → built", &diff));
+        }
+    }
+    if !report.access.is_empty() {
+        block("#### Effective access (AWS's evaluation of each side)".into());
+        for change in &report.access {
+            block(format!(
+                "**{}{}**",
+                report.account_prefix(&change.account),
+                change.principal
+            ));
+            let lines = readable(&access::lines(change), verbose);
+            if !lines.is_empty() {
+                block(collapsible("Access", &lines));
+            }
+            if !change.unknown.is_empty() {
+                block(format!(
+                    "> {}",
+                    iamdsl_policy::access::unknown_documents_caveat(&change.unknown)
+                ));
+            }
+        }
+    }
+    if !report.dangling.is_empty() {
+        block("#### Dangling principals".into());
+        block(
+            report
+                .dangling
+                .iter()
+                .map(|d| format!("- {d}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+    out
+}
+
+/// Lines of a summary a reviewer reads without opening anything; longer ones are collapsed.
+const MARKDOWN_OPEN_LINES: usize = 12;
+
+/// Lines in a `diff` block, collapsed under `title` when there are many.
+fn collapsible(title: &str, lines: &[String]) -> String {
+    if lines.len() <= MARKDOWN_OPEN_LINES {
+        fenced("diff", lines)
+    } else {
+        details(&format!("{title} ({} lines)", lines.len()), lines)
+    }
+}
+
+/// Lines in a `diff` block under a collapsed `<details>`.
+fn details(summary: &str, lines: &[String]) -> String {
+    format!(
+        "<details><summary>{summary}</summary>\n\n{}\n</details>",
+        fenced("diff", lines)
+    )
+}
+
+/// A fenced code block whose fence is longer than any run of backticks in the lines.
+fn fenced(language: &str, lines: &[String]) -> String {
+    let longest = lines
+        .iter()
+        .flat_map(|l| l.split(|c| c != '`'))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}{language}\n{}\n{fence}", lines.join("\n"))
+}
+
+/// The report for bots: every line, every action.
 pub fn render_json(report: &Report) -> String {
     let entities: Vec<Json> = report
         .entities
         .iter()
         .map(|e| {
             Json::Object(vec![
+                (
+                    "account".into(),
+                    Json::str(report.account_label(&e.account)),
+                ),
                 ("kind".into(), Json::str(e.kind)),
                 ("name".into(), Json::str(&e.name)),
                 ("arn".into(), Json::str(&e.arn)),
@@ -699,9 +1022,24 @@ pub fn render_json(report: &Report) -> String {
                     .iter()
                     .map(|c| {
                         Json::Object(vec![
+                            (
+                                "account".into(),
+                                Json::str(report.account_label(&c.account)),
+                            ),
                             ("principal".into(), Json::str(&c.principal)),
                             ("gained".into(), Json::strings(c.gained.iter().cloned())),
                             ("lost".into(), Json::strings(c.lost.iter().cloned())),
+                            (
+                                "condition_changed".into(),
+                                Json::strings(c.condition_changed.iter().cloned()),
+                            ),
+                            // As `who-can` says it: whether documents iamdsl does not hold
+                            // could change the lists, and which.
+                            ("certain".into(), Json::Bool(c.unknown.is_empty())),
+                            (
+                                "unknown_policies".into(),
+                                Json::strings(c.unknown.iter().cloned()),
+                            ),
                         ])
                     })
                     .collect(),
@@ -714,4 +1052,88 @@ pub fn render_json(report: &Report) -> String {
         ("has_changes".into(), Json::Bool(report.has_changes())),
     ])
     .pretty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_collapses_long_parts_and_fences_any_text() {
+        let short: Vec<String> = (0..3).map(|i| format!("+ s3:Action{i} on *")).collect();
+        assert_eq!(
+            collapsible("Access", &short),
+            "```diff\n+ s3:Action0 on *\n+ s3:Action1 on *\n+ s3:Action2 on *\n```"
+        );
+        let long: Vec<String> = (0..13).map(|i| format!("+ s3:Action{i} on *")).collect();
+        let collapsed = collapsible("Access", &long);
+        assert!(collapsed.starts_with("<details><summary>Access (13 lines)</summary>\n\n```diff\n"));
+        assert!(collapsed.ends_with("```\n</details>"));
+        // A value holding backticks cannot close the block early.
+        let tricky = vec!["+ tag = ``` x".to_string()];
+        assert_eq!(fenced("diff", &tricky), "````diff\n+ tag = ``` x\n````");
+    }
+
+    #[test]
+    fn a_condition_reads_once_with_its_tests_joined_by_and() {
+        let mut condition = Conditions::default();
+        condition.insert("Bool", "aws:MultiFactorAuthPresent", ["true".to_string()]);
+        condition.insert("StringEquals", "sts:ExternalId", ["x".to_string()]);
+        condition.insert(
+            "ForAnyValue:StringLike",
+            "aws:TagKeys",
+            ["team/*".to_string(), "cost".to_string()],
+        );
+        condition.insert("NumericLessThanIfExists", "s3:max-keys", ["10".to_string()]);
+        condition.insert("Null", "aws:SourceIp", ["true".to_string()]);
+        assert_eq!(
+            condition_text(&condition),
+            "aws:MultiFactorAuthPresent = true and any of aws:TagKeys like any of [cost, team/*] \
+             and aws:SourceIp absent and s3:max-keys < 10 (if present) and sts:ExternalId = x"
+        );
+    }
+
+    #[test]
+    fn what_aws_owns_is_never_in_scope() {
+        let everything = Scope {
+            paths: vec!["/".into()],
+            names: vec!["AWSServiceRoleForECS".into()],
+        };
+        assert!(!everything.owns(
+            "/aws-service-role/ecs.amazonaws.com/",
+            "AWSServiceRoleForECS",
+            "arn:aws:iam::111111111111:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"
+        ));
+        assert!(!everything.owns(
+            "/",
+            "ReadOnlyAccess",
+            "arn:aws:iam::aws:policy/ReadOnlyAccess"
+        ));
+        assert!(everything.owns("/", "web", "arn:aws:iam::111111111111:role/web"));
+    }
+
+    #[test]
+    fn many_actions_of_one_service_on_one_resource_are_counted() {
+        let mut lines: Vec<String> = (0..7)
+            .map(|i| format!("+ s3:Get{i} on arn:aws:s3:::b/*"))
+            .collect();
+        lines.push("+ s3:Put on arn:aws:s3:::b/*".into());
+        lines.push("+ deny s3:Delete on arn:aws:s3:::b/*".into());
+        lines.push("- trust: Service ec2.amazonaws.com".into());
+        assert_eq!(
+            readable(&lines, false),
+            [
+                "+ s3: 8 actions on arn:aws:s3:::b/*",
+                "+ deny s3:Delete on arn:aws:s3:::b/*",
+                "- trust: Service ec2.amazonaws.com",
+            ]
+        );
+        assert_eq!(readable(&lines, true), lines);
+        let many: Vec<String> = (0..30)
+            .map(|i| format!("- s3:Get on arn:aws:s3:::b{i}/*"))
+            .collect();
+        let shown = readable(&many, false);
+        assert_eq!(shown.len(), SHOWN + 1);
+        assert_eq!(shown[SHOWN], "- … and 10 more lines (--verbose shows them)");
+    }
 }
