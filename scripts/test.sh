@@ -47,6 +47,31 @@ if require npm "the differential test of the policy evaluator against iam-simula
   fi
 fi
 
+# The CI integrations' test (`crates/cli/tests/integrations.rs`) validates the GitHub Action and
+# the GitLab example against their schemas (check-jsonschema, which ships them) and the
+# pre-commit hooks with pre-commit itself; both are installed once into a virtualenv under target/.
+CHECK_JSONSCHEMA_VERSION="0.39.0"
+PRE_COMMIT_VERSION="4.3.0"
+CI_TOOLS_VENV="target/ci-tools-venv"
+if require python3 "the CI integrations' schema and manifest checks"; then
+  if ! "$CI_TOOLS_VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('check-jsonschema') != '$CHECK_JSONSCHEMA_VERSION' or m.version('pre-commit') != '$PRE_COMMIT_VERSION')" 2>/dev/null; then
+    step "installing check-jsonschema and pre-commit into $CI_TOOLS_VENV"
+    rm -rf "$CI_TOOLS_VENV"
+    python3 -m venv "$CI_TOOLS_VENV"
+    "$CI_TOOLS_VENV/bin/pip" install --quiet --disable-pip-version-check \
+      "check-jsonschema==$CHECK_JSONSCHEMA_VERSION" "pre-commit==$PRE_COMMIT_VERSION"
+  fi
+  export IAMDSL_CI_TOOLS="$PWD/$CI_TOOLS_VENV/bin"
+fi
+
+# The graph test (`crates/cli/tests/graph.rs`) renders the example's graph with Graphviz,
+# Debian's `graphviz`, installed here when it is missing and apt-get can (as root).
+if ! command -v dot >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [[ $(id -u) == 0 ]]; then
+  step "installing graphviz"
+  apt-get update -qq >/dev/null && apt-get install -y -qq graphviz >/dev/null
+fi
+require dot "the rendering of the access graph with Graphviz" || true
+
 step "cargo test"
 cargo test --workspace --locked
 

@@ -15,19 +15,24 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, crate::Failure> {
-    let text = std::fs::read_to_string(&args.file)
-        .map_err(|e| format!("cannot read `{}`: {e}", args.file.display()))?;
+    import_into(&args.file, &args.output)
+}
+
+/// Imports the deployed state in `file` into a new project in `dir` (`import`, `init --from`).
+pub fn import_into(file: &Path, dir: &Path) -> Result<ExitCode, crate::Failure> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
     let deployed =
-        AuthorizationDetails::read(&text).map_err(|e| format!("`{}`: {e}", args.file.display()))?;
-    if holds_sources(&args.output) {
+        AuthorizationDetails::read(&text).map_err(|e| format!("`{}`: {e}", file.display()))?;
+    if holds_sources(dir) {
         return Err(format!(
             "`{}` already holds .iamdsl files; import into a new directory",
-            args.output.display()
+            dir.display()
         )
         .into());
     }
     let imported = iamdsl_import::import(&deployed)?;
-    crate::output::add_files(&args.output, &imported.files)?;
+    crate::output::add_files(dir, &imported.files)?;
     for skipped in &imported.skipped {
         eprintln!("note: not imported: {skipped}");
     }
@@ -43,8 +48,8 @@ pub fn run(args: Args) -> Result<ExitCode, crate::Failure> {
     eprintln!(
         "wrote {} files to {}; `iamdsl build {}` gives back the deployed state",
         imported.files.len(),
-        args.output.display(),
-        args.output.display()
+        dir.display(),
+        dir.display()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// The compiler allocates many small strings and sets; mimalloc makes that markedly cheaper
 /// than the system allocator (measured in docs/performance.md).
@@ -15,11 +15,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod build;
 mod catalog;
 mod check;
+mod completions;
 mod diff;
 mod expand;
 mod explain;
 mod fmt;
+mod graph;
 mod import;
+mod init;
 mod output;
 mod pull;
 
@@ -66,6 +69,14 @@ enum Command {
     WhoCan(explain::WhoCanArgs),
     /// Look up AWS actions, resource types, services and condition keys
     Catalog(catalog::Args),
+    /// Draw principals, groups, trust and escalations (Graphviz DOT or Mermaid)
+    Graph(graph::Args),
+    /// Start a project: a skeleton that checks and builds, or an import of deployed state
+    Init(init::Args),
+    /// Print the completion script of a shell (bash, zsh, fish, …)
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff)
+    Man,
     /// Run the language server on standard input and output (for editors)
     Lsp {
         /// Accepted for clients that pass it; stdio is the only transport.
@@ -74,8 +85,25 @@ enum Command {
     },
 }
 
+/// `iamdsl --version`: the program's version and the AWS data it carries.
+fn long_version() -> String {
+    format!(
+        "{} (AWS catalog {})",
+        env!("CARGO_PKG_VERSION"),
+        iamdsl_catalog::catalog().version()
+    )
+}
+
+/// The command line's definition, with the versions filled in.
+fn command() -> clap::Command {
+    Cli::command().version(long_version())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&command().get_matches()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     let colored = match cli.color {
         Color::Always => true,
         Color::Never => false,
@@ -97,6 +125,12 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::explain(args, style).map_err(Failure::from),
         Command::WhoCan(args) => explain::who_can(args, style).map_err(Failure::from),
         Command::Catalog(args) => catalog::run(args).map_err(Failure::from),
+        Command::Graph(args) => graph::run(args, style).map_err(Failure::from),
+        Command::Init(args) => init::run(args),
+        Command::Completions(args) => {
+            completions::completions(args, command()).map_err(Failure::from)
+        }
+        Command::Man => completions::man(command()).map_err(Failure::from),
         Command::Lsp { .. } => lsp().map_err(Failure::from),
     };
     match result {
