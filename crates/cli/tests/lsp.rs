@@ -22,11 +22,15 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        Server::start_with(Stdio::null())
+    }
+
+    fn start_with(stderr: Stdio) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_iamdsl"))
             .arg("lsp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let stdin = child.stdin.take().unwrap();
@@ -64,6 +68,41 @@ impl Server {
             messages,
             next_id: 1,
         }
+    }
+
+    /// Writes bytes as they are, framed or not.
+    fn send_raw(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// The next message from the server, whatever it is.
+    fn next_message(&mut self) -> Value {
+        self.messages
+            .recv_timeout(Duration::from_secs(20))
+            .expect("no message from the server")
+    }
+
+    /// The next response (to a request or to malformed input), skipping notifications.
+    fn next_response(&mut self) -> Value {
+        loop {
+            let message = self.next_message();
+            if message.get("method").is_none() {
+                return message;
+            }
+        }
+    }
+
+    /// The exit status once the process has ended by itself (stdin still open), within 10 s.
+    fn wait_for_exit(&mut self) -> std::process::ExitStatus {
+        for _ in 0..200 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("the server did not end after `exit` while its input stayed open");
     }
 
     fn send(&mut self, message: Value) {
@@ -194,13 +233,18 @@ fn an_editor_session_on_the_example() {
     server.notify("textDocument/didChange", json!({ "textDocument": { "uri": people_uri, "version": 4 }, "contentChanges": [{ "text": typing }] }));
     server.diagnostics_for(&people_uri);
     let items = server.request("textDocument/completion", json!({ "textDocument": { "uri": people_uri }, "position": position_of(&typing, "s3:Get", 6) }));
-    let object = items
+    let object = items["items"]
         .as_array()
         .unwrap()
         .iter()
         .find(|i| i["label"] == "s3:GetObject")
         .expect("s3:GetObject offered");
     assert_eq!(object["detail"], "Read");
+    // It replaces the whole `s3:Get`, not only the word after `:`.
+    assert_eq!(
+        object["textEdit"],
+        json!({ "range": { "start": position_of(&typing, "s3:Get", 0), "end": position_of(&typing, "s3:Get", 6) }, "newText": "s3:GetObject" })
+    );
     server.notify("textDocument/didChange", json!({ "textDocument": { "uri": people_uri, "version": 5 }, "contentChanges": [{ "text": people_text }] }));
     server.diagnostics_for(&people_uri);
 
@@ -296,5 +340,418 @@ fn a_file_outside_any_project_with_syntax_errors_still_gets_answers() {
         .as_str()
         .unwrap()
         .contains("role `api`"));
+    server.stop();
+}
+
+/// A project with one misspelled action (a quick fix) and a cross-file reference.
+fn small_project(dir: &Path) -> (PathBuf, String) {
+    std::fs::write(dir.join("iamdsl.toml"), "").unwrap();
+    std::fs::write(
+        dir.join("other.iamdsl"),
+        "group ops { attach reader }\nuser ann { groups = [ops] }\n",
+    )
+    .unwrap();
+    let main = dir.join("main.iamdsl");
+    let text = "account prod = \"111111111111\" default\n\npolicy reader {\n  allow read on s3.bucket(\"acme-data\")\n}\n\nrole app {\n  trust { service lambda }\n  allow s3:GetObjekt on *\n}\n";
+    std::fs::write(&main, text).unwrap();
+    (main, text.to_string())
+}
+
+/// Every capability the server advertises answers through the protocol: each advertised
+/// provider is called as an editor calls it, and one not listed here fails the test.
+#[test]
+fn every_advertised_capability_answers_through_the_protocol() {
+    let dir = tempfile::tempdir().unwrap();
+    let (main, text) = small_project(dir.path());
+    let mut server = Server::start();
+    let init = server.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": uri(dir.path()), "capabilities": {} }),
+    );
+    server.notify("initialized", json!({}));
+    let (main_uri, _) = open(&mut server, &main);
+    let diagnostics = server.diagnostics_for(&main_uri);
+    let typo = diagnostics
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("s3:GetObjekt"))
+        .unwrap_or_else(|| panic!("{diagnostics:?}"))
+        .clone();
+    assert_eq!(typo["data"], json!({ "replacement": "s3:GetObject" }));
+    let document = json!({ "uri": main_uri });
+    let at = |needle: &str, offset: usize| position_of(&text, needle, offset);
+    let whole =
+        json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 20, "character": 0 } });
+
+    let mut advertised: Vec<String> = init["capabilities"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    advertised.sort();
+    let mut called = Vec::new();
+    let mut check = |capability: &str, result: Value, ok: &dyn Fn(&Value) -> bool| {
+        assert!(ok(&result), "{capability}: unexpected answer {result}");
+        called.push(capability.to_string());
+    };
+    // Document sync: didOpen above published diagnostics; didChange and didClose below.
+    server.notify("textDocument/didChange", json!({ "textDocument": { "uri": main_uri, "version": 2 }, "contentChanges": [{ "text": text }] }));
+    server.diagnostics_for(&main_uri);
+    check(
+        "textDocumentSync",
+        init["capabilities"]["textDocumentSync"].clone(),
+        &|v| v == 1,
+    );
+
+    let hover = server.request(
+        "textDocument/hover",
+        json!({ "textDocument": document, "position": at("policy reader", 8) }),
+    );
+    check("hoverProvider", hover, &|v| {
+        v["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .contains("policy `reader`")
+    });
+    let completion = server.request(
+        "textDocument/completion",
+        json!({ "textDocument": document, "position": at("s3:GetObjekt", 6) }),
+    );
+    check("completionProvider", completion, &|v| {
+        v["items"].as_array().is_some_and(|items| {
+            items.iter().any(|i| {
+                i["label"] == "s3:GetObject"
+                    && i["textEdit"]["range"]["start"] == at("s3:GetObjekt", 0)
+            })
+        })
+    });
+    let other_uri = uri(&dir.path().join("other.iamdsl"));
+    let definition = server.request(
+        "textDocument/definition",
+        json!({ "textDocument": { "uri": other_uri }, "position": { "line": 0, "character": 21 } }),
+    );
+    check("definitionProvider", definition, &|v| {
+        v["uri"] == main_uri.as_str() && v["range"]["start"] == at("reader", 0)
+    });
+    let references = server.request("textDocument/references", json!({ "textDocument": document, "position": at("reader", 0), "context": { "includeDeclaration": true } }));
+    check("referencesProvider", references, &|v| {
+        v.as_array().is_some_and(|r| r.len() == 2)
+    });
+    let rename = server.request(
+        "textDocument/rename",
+        json!({ "textDocument": document, "position": at("reader", 0), "newName": "data_reader" }),
+    );
+    check("renameProvider", rename, &|v| {
+        v["changes"].as_object().is_some_and(|c| c.len() == 2)
+    });
+    let symbols = server.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": document }),
+    );
+    check("documentSymbolProvider", symbols, &|v| {
+        v.as_array()
+            .is_some_and(|s| s.iter().any(|s| s["name"] == "app"))
+    });
+    let formatting = server.request(
+        "textDocument/formatting",
+        json!({ "textDocument": document, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    check("documentFormattingProvider", formatting, &|v| v.is_array());
+    let workspace = server.request("workspace/symbol", json!({ "query": "op" }));
+    check("workspaceSymbolProvider", workspace, &|v| {
+        v.as_array().is_some_and(|s| {
+            s.iter()
+                .any(|s| s["name"] == "ops" && s["location"]["uri"] == other_uri.as_str())
+        })
+    });
+    let actions = server.request("textDocument/codeAction", json!({ "textDocument": document, "range": typo["range"], "context": { "diagnostics": [typo] } }));
+    check("codeActionProvider", actions, &|v| {
+        v[0]["kind"] == "quickfix"
+            && v[0]["edit"]["changes"][&main_uri][0]["newText"] == "s3:GetObject"
+            && v[0]["edit"]["changes"][&main_uri][0]["range"] == typo["range"]
+    });
+    let hints = server.request(
+        "textDocument/inlayHint",
+        json!({ "textDocument": document, "range": whole }),
+    );
+    check("inlayHintProvider", hints, &|v| {
+        v.as_array().is_some_and(|h| {
+            h.len() == 1 && h[0]["label"].as_str().unwrap_or("").ends_with(" actions")
+        })
+    });
+    let tokens = server.request(
+        "textDocument/semanticTokens/full",
+        json!({ "textDocument": document }),
+    );
+    check("semanticTokensProvider", tokens, &|v| {
+        // The first token is `account`, a keyword (type 0), at 0:0, seven long.
+        v["data"].as_array().is_some_and(|d| {
+            d.len() > 20 && d[..5] == [json!(0), json!(0), json!(7), json!(0), json!(0)]
+        })
+    });
+    server.notify("textDocument/didClose", json!({ "textDocument": document }));
+    called.sort();
+    assert_eq!(
+        called, advertised,
+        "every advertised capability is called, and only those"
+    );
+    server.stop();
+}
+
+fn error_code(response: &Value) -> i64 {
+    response["error"]["code"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("not an error: {response}"))
+}
+
+/// Each kind of malformed input gets the JSON-RPC error it calls for, and the server goes on
+/// answering; the errors are logged to stderr.
+#[test]
+fn malformed_input_gets_an_error_and_the_server_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (main, _) = small_project(dir.path());
+    let mut server = Server::start_with(Stdio::piped());
+    let mut stderr = server.child.stderr.take().unwrap();
+    server.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": uri(dir.path()), "capabilities": {} }),
+    );
+    server.notify("initialized", json!({}));
+    let (main_uri, _) = open(&mut server, &main);
+    server.diagnostics_for(&main_uri);
+    let framed = |body: &[u8]| -> Vec<u8> {
+        let mut message = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        message.extend_from_slice(body);
+        message
+    };
+    // (input, the error code it calls for: -32700 parse error, -32600 invalid request)
+    let cases: Vec<(&str, Vec<u8>, i64)> = vec![
+        ("not JSON", framed(b"not json at all"), -32700),
+        (
+            "truncated JSON",
+            framed(br#"{"jsonrpc":"2.0","id":99,"method":"#),
+            -32700,
+        ),
+        (
+            "a Content-Length that is not a number",
+            b"Content-Length: twelve\r\n\r\n{}".to_vec(),
+            -32700,
+        ),
+        (
+            "no Content-Length",
+            b"Content-Type: application/json\r\n\r\n{}".to_vec(),
+            -32700,
+        ),
+        (
+            "a body shorter than its Content-Length",
+            b"Content-Length: 4000\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":98,".to_vec(),
+            -32700,
+        ),
+        (
+            "JSON that is not a message",
+            framed(br#"{"hello":"world"}"#),
+            -32600,
+        ),
+        ("a batch", framed(b"[1,2,3]"), -32600),
+    ];
+    for (what, input, code) in cases {
+        server.send_raw(&input);
+        // The next request is still answered, after the error for the bad input.
+        let id = server.next_id;
+        server.next_id += 1;
+        server.send(json!({ "jsonrpc": "2.0", "id": id, "method": "workspace/symbol", "params": { "query": "reader" } }));
+        let error = server.next_response();
+        let answer = server.next_response();
+        assert_eq!(answer["id"], id, "{what}: {answer}");
+        assert_eq!(error_code(&error), code, "{what}: {error}");
+        assert_eq!(error["id"], Value::Null, "{what}: {error}");
+        assert!(
+            answer["result"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|s| s["name"] == "reader")),
+            "{what}: the next request got {answer}"
+        );
+    }
+    // A request with an id but no method: invalid, answered with its id.
+    server.send(json!({ "jsonrpc": "2.0", "id": 77 }));
+    let error = server.next_response();
+    assert_eq!(
+        (error_code(&error), error["id"].clone()),
+        (-32600, json!(77)),
+        "{error}"
+    );
+
+    // A document whose bytes are not UTF-8: a diagnostic (E0002), as `iamdsl check` gives.
+    let bad = dir.path().join("latin1.iamdsl");
+    let bad_uri = uri(&bad);
+    let mut body = format!(r#"{{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{{"textDocument":{{"uri":"{bad_uri}","languageId":"iamdsl","version":1,"text":"// caf"#).into_bytes();
+    body.extend_from_slice(b"\xe9\\nrole r { trust { service ec2 } }\\n\"}}}");
+    server.send_raw(&framed(&body));
+    let diagnostics = server.diagnostics_for(&bad_uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "E0002");
+    assert!(diagnostics[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("is not valid UTF-8"));
+    assert_eq!(
+        diagnostics[0]["range"]["start"],
+        json!({ "line": 0, "character": 6 })
+    );
+    // Fixed by the next change: the diagnostic goes.
+    server.notify("textDocument/didChange", json!({ "textDocument": { "uri": bad_uri, "version": 2 }, "contentChanges": [{ "text": "// café\nrole r { trust { service ec2 } }\n" }] }));
+    assert_eq!(server.diagnostics_for(&bad_uri), Vec::<Value>::new());
+    server.stop();
+    let mut logged = String::new();
+    stderr.read_to_string(&mut logged).unwrap();
+    for expected in [
+        "not JSON",
+        "Content-Length",
+        "cut short",
+        "invalid message",
+        "not UTF-8",
+    ] {
+        assert!(
+            logged.contains(expected),
+            "stderr lacks {expected:?}:\n{logged}"
+        );
+    }
+}
+
+/// `exit` ends the process even while its input stays open: 0 after `shutdown`, 1 without.
+#[test]
+fn exit_ends_the_server_with_the_protocols_exit_codes() {
+    for (shut_down, expected) in [(true, 0), (false, 1)] {
+        let mut server = Server::start();
+        server.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+        );
+        server.notify("initialized", json!({}));
+        if shut_down {
+            server.request("shutdown", Value::Null);
+        }
+        server.notify("exit", Value::Null);
+        let status = server.wait_for_exit();
+        assert_eq!(status.code(), Some(expected), "shutdown first: {shut_down}");
+    }
+    // A client that never answers the server's request (to watch files) still ends it.
+    let mut server = Server::start();
+    server.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": null, "capabilities": { "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } } }),
+    );
+    server.notify("initialized", json!({}));
+    assert_eq!(server.next_message()["method"], "client/registerCapability");
+    server.request("shutdown", Value::Null);
+    server.notify("exit", Value::Null);
+    assert_eq!(server.wait_for_exit().code(), Some(0));
+}
+
+/// Diagnostics follow the disk (watched files), unsaved documents are analysed alone, and a
+/// project file that cannot be read is a diagnostic in the editor.
+#[test]
+fn diagnostics_follow_the_disk_and_unsaved_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("iamdsl.toml"), "").unwrap();
+    let main = dir.path().join("main.iamdsl");
+    std::fs::write(
+        &main,
+        "account prod = \"111111111111\" default\ngroup ops { attach reader }\n",
+    )
+    .unwrap();
+    let mut server = Server::start();
+    server.send(json!({ "jsonrpc": "2.0", "id": 0, "method": "initialize", "params": { "processId": null, "rootUri": uri(dir.path()), "capabilities": { "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } } } }));
+    assert!(server.next_response()["result"]["capabilities"].is_object());
+    server.notify("initialized", json!({}));
+    // The server asks to be told of changes to sources and manifests.
+    let registration = server.next_message();
+    assert_eq!(
+        registration["method"], "client/registerCapability",
+        "{registration}"
+    );
+    let options = &registration["params"]["registrations"][0];
+    assert_eq!(options["method"], "workspace/didChangeWatchedFiles");
+    assert_eq!(
+        options["registerOptions"]["watchers"][0]["globPattern"],
+        "**/*.iamdsl"
+    );
+    server.send(json!({ "jsonrpc": "2.0", "id": registration["id"], "result": null }));
+
+    let (main_uri, _) = open(&mut server, &main);
+    let diagnostics = server.diagnostics_for(&main_uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "E0204");
+
+    // Another tool writes the missing policy: the watched change re-analyses.
+    let policies = dir.path().join("policies.iamdsl");
+    std::fs::write(&policies, "policy reader { allow s3:GetObject on * }\n").unwrap();
+    server.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": uri(&policies), "type": 1 }] }),
+    );
+    assert_eq!(server.diagnostics_for(&main_uri), Vec::<Value>::new());
+
+    // The file becomes unreadable as source (not UTF-8): E0002 on the open document, as
+    // `iamdsl check` reports it, and the policy it held is missing again.
+    std::fs::write(
+        &policies,
+        b"policy reader { allow s3:GetObject on * } // \xff\n",
+    )
+    .unwrap();
+    server.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": uri(&policies), "type": 2 }] }),
+    );
+    let diagnostics = server.diagnostics_for(&main_uri);
+    let codes: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["E0002", "E0204"], "{diagnostics:?}");
+    assert!(diagnostics[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("policies.iamdsl"));
+
+    // Deleted: the project is back to one file, with one error.
+    std::fs::remove_file(&policies).unwrap();
+    server.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": uri(&policies), "type": 3 }] }),
+    );
+    let codes: Vec<String> = server
+        .diagnostics_for(&main_uri)
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(codes, ["E0204"]);
+
+    // An unsaved document is analysed alone; closing it clears its diagnostics.
+    let untitled = "untitled:Untitled-1";
+    server.notify("textDocument/didOpen", json!({ "textDocument": { "uri": untitled, "languageId": "iamdsl", "version": 1, "text": "account a = \"111111111111\" default\nrole r {\n  trust { service ec2 }\n  allow s3:GetObjekt on *\n}\n" } }));
+    let diagnostics = server.diagnostics_for(untitled);
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d["message"].as_str().unwrap().contains("s3:GetObjekt")),
+        "{diagnostics:?}"
+    );
+    let hover = server.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": untitled }, "position": { "line": 1, "character": 5 } }),
+    );
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("role `r`"),
+        "{hover}"
+    );
+    server.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": untitled } }),
+    );
+    assert_eq!(server.diagnostics_for(untitled), Vec::<Value>::new());
     server.stop();
 }

@@ -74,7 +74,7 @@ fn main() {
         let start = Instant::now();
         let items = features::completion(Some(&snapshot), &typing, position);
         completion.push(start.elapsed().as_secs_f64() * 1000.0);
-        assert!(items.iter().any(|i| i.label == "s3:GetObject"));
+        assert!(items.items.iter().any(|i| i.label == "s3:GetObject"));
     }
     let (p50, p95) = percentiles(completion);
     println!("completion after `s3:Get`, {lines} lines: p50 {p50:.2} ms, p95 {p95:.2} ms");

@@ -1,7 +1,7 @@
 //! Byte offsets to LSP positions (UTF-16) and back, and iamdsl diagnostics to LSP diagnostics.
 
 use iamdsl_compiler::{Analysis, Project};
-use iamdsl_diagnostics::{FileId, Severity, Span};
+use iamdsl_diagnostics::{codes, Diagnostic, FileId, Severity, Span};
 use tower_lsp::lsp_types::{
     self as lsp, DiagnosticRelatedInformation, Location, NumberOrString, Position, Range, Url,
 };
@@ -51,6 +51,77 @@ pub fn range(text: &str, span: Span) -> Range {
     }
 }
 
+/// The URL of a file of the project: its own files and `iamdsl.toml` (whose diagnostics point
+/// into it). The standard library has none.
+pub fn url_of(project: &Project, id: FileId) -> Option<Url> {
+    let path = match project.paths.iter().find(|(f, _)| *f == id) {
+        Some((_, path)) => path.clone(),
+        None if !project.std_files.iter().any(|(f, _)| *f == id) => project.manifest.clone()?,
+        None => return None,
+    };
+    if !path.is_absolute() {
+        // A document held in memory alone (`untitled:`) is named by its URL.
+        if let Ok(url) = Url::parse(&path.to_string_lossy()) {
+            return Some(url);
+        }
+    }
+    let absolute = if path.is_absolute() {
+        path
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    Url::from_file_path(absolute).ok()
+}
+
+/// The text of a "did you mean `X`?" help: the replacement a quick fix offers.
+pub fn suggestion(help: &str) -> Option<&str> {
+    help.split("did you mean `").nth(1)?.split('`').next()
+}
+
+/// One diagnostic at `range` of a file, with its notes and help in the message, its secondary
+/// labels as related information, and its suggestion (if any) in `data` for code actions.
+pub fn diagnostic(project: &Project, d: &Diagnostic, range: Range) -> lsp::Diagnostic {
+    let mut message = d.message.clone();
+    for note in &d.notes {
+        message.push_str(&format!("\nnote: {note}"));
+    }
+    if let Some(help) = &d.help {
+        message.push_str(&format!("\nhelp: {help}"));
+    }
+    let related: Vec<DiagnosticRelatedInformation> = d
+        .secondary
+        .iter()
+        .filter_map(|label| {
+            Some(DiagnosticRelatedInformation {
+                location: Location {
+                    uri: url_of(project, label.file)?,
+                    range: self::range(project.sources.text(label.file), label.span),
+                },
+                message: label.message.clone(),
+            })
+        })
+        .collect();
+    let data = d
+        .help
+        .as_deref()
+        .and_then(suggestion)
+        .map(|replacement| serde_json::json!({ "replacement": replacement }));
+    lsp::Diagnostic {
+        range,
+        severity: Some(match d.severity {
+            Severity::Error => lsp::DiagnosticSeverity::ERROR,
+            Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+            Severity::Info => lsp::DiagnosticSeverity::INFORMATION,
+        }),
+        code: Some(NumberOrString::String(d.code.to_string())),
+        source: Some("iamdsl".to_string()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        data,
+        ..lsp::Diagnostic::default()
+    }
+}
+
 /// The diagnostics of one file of a project, for `textDocument/publishDiagnostics`.
 pub fn diagnostics_of(
     project: &Project,
@@ -58,59 +129,75 @@ pub fn diagnostics_of(
     file: FileId,
 ) -> Vec<lsp::Diagnostic> {
     let text = project.sources.text(file);
-    let url_of = |id: FileId| -> Option<Url> {
-        let path = project
-            .paths
-            .iter()
-            .find(|(f, _)| *f == id)
-            .map(|(_, p)| p.clone())?;
-        let absolute = if path.is_absolute() {
-            path
-        } else {
-            std::env::current_dir().ok()?.join(path)
-        };
-        Url::from_file_path(absolute).ok()
-    };
     analysis
         .diagnostics
         .iter()
         .filter_map(|d| {
             let primary = d.primary.as_ref().filter(|p| p.file == file)?;
-            let mut message = d.message.clone();
-            for note in &d.notes {
-                message.push_str(&format!("\nnote: {note}"));
-            }
-            if let Some(help) = &d.help {
-                message.push_str(&format!("\nhelp: {help}"));
-            }
-            let related: Vec<DiagnosticRelatedInformation> = d
-                .secondary
-                .iter()
-                .filter_map(|label| {
-                    Some(DiagnosticRelatedInformation {
-                        location: Location {
-                            uri: url_of(label.file)?,
-                            range: range(project.sources.text(label.file), label.span),
-                        },
-                        message: label.message.clone(),
-                    })
-                })
-                .collect();
-            Some(lsp::Diagnostic {
-                range: range(text, primary.span),
-                severity: Some(match d.severity {
-                    Severity::Error => lsp::DiagnosticSeverity::ERROR,
-                    Severity::Warning => lsp::DiagnosticSeverity::WARNING,
-                    Severity::Info => lsp::DiagnosticSeverity::INFORMATION,
-                }),
-                code: Some(NumberOrString::String(d.code.to_string())),
-                source: Some("iamdsl".to_string()),
-                message,
-                related_information: (!related.is_empty()).then_some(related),
-                ..lsp::Diagnostic::default()
-            })
+            Some(diagnostic(project, d, range(text, primary.span)))
         })
         .collect()
+}
+
+/// The diagnostics that belong to no file of the project an editor shows: those without a place
+/// (a file that cannot be read or is not UTF-8) and those in `iamdsl.toml`. They are shown at
+/// the start of each open document, the place (if any) as related information.
+pub fn project_diagnostics(project: &Project, analysis: &Analysis) -> Vec<lsp::Diagnostic> {
+    analysis
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.primary
+                .as_ref()
+                .is_none_or(|p| !project.paths.iter().any(|(f, _)| *f == p.file))
+        })
+        .map(|d| {
+            let mut converted = diagnostic(project, d, Range::default());
+            if let Some(primary) = &d.primary {
+                let place = url_of(project, primary.file).map(|uri| {
+                    let text = project.sources.text(primary.file);
+                    DiagnosticRelatedInformation {
+                        location: Location {
+                            uri,
+                            range: range(text, primary.span),
+                        },
+                        message: if primary.message.is_empty() {
+                            d.message.clone()
+                        } else {
+                            primary.message.clone()
+                        },
+                    }
+                });
+                converted.message = format!(
+                    "{}: {}",
+                    project.sources.name(primary.file),
+                    converted.message
+                );
+                if let Some(place) = place {
+                    converted
+                        .related_information
+                        .get_or_insert_with(Vec::new)
+                        .insert(0, place);
+                }
+            }
+            converted
+        })
+        .collect()
+}
+
+/// E0002 for a document whose text, as the editor sent it, was not UTF-8: at the first byte
+/// that was not (now U+FFFD), as `iamdsl check` reports a file on disk.
+pub fn not_utf8(project: &Project, file: FileId, text: &str) -> lsp::Diagnostic {
+    let at = text.find('\u{FFFD}').unwrap_or(0);
+    let name = project.sources.name(file);
+    let d = Diagnostic::error(codes::FILE_NOT_UTF8, format!("`{name}` is not valid UTF-8"))
+        .with_note(format!(
+            "the editor sent bytes that are not UTF-8; the first is at line {}, read as U+FFFD",
+            position(text, at).line + 1
+        ))
+        .with_help("save the file as UTF-8; iamdsl does not read other encodings or binary files");
+    let end = at + text[at..].chars().next().map_or(0, char::len_utf8);
+    diagnostic(project, &d, range(text, Span::new(at, end)))
 }
 
 #[cfg(test)]

@@ -292,15 +292,44 @@ fn condition_key_completions(token: &str) -> Vec<CompletionItem> {
         .collect()
 }
 
-pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> Vec<CompletionItem> {
+/// At most this many items are sent (EC2's 826 actions fit); a longer list is marked incomplete,
+/// so that the editor asks again as the user types.
+const MAX_COMPLETIONS: usize = 1000;
+
+/// Completion at `at`. Every item's text edit replaces the whole token typed so far (`s3:Get`,
+/// `s3.obj`, `aws:Sour`), not the editor's idea of a word, which stops at `:` and `.`; its label
+/// is the text it inserts, so that the editor's filtering matches what is typed.
+pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> CompletionList {
     let offset = offset(text, at);
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line = &text[line_start..offset];
     let token: &str = line
-        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || "_-:.".contains(c)))
+        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || "_-:./".contains(c)))
         .next()
         .unwrap_or("");
     let before = line[..line.len() - token.len()].trim_start();
+    let range = Range {
+        start: position(text, offset - token.len()),
+        end: position(text, offset),
+    };
+    let mut items = candidates(snapshot, token, before);
+    let is_incomplete = items.len() > MAX_COMPLETIONS;
+    items.truncate(MAX_COMPLETIONS);
+    for item in &mut items {
+        item.filter_text = Some(item.label.clone());
+        item.text_edit = Some(CompletionTextEdit::Edit(TextEdit {
+            range,
+            new_text: item.label.clone(),
+        }));
+    }
+    CompletionList {
+        is_incomplete,
+        items,
+    }
+}
+
+/// What fits after `before` and starts like `token`.
+fn candidates(snapshot: Option<&Snapshot>, token: &str, before: &str) -> Vec<CompletionItem> {
     let in_condition = before.starts_with("when ")
         || before.contains(" when ")
         || before.starts_with("and ")
@@ -320,7 +349,6 @@ pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> Vec<
                     )
                 }),
         );
-        keys.truncate(300);
         return keys;
     }
     // After `attach`, `assume`, `use`, … only declarations of the kind that fits.
@@ -353,20 +381,16 @@ pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> Vec<
                         .starts_with(&partial.to_ascii_lowercase())
                 })
                 .map(|a| {
-                    let mut completion = item(
+                    item(
                         a.full_name().to_string(),
                         CompletionItemKind::FUNCTION,
                         Some(a.level().name().to_string()),
-                    );
-                    completion.filter_text = Some(a.full_name().to_string());
-                    completion
+                    )
                 })
                 .collect();
         }
         // Not a service prefix, so a global condition key such as `aws:`.
-        let mut keys = condition_key_completions(token);
-        keys.truncate(200);
-        return keys;
+        return condition_key_completions(token);
     }
     // `s3.` → resource constructors; `std.` → standard templates.
     if let Some((prefix, partial)) = token.split_once('.') {
@@ -383,7 +407,7 @@ pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> Vec<
                 .filter(|name| name.starts_with(partial))
                 .map(|name| {
                     item(
-                        name,
+                        format!("std.{name}"),
                         CompletionItemKind::MODULE,
                         Some("standard template".into()),
                     )
@@ -402,7 +426,7 @@ pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> Vec<
                         .map(|t| t.parameters().join(", "))
                         .unwrap_or_default();
                     item(
-                        r.constructor().to_string(),
+                        format!("{}.{}", service.prefix, r.constructor()),
                         CompletionItemKind::CONSTRUCTOR,
                         Some(format!("{}.{}({params})", service.prefix, r.constructor())),
                     )
@@ -637,23 +661,36 @@ pub fn workspace_symbols(snapshot: &Snapshot, query: &str) -> Vec<SymbolInformat
         .collect()
 }
 
-/// Quick fixes for "did you mean `X`?": replace the underlined text by the suggestion.
-pub fn code_actions(url: &Url, diagnostics: &[Diagnostic]) -> Vec<CodeActionOrCommand> {
+/// Quick fixes for "did you mean `X`?": replace the underlined text by the suggestion the
+/// server put in the diagnostic's `data`. Only where the underlined text is a near miss of it,
+/// so that a fix never replaces more than the misspelled name.
+pub fn code_actions(url: &Url, text: &str, diagnostics: &[Diagnostic]) -> Vec<CodeActionOrCommand> {
     diagnostics
         .iter()
         .filter_map(|diagnostic| {
-            let suggestion = diagnostic
-                .message
-                .split("did you mean `")
-                .nth(1)?
-                .split('`')
-                .next()?;
+            let suggestion = diagnostic.data.as_ref()?.get("replacement")?.as_str()?;
+            let (start, end) = (
+                offset(text, diagnostic.range.start),
+                offset(text, diagnostic.range.end),
+            );
+            let written = text.get(start..end)?;
+            // A suggestion may name more than is underlined: `s3.object` for `objekt` in
+            // `s3.objekt(…)`. What is already written before the range stays.
+            let written_before = suggestion
+                .match_indices(['.', ':'])
+                .map(|(at, _)| &suggestion[..=at])
+                .filter(|prefix| text[..start].ends_with(prefix))
+                .map(str::len)
+                .max()
+                .unwrap_or(0);
+            let replacement = &suggestion[written_before..];
+            iamdsl_diagnostics::suggest::closest(written, [replacement])?;
             let edit = TextEdit {
                 range: diagnostic.range,
-                new_text: suggestion.to_string(),
+                new_text: replacement.to_string(),
             };
             Some(CodeActionOrCommand::CodeAction(CodeAction {
-                title: format!("Replace with `{suggestion}`"),
+                title: format!("Replace `{written}` with `{replacement}`"),
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![diagnostic.clone()]),
                 edit: Some(WorkspaceEdit {

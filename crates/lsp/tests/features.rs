@@ -93,13 +93,16 @@ fn completion_follows_the_context() {
             character: text.rsplit('\n').next().unwrap().len() as u32,
         };
         features::completion(Some(&snapshot), text, position)
+            .items
             .into_iter()
             .map(|i| i.label)
             .collect()
     };
     assert!(labels("allow s3:GetObj").contains(&"s3:GetObject".to_string()));
-    assert!(labels("allow read on s3.buc").contains(&"bucket".to_string()));
-    assert!(labels("use std.s3.").iter().any(|l| l == "s3.read_only"));
+    assert!(labels("allow read on s3.buc").contains(&"s3.bucket".to_string()));
+    assert!(labels("use std.s3.")
+        .iter()
+        .any(|l| l == "std.s3.read_only"));
     assert!(
         labels("  allow s3:GetObject on * when aws:SourceI").contains(&"aws:SourceIp".to_string())
     );
@@ -156,32 +159,144 @@ fn navigation_and_rename_span_files() {
     assert!(found.iter().any(|s| s.name == "ops") && found.iter().any(|s| s.name == "prod"));
 }
 
+/// The edit of each item, on the last line of `text` (the cursor at its end).
+fn edits(snapshot: &Snapshot, text: &str) -> Vec<(String, TextEdit)> {
+    let line = text.matches('\n').count() as u32;
+    let position = Position {
+        line,
+        character: text.rsplit('\n').next().unwrap().encode_utf16().count() as u32,
+    };
+    features::completion(Some(snapshot), text, position)
+        .items
+        .into_iter()
+        .map(|i| match i.text_edit {
+            Some(CompletionTextEdit::Edit(edit)) => (i.label, edit),
+            other => panic!("{} has no text edit: {other:?}", i.label),
+        })
+        .collect()
+}
+
 #[test]
-fn code_actions_apply_suggestions() {
+fn completion_replaces_the_whole_token_typed() {
+    let (_dir, _main, snapshot) = project();
+    let range = |line: u32, start: u32, end: u32| Range {
+        start: Position {
+            line,
+            character: start,
+        },
+        end: Position {
+            line,
+            character: end,
+        },
+    };
+    // (typed, an item, the range it replaces): `:` and `.` are inside the token.
+    let cases = [
+        ("role r {\n  allow s3:Get", "s3:GetObject", range(1, 8, 14)),
+        ("  allow s3:", "s3:AbortMultipartUpload", range(0, 8, 11)),
+        ("  allow read on s3.obj", "s3.object", range(0, 16, 22)),
+        (
+            "  allow * on * when aws:Sour",
+            "aws:SourceIp",
+            range(0, 20, 28),
+        ),
+        (
+            "  allow * on * when aws:sourcei",
+            "aws:SourceIp",
+            range(0, 20, 31),
+        ),
+        ("  use std.s3.", "std.s3.read_only", range(0, 6, 13)),
+        ("  att", "attach", range(0, 2, 5)),
+        ("  attach ", "reader", range(0, 9, 9)),
+        // UTF-16 columns: the emoji before the token is two units.
+        ("/* 😀 */ allow s3:Get", "s3:GetObject", range(0, 15, 21)),
+    ];
+    for (typed, label, expected) in cases {
+        let items = edits(&snapshot, typed);
+        let (_, edit) = items
+            .iter()
+            .find(|(l, _)| l == label)
+            .unwrap_or_else(|| panic!("{typed:?}: no {label}"));
+        assert_eq!(edit.range, expected, "{typed:?} → {label}");
+        assert_eq!(edit.new_text, label);
+        // One range for all items: Neovim takes the start of the completed word from it.
+        assert!(items.iter().all(|(_, e)| e.range == expected), "{typed:?}");
+    }
+    // Every action of the largest service, in one complete list (the editor filters it).
+    let ec2 = features::completion(
+        Some(&snapshot),
+        "  allow ec2:",
+        Position {
+            line: 0,
+            character: 12,
+        },
+    );
+    assert!(
+        !ec2.is_incomplete && ec2.items.len() > 800,
+        "{}",
+        ec2.items.len()
+    );
+}
+
+#[test]
+fn code_actions_apply_suggestions_from_the_diagnostic_data() {
+    let text = "role r {\n  allow s3:GetObjekt on *\n}\n";
     let diagnostic = Diagnostic {
         range: Range {
             start: Position {
                 line: 1,
-                character: 9,
+                character: 8,
             },
             end: Position {
                 line: 1,
-                character: 21,
+                character: 20,
             },
         },
         message: "unknown action `s3:GetObjekt`\nhelp: did you mean `s3:GetObject`?".into(),
+        data: Some(serde_json::json!({ "replacement": "s3:GetObject" })),
         ..Diagnostic::default()
     };
     let u = Url::parse("file:///p/a.iamdsl").unwrap();
-    let actions = features::code_actions(&u, &[diagnostic]);
+    let actions = features::code_actions(&u, text, std::slice::from_ref(&diagnostic));
     let CodeActionOrCommand::CodeAction(action) = &actions[0] else {
         panic!()
     };
-    assert_eq!(action.title, "Replace with `s3:GetObject`");
+    assert_eq!(action.title, "Replace `s3:GetObjekt` with `s3:GetObject`");
     assert_eq!(
         action.edit.as_ref().unwrap().changes.as_ref().unwrap()[&u][0].new_text,
         "s3:GetObject"
     );
+    // A range that is not the misspelled name (here the whole line) gets no fix.
+    let mut wide = diagnostic.clone();
+    wide.range.start.character = 2;
+    assert!(features::code_actions(&u, text, &[wide]).is_empty());
+    // A suggestion that names what precedes the range too: only the underlined part changes.
+    let constructor = "role r {\n  allow read on s3.objekt(\"b\", \"*\")\n}\n";
+    let underlined = Diagnostic {
+        range: Range {
+            start: Position {
+                line: 1,
+                character: 19,
+            },
+            end: Position {
+                line: 1,
+                character: 25,
+            },
+        },
+        data: Some(serde_json::json!({ "replacement": "s3.object" })),
+        ..Diagnostic::default()
+    };
+    let actions = features::code_actions(&u, constructor, &[underlined]);
+    let CodeActionOrCommand::CodeAction(action) = &actions[0] else {
+        panic!("{actions:?}")
+    };
+    assert_eq!(
+        action.edit.as_ref().unwrap().changes.as_ref().unwrap()[&u][0].new_text,
+        "object"
+    );
+    // Without the server's data there is nothing to apply.
+    let mut bare = diagnostic;
+    bare.data = None;
+    assert!(features::code_actions(&u, text, &[bare]).is_empty());
 }
 
 #[test]
