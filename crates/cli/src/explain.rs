@@ -373,7 +373,7 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
     let mut drawn: Vec<Chain> = Vec::new();
     // Who can, through roles: asked once, only when a subject cannot itself.
     let mut chains: Option<Vec<Chain>> = None;
-    for subject in subjects(&model, &access, entity) {
+    for subject in subjects(model, &access, entity) {
         let explained = access.evaluate(subject, &action, &resource, &context, quantifier);
         decisions.push(explained.decision());
         let principal = &access.principals()[subject];
