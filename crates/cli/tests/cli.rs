@@ -103,7 +103,10 @@ fn three_mistakes_are_all_reported_in_every_format() {
     }
     // Locations are relative to the directory it ran in (no repository around it).
     let root = format!("file://{}/", dir.path().canonicalize().unwrap().display());
-    assert_eq!(parsed["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"], root);
+    assert_eq!(
+        parsed["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+        root
+    );
     insta::assert_snapshot!(
         "broken_sarif",
         stdout(&sarif)
