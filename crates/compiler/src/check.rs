@@ -755,38 +755,32 @@ impl<'a> Checker<'a> {
                 .unwrap_or_default();
             let has_trust_entries = trust_blocks.iter().any(|t| !t.entries.is_empty());
             if entity.trust.as_ref().is_none_or(PolicyDocument::is_empty) && !has_trust_entries {
-                if let Some(empty) = trust_blocks.first() {
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            codes::ROLE_WITHOUT_TRUST,
-                            format!("nobody may assume role `{}`", entity.ident),
-                        )
-                        .at(
-                            entity.origin.file,
-                            empty.loc.span(),
-                            "an empty `trust { }`: AWS rejects a trust policy without statements",
-                        )
-                        .with_help("name who may assume it (`trust { service lambda }`, `trust { role ci }`), or `assume` it from a user, group or role"),
-                    );
-                    continue;
-                }
-                let help = match self.memberless_assumers.get(&entity.ident) {
-                    Some(groups) => format!(
-                        "group `{}` assumes it but has no users, and a trust policy cannot name a group: put users in the group",
-                        groups.join("`, `")
+                let (span, label, help) = match (trust_blocks.first(), self.memberless_assumers.get(&entity.ident)) {
+                    (Some(empty), _) => (
+                        empty.loc.span(),
+                        "an empty `trust { }`: AWS rejects a trust policy without statements",
+                        "name who may assume it (`trust { service lambda }`, `trust { role ci }`), or `assume` it from a user, group or role".to_string(),
                     ),
-                    None => "add `trust { service lambda }` (or the principals that use it), or `assume` it from a user, group or role".to_string(),
+                    (None, Some(groups)) => (
+                        entity.origin.span,
+                        "a role without a trust policy",
+                        format!(
+                            "group `{}` assumes it but has no users, and a trust policy cannot name a group: put users in the group",
+                            groups.join("`, `")
+                        ),
+                    ),
+                    (None, None) => (
+                        entity.origin.span,
+                        "a role without a trust policy",
+                        "add `trust { service lambda }` (or the principals that use it), or `assume` it from a user, group or role".to_string(),
+                    ),
                 };
                 self.diagnostics.push(
                     Diagnostic::error(
                         codes::ROLE_WITHOUT_TRUST,
                         format!("nobody may assume role `{}`", entity.ident),
                     )
-                    .at(
-                        entity.origin.file,
-                        entity.origin.span,
-                        "a role without a trust policy",
-                    )
+                    .at(entity.origin.file, span, label)
                     .with_help(help),
                 );
             }

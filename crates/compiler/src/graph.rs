@@ -125,13 +125,7 @@ impl Graph {
                 dot_string(&node.label)
             )
         };
-        for (id, name) in &self.accounts {
-            let members: Vec<usize> = (0..self.nodes.len())
-                .filter(|&i| self.nodes[i].account.as_deref() == Some(id.as_str()))
-                .collect();
-            if members.is_empty() {
-                continue;
-            }
+        for (id, name, members) in self.clusters() {
             let _ = writeln!(out, "  subgraph cluster_{id} {{");
             let _ = writeln!(out, "    label={};", dot_string(&format!("{name} ({id})")));
             for index in members {
@@ -139,10 +133,8 @@ impl Graph {
             }
             out.push_str("  }\n");
         }
-        for (index, node) in self.nodes.iter().enumerate() {
-            if node.account.is_none() {
-                let _ = writeln!(out, "  {}", node_line(index, node));
-            }
+        for index in self.outside_accounts() {
+            let _ = writeln!(out, "  {}", node_line(index, &self.nodes[index]));
         }
         for edge in self.sorted_edges() {
             let mut attributes = Vec::new();
@@ -184,13 +176,7 @@ impl Graph {
                 NodeKind::Request => format!("n{index}>{label}]"),
             }
         };
-        for (id, name) in &self.accounts {
-            let members: Vec<usize> = (0..self.nodes.len())
-                .filter(|&i| self.nodes[i].account.as_deref() == Some(id.as_str()))
-                .collect();
-            if members.is_empty() {
-                continue;
-            }
+        for (id, name, members) in self.clusters() {
             let _ = writeln!(
                 out,
                 "  subgraph account_{id}[{}]",
@@ -201,10 +187,8 @@ impl Graph {
             }
             out.push_str("  end\n");
         }
-        for (index, node) in self.nodes.iter().enumerate() {
-            if node.account.is_none() {
-                let _ = writeln!(out, "  {}", node_line(index, node));
-            }
+        for index in self.outside_accounts() {
+            let _ = writeln!(out, "  {}", node_line(index, &self.nodes[index]));
         }
         let mut escalation_links = Vec::new();
         for (number, edge) in self.sorted_edges().into_iter().enumerate() {
@@ -239,6 +223,27 @@ impl Graph {
             );
         }
         out
+    }
+
+    /// The accounts that hold nodes, with their names and the nodes they hold.
+    fn clusters(&self) -> Vec<(&str, &str, Vec<usize>)> {
+        self.accounts
+            .iter()
+            .map(|(id, name)| {
+                let members: Vec<usize> = (0..self.nodes.len())
+                    .filter(|&i| self.nodes[i].account.as_deref() == Some(id.as_str()))
+                    .collect();
+                (id.as_str(), name.as_str(), members)
+            })
+            .filter(|(_, _, members)| !members.is_empty())
+            .collect()
+    }
+
+    /// The nodes in no account of the project: services, providers, other accounts.
+    fn outside_accounts(&self) -> Vec<usize> {
+        (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].account.is_none())
+            .collect()
     }
 
     fn sorted_edges(&self) -> Vec<&Edge> {
