@@ -42,8 +42,19 @@ pub fn run(args: Args) -> Result<ExitCode, crate::Failure> {
         serde_json::to_string_pretty(&state).map_err(|e| format!("cannot write the state: {e}"))?;
     text.push('\n');
     match &args.output {
-        Some(path) => crate::output::write_atomic(path, text.as_bytes())
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,
+        Some(path) => {
+            crate::output::write_atomic(path, text.as_bytes())
+                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+            let count = |list: &str| state[list].as_array().map_or(0, Vec::len);
+            eprintln!(
+                "wrote {}: {} users, {} groups, {} roles, {} managed policies",
+                path.display(),
+                count("UserDetailList"),
+                count("GroupDetailList"),
+                count("RoleDetailList"),
+                count("Policies")
+            );
+        }
         None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
