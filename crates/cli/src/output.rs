@@ -194,6 +194,30 @@ impl Target {
                 .with_help("choose another folder for `-o`, outside the inputs (not even `--force` replaces an input)"));
             }
         }
+        // Inside an input directory, the output may hold that project's own sources, which
+        // are inputs too: never replaced, not even with `--force`.
+        let inside_input = inputs
+            .iter()
+            .any(|input| resolved.starts_with(resolve(input)));
+        if inside_input {
+            if let Some(source) = walk(&resolved).ok().and_then(|entries| {
+                entries.into_iter().find(|entry| {
+                    entry.ends_with(&format!(".{}", iamdsl_compiler::SOURCE_EXTENSION))
+                        || entry == "iamdsl.toml"
+                        || entry.ends_with("/iamdsl.toml")
+                })
+            }) {
+                return Err(Diagnostic::error(
+                    codes::OUTPUT_HOLDS_INPUT,
+                    format!(
+                        "the output directory `{}` holds `{source}`, a source of the project; replacing it would delete it",
+                        path.display()
+                    ),
+                )
+                .with_note(format!("`{}` is `{}`", path.display(), resolved.display()))
+                .with_help("choose another folder for `-o`, outside the inputs (not even `--force` replaces an input)"));
+            }
+        }
         if force {
             return Ok(Target { path: resolved });
         }

@@ -569,6 +569,20 @@ fn build_never_replaces_an_output_that_is_or_holds_an_input_not_even_with_force(
         &["build", "proj/main.iamdsl", "-o", "proj/../proj/"],
         "E0801",
     );
+    // An output inside the project that holds some of its sources: those are inputs too.
+    std::fs::create_dir(proj.join("more")).unwrap();
+    std::fs::write(proj.join("more/extra.iamdsl"), "let extra = \"x\"\n").unwrap();
+    let report = assert_refused(
+        root.path(),
+        root.path(),
+        &["build", "proj", "-o", "proj/more", "--force"],
+        "E0801",
+    );
+    assert!(
+        report.contains("holds `extra.iamdsl`, a source of the project"),
+        "{report}"
+    );
+    std::fs::remove_dir_all(proj.join("more")).unwrap();
     // A link to the project is the project.
     std::os::unix::fs::symlink(&proj, root.path().join("link")).unwrap();
     assert_refused(
