@@ -1,6 +1,7 @@
 " Vim syntax file for iamdsl (AWS IAM identity as code).
-" A regex approximation of grammar/iamdsl.pest for editors without the TextMate grammar;
-" the language server's diagnostics are the authority.
+" A regex approximation of grammar/iamdsl.pest, for when the tree-sitter parser is not installed
+" (README.md); the language server's diagnostics are the authority. It colours every keyword of
+" the grammar and of the language server's keyword list: crates/tree-sitter-iamdsl's tests check.
 if exists("b:current_syntax")
   finish
 endif
@@ -10,8 +11,6 @@ set cpo&vim
 
 syn iskeyword @,48-57,_,192-255,-
 
-" Keywords. Contextual words (admin, list, role, …) are also valid names; this file colours them
-" as keywords where they usually are.
 " Keywords, as matches rather than `syn keyword` so that a word followed by `:` stays part of a
 " condition key or an action (`aws:SourceIp`, `saml:aud`, `account:*`). Contextual words (admin,
 " list, role, …) are also valid names; they are coloured as keywords where they usually are.
@@ -25,6 +24,11 @@ syn match iamdslOperator    "\v<(and|not|like|exists|any|all)>:@!"
 syn match iamdslMfa         "\v<mfa>:@!"
 syn match iamdslAccessLevel "\v<(list|read|write|tagging|permissions)>:@!"
 syn match iamdslBoolean     "\v<(true|false)>"
+" The properties a declaration sets, where a statement starts and before `=` (elsewhere, `name`
+" or `path` is any name).
+syn match iamdslProperty    "\v(^|[{;])\s*\zs<(name|path|description|max_session|groups)>\ze\s*\=[^=]"
+" Templates of the standard library: `use std.s3.read_only(…)`.
+syn match iamdslStdPath     "\v<std(\.[A-Za-z_][A-Za-z0-9_-]*)+\ze\s*\("
 
 " Names after a declaration keyword.
 syn match iamdslDeclName "\v(<(account|let|policy|template|group|user|role)\s+)@<=[A-Za-z_][A-Za-z0-9_-]*"
@@ -66,6 +70,8 @@ hi def link iamdslCompare       Operator
 hi def link iamdslMfa           Constant
 hi def link iamdslAccessLevel   Constant
 hi def link iamdslBoolean       Boolean
+hi def link iamdslProperty      Keyword
+hi def link iamdslStdPath       Function
 hi def link iamdslDeclName      Identifier
 hi def link iamdslConstructor   Function
 hi def link iamdslRawOperator   Function
