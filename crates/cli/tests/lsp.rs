@@ -400,7 +400,8 @@ fn every_advertised_capability_answers_through_the_protocol() {
     check(
         "textDocumentSync",
         init["capabilities"]["textDocumentSync"].clone(),
-        &|v| v == 1,
+        // Incremental: range edits.
+        &|v| v["change"] == 2 && v["openClose"] == true,
     );
 
     let hover = server.request(
@@ -753,5 +754,148 @@ fn diagnostics_follow_the_disk_and_unsaved_documents() {
         json!({ "textDocument": { "uri": untitled } }),
     );
     assert_eq!(server.diagnostics_for(untitled), Vec::<Value>::new());
+    server.stop();
+}
+
+/// Incremental sync: range edits in UTF-16 positions, several in one change, applied in order,
+/// after multi-byte text on the same line (an emoji is two UTF-16 units, `é` one, in four and
+/// two bytes).
+#[test]
+fn range_edits_apply_in_utf16_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("iamdsl.toml"), "").unwrap();
+    let main = dir.path().join("main.iamdsl");
+    let text = "account prod = \"111111111111\" default\npolicy reader { allow s3:GetObject on s3.object(\"b\", \"*\") }\ngroup ops { attach raeder }\n";
+    std::fs::write(&main, text).unwrap();
+    let mut server = Server::start();
+    let init = server.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": uri(dir.path()), "capabilities": {} }),
+    );
+    assert_eq!(init["capabilities"]["textDocumentSync"]["change"], 2);
+    server.notify("initialized", json!({}));
+    let (main_uri, _) = open(&mut server, &main);
+    let diagnostics = server.diagnostics_for(&main_uri);
+    assert_eq!(diagnostics[0]["code"], "E0204", "{diagnostics:?}");
+
+    let range = |line: usize, start: usize, end: usize| json!({ "start": { "line": line, "character": start }, "end": { "line": line, "character": end } });
+    // `"b"` becomes `"b🙂é"`: inserted after the `b`.
+    let b = position_of(text, "\"b\"", 2)["character"].as_u64().unwrap() as usize;
+    server.notify("textDocument/didChange", json!({ "textDocument": { "uri": main_uri, "version": 2 }, "contentChanges": [{ "range": range(1, b, b), "text": "🙂é" }] }));
+    // Then, in one change: `"*"`, three UTF-16 units further right now, becomes `"x/*"`,
+    // and the misspelled name is fixed on the next line.
+    let star = position_of(text, "\"*\"", 1)["character"].as_u64().unwrap() as usize + 3;
+    let name = position_of(text, "raeder", 0)["character"]
+        .as_u64()
+        .unwrap() as usize;
+    server.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": main_uri, "version": 3 }, "contentChanges": [
+        { "range": range(1, star, star + 1), "text": "x/*" },
+        { "range": range(2, name, name + 6), "text": "reader" },
+    ] }),
+    );
+    let diagnostics = loop {
+        let message = server.next_message();
+        if message["method"] == "textDocument/publishDiagnostics"
+            && message["params"]["uri"] == main_uri
+            && message["params"]["version"] == 3
+        {
+            break message["params"]["diagnostics"].clone();
+        }
+    };
+    assert_eq!(diagnostics, json!([]));
+    // The policy as built from the server's text: its resource has both edits.
+    let hover = server.request("textDocument/hover", json!({ "textDocument": { "uri": main_uri }, "position": position_of(text, "policy reader", 8) }));
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(shown.contains("arn:aws:s3:::b🙂é/x/*"), "{shown}");
+    server.stop();
+}
+
+/// Changes that arrive while an analysis runs are coalesced: only the latest text is analysed
+/// (far fewer publications than changes, the last for the last version with its diagnostics),
+/// and a hover sent among them is answered from the last snapshot, before the analyses end.
+#[test]
+fn changes_during_an_analysis_are_coalesced_and_requests_do_not_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("iamdsl.toml"),
+        "[defaults]\nregion = \"eu-west-1\"\n",
+    )
+    .unwrap();
+    let main = dir.path().join("main.iamdsl");
+    // Large enough that an analysis takes longer than sending the changes.
+    let mut text = String::from("account prod = \"111111111111\" default\n");
+    for i in 0..300 {
+        text.push_str(&format!("role r{i} {{\n  trust {{ service lambda }}\n  allow read, write on dynamodb.table(\"t{i}\")\n  allow s3:GetObject on s3.object(\"b{i}\", \"*\")\n}}\n"));
+    }
+    text.push_str(
+        "expect r0 can s3:GetObject on s3.object(\"b0\", \"x\")\nexpect no escalation to admin\n",
+    );
+    std::fs::write(&main, &text).unwrap();
+    let mut server = Server::start();
+    server.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": uri(dir.path()), "capabilities": {} }),
+    );
+    server.notify("initialized", json!({}));
+    let (main_uri, _) = open(&mut server, &main);
+    assert_eq!(server.diagnostics_for(&main_uri), Vec::<Value>::new());
+
+    const CHANGES: i64 = 50;
+    let hover_id = 1_000;
+    for version in 2..=CHANGES + 1 {
+        // Each change names another missing policy: the diagnostics say which text they are of.
+        let changed = format!("{text}group g {{ attach missing{version} }}\n");
+        server.notify("textDocument/didChange", json!({ "textDocument": { "uri": main_uri, "version": version }, "contentChanges": [{ "text": changed }] }));
+        if version == CHANGES / 2 {
+            server.send(json!({ "jsonrpc": "2.0", "id": hover_id, "method": "textDocument/hover", "params": { "textDocument": { "uri": main_uri }, "position": position_of(&text, "role r1 ", 6) } }));
+        }
+    }
+    let (mut publications, mut before_hover, mut hovered) = (0, 0, false);
+    let last = loop {
+        let message = server.next_message();
+        if message["id"] == hover_id {
+            assert!(
+                message["result"]["contents"]["value"]
+                    .as_str()
+                    .unwrap()
+                    .contains("role `r1`"),
+                "{message}"
+            );
+            hovered = true;
+        } else if message["method"] == "textDocument/publishDiagnostics"
+            && message["params"]["uri"] == main_uri
+        {
+            publications += 1;
+            if !hovered {
+                before_hover += 1;
+            }
+            if message["params"]["version"] == CHANGES + 1 {
+                break message["params"]["diagnostics"].clone();
+            }
+        }
+    };
+    assert!(hovered, "the hover was answered after the last analysis");
+    assert!(
+        before_hover <= 1,
+        "the hover waited for {before_hover} analyses"
+    );
+    assert!(
+        publications < CHANGES / 5,
+        "{publications} analyses for {CHANGES} changes"
+    );
+    let messages: Vec<&str> = last
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    let of = |version: i64| format!("`missing{version}`");
+    assert!(
+        messages.iter().any(|m| m.contains(&of(CHANGES + 1)))
+            && !messages.iter().any(|m| m.contains(&of(CHANGES))),
+        "{messages:?}"
+    );
     server.stop();
 }

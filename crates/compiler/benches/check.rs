@@ -1,4 +1,6 @@
-//! Check and build of a large generated organisation: `cargo bench -p iamdsl-compiler`.
+//! Check and build of a large generated organisation, and check of one realistic file (the
+//! example project repeated to 5,161 lines, expectations included): `cargo bench -p
+//! iamdsl-compiler --bench check`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -30,8 +32,22 @@ fn bench(c: &mut Criterion) {
     group.bench_function("build 2000 roles (documents and bundles in memory)", |b| {
         b.iter(|| iamdsl_compiler::bundle::build(&analysis.model, Default::default()))
     });
+    let (text, manifest) = xtask::realistic_file(REALISTIC_LINES);
+    let (config, _) = config::parse_manifest(&manifest, Default::default());
+    let realistic = Project::in_memory(vec![("platform.iamdsl".to_string(), text)], config);
+    let analysis = analyze(&realistic);
+    assert_eq!(
+        analysis.error_count(),
+        0,
+        "{:?}",
+        analysis.diagnostics.first()
+    );
+    group.bench_function("check realistic file", |b| b.iter(|| analyze(&realistic)));
     group.finish();
 }
+
+/// The size of the file of issue 19.
+const REALISTIC_LINES: usize = 5_161;
 
 criterion_group!(benches, bench);
 criterion_main!(benches);

@@ -11,7 +11,9 @@ use iamdsl_policy::{ActionBlock, Conditions, NameSet, ResourceBlock};
 use iamdsl_syntax::ast::*;
 
 use crate::check::{Checker, Scope, SymbolKind};
-use crate::explain::{context_of, escalations, evaluated_state, most_capable_context, subjects};
+use crate::explain::{
+    context_of, escalations, evaluated_state, most_capable_context, subjects, Escalation,
+};
 use crate::model::{Entity, EntityKind, Model};
 
 /// An expectation ready to evaluate.
@@ -107,9 +109,17 @@ impl Checker<'_> {
         }
         let state = evaluated_state(model);
         let access = Access::new(&state);
+        // One question however many expectations ask it.
+        let mut escalations_found = None;
         for (file, span, allowed, can, question) in questions {
             let found = match question {
-                Question::NoEscalation => no_escalation(&access, file, span),
+                Question::NoEscalation => no_escalation(
+                    &access,
+                    escalations_found
+                        .get_or_insert_with(|| escalations(&access, &most_capable_context())),
+                    file,
+                    span,
+                ),
                 Question::Assume {
                     principal,
                     role,
@@ -493,9 +503,14 @@ fn describe(model: &Model, access: &Access<'_>, subject: usize, entity: &Entity)
     }
 }
 
-fn no_escalation(access: &Access<'_>, file: FileId, span: Span) -> Vec<Diagnostic> {
-    escalations(access, &most_capable_context())
-        .into_iter()
+fn no_escalation(
+    access: &Access<'_>,
+    escalations: &[Escalation],
+    file: FileId,
+    span: Span,
+) -> Vec<Diagnostic> {
+    escalations
+        .iter()
         .take(5)
         .map(|escalation| {
             let principal = &access.principals()[escalation.principal];

@@ -135,10 +135,28 @@ pub fn most_capable_context() -> Context {
 
 /// Whether a principal may do every IAM action on every resource.
 pub fn is_admin(access: &Access<'_>, principal: usize, context: &Context) -> bool {
-    access
-        .evaluate(principal, "iam:*", "*", context, Quantifier::Every)
-        .decision()
-        == Decision::Allow
+    access.allows(principal, "iam:*", "*", context, Quantifier::Every)
+}
+
+/// "role ops", "user alice": a principal as the escalation steps name it.
+struct Named<'p, 'a>(&'p iamdsl_policy::access::PrincipalInfo<'a>);
+
+impl std::fmt::Display for Named<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.0.kind.as_str(), self.0.name)
+    }
+}
+
+/// What one principal can do to others, for the escalation search.
+#[derive(Clone, Default)]
+struct Edges {
+    /// Principals it can act as, and how.
+    act_as: Vec<(usize, String)>,
+    /// Principals whose permissions it can rewrite: how, and whether the boundary can be
+    /// lifted too.
+    edits: Vec<(usize, String, bool)>,
+    /// Groups it can join.
+    joins: Vec<(usize, String)>,
 }
 
 /// Principals that are not administrators but can become one. A principal *acts as* another
@@ -152,10 +170,7 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
     let acting = |i: usize| principals[i].kind != PrincipalKind::Group;
     let admin: Vec<bool> = (0..count).map(|i| is_admin(access, i, context)).collect();
     let allowed = |who: usize, action: &str, resource: &str| {
-        access
-            .evaluate(who, action, resource, context, Quantifier::Some)
-            .decision()
-            == Decision::Allow
+        access.allows(who, action, resource, context, Quantifier::Some)
     };
     let candidates: Vec<&'static str> = [
         EDIT_ROLE,
@@ -174,13 +189,17 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
         "iam:PassRole",
     ])
     .collect();
-    let mut act_as: Vec<Vec<(usize, String)>> = vec![Vec::new(); count];
-    // (target, how, whether the boundary can be lifted too)
-    let mut edits: Vec<Vec<(usize, String, bool)>> = vec![Vec::new(); count];
-    let mut joins: Vec<Vec<(usize, String)>> = vec![Vec::new(); count];
-    for from in (0..count).filter(|&i| acting(i)) {
+    // What each principal can do to others, found when a search first needs it: most of a
+    // large project is never reached from a principal that is not an administrator.
+    let edges_from = |from: usize| -> Edges {
+        let mut act_as: Vec<(usize, String)> = Vec::new();
+        let mut edits: Vec<(usize, String, bool)> = Vec::new();
+        let mut joins: Vec<(usize, String)> = Vec::new();
+        if !acting(from) {
+            return Edges::default();
+        }
         for role in access.assumable(from, context) {
-            act_as[from].push((role, format!("assumes role {}", principals[role].name)));
+            act_as.push((role, format!("assumes role {}", principals[role].name)));
         }
         // Most principals can do none of these anywhere: one evaluation each rules them out.
         let may: Vec<&str> = candidates
@@ -200,14 +219,15 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
         });
         let may_pass = |arn: &str| {
             passing.as_ref().is_some_and(|passing| {
-                access
-                    .evaluate(from, "iam:PassRole", arn, passing, Quantifier::Some)
-                    .decision()
-                    == Decision::Allow
+                access.allows(from, "iam:PassRole", arn, passing, Quantifier::Some)
             })
         };
         if may.is_empty() && !may_pass("*") {
-            continue;
+            return Edges {
+                act_as,
+                edits,
+                joins,
+            };
         }
         let first_on = |actions: &[&'static str], arn: &str| -> Option<&'static str> {
             actions
@@ -217,7 +237,8 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                 .find(|a| allowed(from, a, arn))
         };
         for (to, target) in principals.iter().enumerate() {
-            let name = format!("{} {}", target.kind.as_str(), target.name);
+            // Written only into the edges found: most targets have none.
+            let name = Named(target);
             // Rewriting permissions, with or without taking the boundary away.
             let mut edit = |edit: &[&'static str], lift: &[&'static str]| {
                 if let Some(action) = first_on(edit, &target.arn) {
@@ -226,14 +247,14 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                         Some(lift) => format!("{action} and {lift} on {name}"),
                         None => format!("{action} on {name}"),
                     };
-                    edits[from].push((to, how, lift.is_some()));
+                    edits.push((to, how, lift.is_some()));
                 }
             };
             match target.kind {
                 PrincipalKind::Role => {
                     edit(EDIT_ROLE, LIFT_ROLE_BOUNDARY);
                     if let Some(action) = first_on(&["iam:UpdateAssumeRolePolicy"], &target.arn) {
-                        act_as[from].push((to, format!("{action} on {name}, then assumes it")));
+                        act_as.push((to, format!("{action} on {name}, then assumes it")));
                     }
                     // Passing the role to a service that trusts it and runs code as it.
                     if let Some((run, service)) = runs_code {
@@ -241,7 +262,7 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                             && access.external_can_assume(service, to, context).decision()
                                 == Decision::Allow
                         {
-                            act_as[from].push((
+                            act_as.push((
                                 to,
                                 format!("iam:PassRole of {name} with {run}: runs code as it"),
                             ));
@@ -251,13 +272,13 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                 PrincipalKind::User => {
                     edit(EDIT_USER, LIFT_USER_BOUNDARY);
                     if let Some(action) = first_on(CREDENTIALS, &target.arn) {
-                        act_as[from].push((to, format!("{action} on {name}: signs in as it")));
+                        act_as.push((to, format!("{action} on {name}: signs in as it")));
                     }
                 }
                 PrincipalKind::Group => {
                     let join = first_on(&["iam:AddUserToGroup"], &target.arn);
                     if join.is_some() {
-                        joins[from].push((to, format!("iam:AddUserToGroup on {name}")));
+                        joins.push((to, format!("iam:AddUserToGroup on {name}")));
                     }
                     if let Some(action) = first_on(EDIT_GROUP, &target.arn) {
                         // Editing a group edits its members; with AddUserToGroup, a user can
@@ -273,7 +294,7 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                             } else {
                                 format!("iam:AddUserToGroup and {action} on {name}: joins it and rewrites its policies")
                             };
-                            edits[from].push((member, how, false));
+                            edits.push((member, how, false));
                         }
                     }
                 }
@@ -285,7 +306,7 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                 .find(|arn| first_on(EDIT_POLICY, arn).is_some())
             {
                 if target.kind != PrincipalKind::Group {
-                    edits[from].push((
+                    edits.push((
                         to,
                         format!("iam:CreatePolicyVersion on {arn}, attached to {name}"),
                         false,
@@ -293,7 +314,13 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                 }
             }
         }
-    }
+        Edges {
+            act_as,
+            edits,
+            joins,
+        }
+    };
+    let mut edges: Vec<Option<Edges>> = vec![None; count];
     let mut out = Vec::new();
     for start in (0..count).filter(|&i| acting(i) && !admin[i]) {
         // Everything `start` can act as, with the way there.
@@ -302,7 +329,8 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
         path_to[start] = Some(Vec::new());
         let mut queue = std::collections::VecDeque::from([start]);
         while let Some(at) = queue.pop_front() {
-            for (to, how) in &act_as[at] {
+            let from_here = edges[at].get_or_insert_with(|| edges_from(at));
+            for (to, how) in &from_here.act_as {
                 if path_to[*to].is_none() {
                     let mut path = path_to[at].clone().unwrap_or_default();
                     path.push(how.clone());
@@ -333,7 +361,8 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                 break;
             }
             let base = path_to[x].clone().unwrap_or_default();
-            if let Some((group, how)) = joins[x].iter().find(|(group, _)| admin[*group]) {
+            let from_x = edges[x].get_or_insert_with(|| edges_from(x));
+            if let Some((group, how)) = from_x.joins.iter().find(|(group, _)| admin[*group]) {
                 let mut path = base.clone();
                 path.push(format!("{how}, whose members are administrators"));
                 let mut through = chain_to(x);
@@ -341,7 +370,7 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                 found = Some((path, through));
                 break;
             }
-            for (y, how, lifts) in &edits[x] {
+            for (y, how, lifts) in &from_x.edits {
                 let Some(to_y) = &path_to[*y] else { continue };
                 if principals[*y].boundary.is_none() || *lifts {
                     let mut path = base.clone();

@@ -1,7 +1,9 @@
-//! `iamdsl lsp`: a language server over stdio. It keeps open documents in memory, re-runs the
-//! compiler's one analysis over the document's project on every change (and when watched files
-//! change on disk), and answers from that snapshot: diagnostics, hover, completion, navigation,
-//! rename, symbols, formatting, quick fixes, semantic tokens and inlay hints.
+//! `iamdsl lsp`: a language server over stdio. It keeps open documents in memory (incremental
+//! sync), re-runs the compiler's one analysis over the document's project after changes (and
+//! when watched files change on disk) on a task of its own, analysing only the latest text of
+//! changes that arrive meanwhile, and answers from the last finished snapshot without waiting:
+//! diagnostics, hover, completion, navigation, rename, symbols, formatting, quick fixes,
+//! semantic tokens and inlay hints.
 //!
 //! Only this crate knows LSP. Positions are UTF-16 code units, as the protocol wants.
 
@@ -9,7 +11,7 @@ mod convert;
 pub mod features;
 mod transport;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -32,6 +34,8 @@ pub struct Snapshot {
     pub key: String,
     /// The files open in the editor, where diagnostics without a file of their own are shown.
     pub open: Vec<FileId>,
+    /// The version of each open document as analysed, which its diagnostics are published for.
+    pub versions: HashMap<Url, i32>,
 }
 
 impl Snapshot {
@@ -94,6 +98,7 @@ impl Snapshot {
             urls,
             key,
             open,
+            versions: HashMap::new(),
         }
     }
 
@@ -135,6 +140,7 @@ impl Snapshot {
 /// An open document: the editor's text wins over the disk.
 struct Document {
     text: String,
+    version: i32,
     /// The editor sent bytes that are not UTF-8 (read as U+FFFD).
     not_utf8: bool,
 }
@@ -151,26 +157,62 @@ struct State {
     published: HashMap<String, HashSet<Url>>,
     /// The client can be asked to watch files (`workspace/didChangeWatchedFiles`).
     can_watch_files: bool,
+    /// Documents whose project must be analysed again, each with the count of changes at the
+    /// time it was marked: an analysis that read the texts after that covers it.
+    stale: BTreeMap<Url, u64>,
+    changes: u64,
+    /// The analysis task is running; it takes every stale document in turn, so that changes
+    /// arriving meanwhile are analysed once, at their latest text.
+    analysing: bool,
 }
 
 pub struct Backend {
+    shared: Arc<Shared>,
+}
+
+/// What the handlers and the analysis task share.
+struct Shared {
     client: Client,
     state: Mutex<State>,
     /// Filled by the transport, which alone sees the bytes of a message.
     not_utf8: transport::NotUtf8,
+    /// Woken after each analysis, for a request waiting for a document's first snapshot.
+    analysed: tokio::sync::Notify,
 }
 
 /// Serves LSP on standard input and output until the client says `exit` (or input ends);
 /// returns the process's exit code: 0 after `shutdown`, 1 otherwise.
 pub async fn serve_stdio() -> u8 {
+    let (service, socket, not_utf8) = service();
+    transport::serve_stdio(service, socket, not_utf8).await
+}
+
+/// Serves LSP on `input` (chunks of bytes, as read) and `output`, as [`serve_stdio`] does on
+/// standard input and output: for benchmarks driving the server in process.
+pub async fn serve(
+    input: tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
+    output: impl tokio::io::AsyncWrite + Unpin,
+) -> u8 {
+    let (service, socket, not_utf8) = service();
+    transport::serve(input, output, service, socket, not_utf8).await
+}
+
+fn service() -> (
+    LspService<Backend>,
+    tower_lsp::ClientSocket,
+    transport::NotUtf8,
+) {
     let not_utf8 = transport::NotUtf8::default();
     let shared = not_utf8.clone();
     let (service, socket) = LspService::new(|client| Backend {
-        client,
-        state: Mutex::new(State::default()),
-        not_utf8: shared,
+        shared: Arc::new(Shared {
+            client,
+            state: Mutex::new(State::default()),
+            not_utf8: shared,
+            analysed: tokio::sync::Notify::new(),
+        }),
     });
-    transport::serve_stdio(service, socket, not_utf8).await
+    (service, socket, not_utf8)
 }
 
 /// The root of the project of `file` and the paths that make it up: the directory of the
@@ -212,15 +254,91 @@ fn project_paths(file: &Path, open: &[PathBuf]) -> (PathBuf, Vec<PathBuf>) {
     (dir, paths)
 }
 
-impl Backend {
-    /// Re-analyses the project of `url` and publishes the diagnostics of each of its files.
-    async fn refresh(&self, url: &Url) -> Option<Arc<Snapshot>> {
-        let snapshot = self.analyze(url)?;
+/// Applies the changes of one `didChange` to `text`, in order: a change with a range replaces
+/// that range (UTF-16 positions, as the protocol counts), one without replaces the whole text.
+fn apply_changes(text: &mut String, changes: Vec<TextDocumentContentChangeEvent>) {
+    for change in changes {
+        match change.range {
+            Some(range) => {
+                let start = convert::offset(text, range.start);
+                let end = convert::offset(text, range.end).max(start);
+                text.replace_range(start..end, &change.text);
+            }
+            None => *text = change.text,
+        }
+    }
+}
+
+impl Shared {
+    /// Marks the project of `url` for analysis, and starts the analysis task unless it runs:
+    /// it will read the latest texts when it comes to it.
+    fn mark_stale(self: &Arc<Self>, url: Url) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        state.changes += 1;
+        let mark = state.changes;
+        state.stale.insert(url, mark);
+        if !state.analysing {
+            state.analysing = true;
+            tokio::spawn(self.clone().analyse_stale());
+        }
+    }
+
+    /// Analyses stale projects until none is left, publishing the diagnostics of each.
+    async fn analyse_stale(self: Arc<Self>) {
+        loop {
+            let next = self.state.lock().ok().and_then(|mut state| {
+                let next = state.stale.keys().next().cloned();
+                if next.is_none() {
+                    state.analysing = false;
+                }
+                next.map(|url| (url, state.changes))
+            });
+            let Some((url, read_at)) = next else {
+                self.analysed.notify_waiters();
+                return;
+            };
+            let shared = self.clone();
+            let target = url.clone();
+            // On a thread of its own: requests are answered meanwhile, from the last snapshot.
+            let snapshot = tokio::task::spawn_blocking(move || shared.analyze(&target))
+                .await
+                .ok()
+                .flatten();
+            if let Ok(mut state) = self.state.lock() {
+                // What changed before the texts were read is analysed; what changed since is not.
+                let covered = |u: &Url| {
+                    *u == url || snapshot.as_ref().is_some_and(|s| s.file_of(u).is_some())
+                };
+                state
+                    .stale
+                    .retain(|u, mark| !(covered(u) && *mark <= read_at));
+            }
+            if let Some(snapshot) = snapshot {
+                self.publish(&snapshot).await;
+            }
+            self.analysed.notify_waiters();
+        }
+    }
+
+    /// Publishes the diagnostics of each file of the snapshot's project, and clears those of
+    /// files that left it.
+    async fn publish(&self, snapshot: &Snapshot) {
         let mut published = snapshot.diagnostics();
         let cleared: Vec<Url> = {
             let Ok(mut state) = self.state.lock() else {
-                return Some(snapshot);
+                return;
             };
+            // A document analysed alone and closed since has had its diagnostics cleared.
+            if snapshot.urls.values().all(|u| u.scheme() != "file")
+                && !snapshot
+                    .urls
+                    .values()
+                    .any(|u| state.documents.contains_key(u))
+            {
+                return;
+            }
             for (file_url, diagnostics) in &mut published {
                 let Some(document) = state.documents.get(file_url).filter(|d| d.not_utf8) else {
                     continue;
@@ -247,16 +365,21 @@ impl Backend {
                 .await;
         }
         for (file_url, diagnostics) in published {
+            let version = snapshot.versions.get(&file_url).copied();
             self.client
-                .publish_diagnostics(file_url, diagnostics, None)
+                .publish_diagnostics(file_url, diagnostics, version)
                 .await;
         }
-        Some(snapshot)
     }
 
     fn analyze(&self, url: &Url) -> Option<Arc<Snapshot>> {
-        let (documents, alone) = {
+        let (documents, alone, versions) = {
             let state = self.state.lock().ok()?;
+            let versions: HashMap<Url, i32> = state
+                .documents
+                .iter()
+                .map(|(u, d)| (u.clone(), d.version))
+                .collect();
             let documents: HashMap<PathBuf, String> = state
                 .documents
                 .iter()
@@ -264,11 +387,11 @@ impl Backend {
                 .filter_map(|(u, d)| Some((u.to_file_path().ok()?, d.text.clone())))
                 .collect();
             let alone = state.documents.get(url).map(|d| d.text.clone());
-            (documents, alone)
+            (documents, alone, versions)
         };
         let mut caches = std::mem::take(&mut self.state.lock().ok()?.caches);
         let path = url.to_file_path().ok().filter(|_| url.scheme() == "file");
-        let snapshot = match (path, alone) {
+        let mut snapshot = match (path, alone) {
             (Some(path), _) => Snapshot::build_cached(&path, &documents, &mut caches),
             // Not a file (`untitled:`, …): the document alone.
             (None, Some(text)) => Snapshot::build_alone(url, &text, &mut caches),
@@ -277,6 +400,10 @@ impl Backend {
                 return None;
             }
         };
+        snapshot.versions = versions
+            .into_iter()
+            .filter(|(u, _)| snapshot.file_of(u).is_some())
+            .collect();
         let snapshot = Arc::new(snapshot);
         let mut state = self.state.lock().ok()?;
         state.caches = caches;
@@ -286,14 +413,32 @@ impl Backend {
         state.snapshots.insert(url.clone(), snapshot.clone());
         Some(snapshot)
     }
+}
 
-    fn snapshot(&self, url: &Url) -> Option<Arc<Snapshot>> {
-        let cached = self.state.lock().ok()?.snapshots.get(url).cloned();
-        cached.or_else(|| self.analyze(url))
+impl Backend {
+    /// The latest finished snapshot of the project of `url`, without waiting for an analysis
+    /// in progress; only a document that has none yet waits for its first.
+    async fn snapshot(&self, url: &Url) -> Option<Arc<Snapshot>> {
+        loop {
+            let analysed = self.shared.analysed.notified();
+            let (cached, waiting) = {
+                let state = self.shared.state.lock().ok()?;
+                (
+                    state.snapshots.get(url).cloned(),
+                    state.stale.contains_key(url),
+                )
+            };
+            match (cached, waiting) {
+                (Some(snapshot), _) => return Some(snapshot),
+                (None, true) => analysed.await,
+                // Not open: analysed for this request.
+                (None, false) => return self.shared.analyze(url),
+            }
+        }
     }
 
     fn text(&self, url: &Url) -> Option<String> {
-        let state = self.state.lock().ok()?;
+        let state = self.shared.state.lock().ok()?;
         if let Some(document) = state.documents.get(url) {
             return Some(document.text.clone());
         }
@@ -302,23 +447,20 @@ impl Backend {
         Some(snapshot.project.sources.text(file).to_string())
     }
 
-    /// Stores the text of an open document, with whether its bytes were UTF-8.
-    fn store(&self, url: Url, version: i32, text: String) {
-        let not_utf8 = self.not_utf8.lock().is_ok_and(|mut flagged| {
-            let this_version = flagged.get(&url) == Some(&version);
+    /// Whether the text of `version` of `url` came in bytes that were not UTF-8.
+    fn not_utf8(&self, url: &Url, version: i32) -> bool {
+        self.shared.not_utf8.lock().is_ok_and(|mut flagged| {
+            let this_version = flagged.get(url) == Some(&version);
             if this_version {
-                flagged.remove(&url);
+                flagged.remove(url);
             }
             this_version
-        });
-        if let Ok(mut state) = self.state.lock() {
-            state.documents.insert(url, Document { text, not_utf8 });
-        }
+        })
     }
 
     /// One snapshot of each project the editor has open.
     fn projects(&self) -> Vec<Arc<Snapshot>> {
-        let Ok(state) = self.state.lock() else {
+        let Ok(state) = self.shared.state.lock() else {
             return Vec::new();
         };
         let mut seen = HashSet::new();
@@ -342,7 +484,7 @@ impl LanguageServer for Backend {
             .and_then(|w| w.did_change_watched_files)
             .and_then(|w| w.dynamic_registration)
             .unwrap_or(false);
-        if let Ok(mut state) = self.state.lock() {
+        if let Ok(mut state) = self.shared.state.lock() {
             state.can_watch_files = can_watch_files;
         }
         Ok(InitializeResult {
@@ -351,8 +493,12 @@ impl LanguageServer for Backend {
                 version: Some(env!("CARGO_PKG_VERSION").into()),
             }),
             capabilities: ServerCapabilities {
-                text_document_sync: Some(TextDocumentSyncCapability::Kind(
-                    TextDocumentSyncKind::FULL,
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        ..TextDocumentSyncOptions::default()
+                    },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 completion_provider: Some(CompletionOptions {
@@ -390,7 +536,7 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        let can_watch_files = self.state.lock().is_ok_and(|s| s.can_watch_files);
+        let can_watch_files = self.shared.state.lock().is_ok_and(|s| s.can_watch_files);
         if !can_watch_files {
             return;
         }
@@ -410,7 +556,12 @@ impl LanguageServer for Backend {
             })
             .ok(),
         };
-        if let Err(error) = self.client.register_capability(vec![registration]).await {
+        if let Err(error) = self
+            .shared
+            .client
+            .register_capability(vec![registration])
+            .await
+        {
             eprintln!("iamdsl lsp: the editor did not watch files: {error}");
         }
     }
@@ -421,37 +572,61 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let document = params.text_document;
-        self.store(document.uri.clone(), document.version, document.text);
-        self.refresh(&document.uri).await;
+        let not_utf8 = self.not_utf8(&document.uri, document.version);
+        if let Ok(mut state) = self.shared.state.lock() {
+            let text = document.text;
+            let version = document.version;
+            state.documents.insert(
+                document.uri.clone(),
+                Document {
+                    text,
+                    version,
+                    not_utf8,
+                },
+            );
+        }
+        self.shared.mark_stale(document.uri);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let document = params.text_document;
-        // Full sync: the last change holds the whole text.
-        if let Some(change) = params.content_changes.into_iter().last() {
-            self.store(document.uri.clone(), document.version, change.text);
+        let not_utf8 = self.not_utf8(&document.uri, document.version);
+        // Applied before anything is awaited: the changes of one document apply in order.
+        if let Ok(mut state) = self.shared.state.lock() {
+            let Some(open) = state.documents.get_mut(&document.uri) else {
+                return;
+            };
+            apply_changes(&mut open.text, params.content_changes);
+            open.version = document.version;
+            open.not_utf8 = not_utf8;
         }
-        self.refresh(&document.uri).await;
+        self.shared.mark_stale(document.uri);
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
-        self.refresh(&params.text_document.uri).await;
+        self.shared.mark_stale(params.text_document.uri);
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let url = params.text_document.uri;
-        let key = self.state.lock().ok().and_then(|mut state| {
+        let key = self.shared.state.lock().ok().and_then(|mut state| {
             state.documents.remove(&url);
             state.snapshots.remove(&url).map(|s| s.key.clone())
         });
         if url.scheme() == "file" {
             // What is on disk (if anything) takes the editor's place.
-            self.refresh(&url).await;
+            self.shared.mark_stale(url);
         } else {
-            if let (Some(key), Ok(mut state)) = (key, self.state.lock()) {
-                state.published.remove(&key);
+            if let Ok(mut state) = self.shared.state.lock() {
+                state.stale.remove(&url);
+                if let Some(key) = key {
+                    state.published.remove(&key);
+                }
             }
-            self.client.publish_diagnostics(url, Vec::new(), None).await;
+            self.shared
+                .client
+                .publish_diagnostics(url, Vec::new(), None)
+                .await;
         }
     }
 
@@ -459,8 +634,9 @@ impl LanguageServer for Backend {
         if params.changes.is_empty() {
             return;
         }
-        // Re-analyse each open project once; open documents keep the editor's text.
-        let mut open: Vec<Url> = self
+        // Each open project is analysed again, once; open documents keep the editor's text.
+        let open: Vec<Url> = self
+            .shared
             .state
             .lock()
             .map(|s| {
@@ -471,16 +647,8 @@ impl LanguageServer for Backend {
                     .collect()
             })
             .unwrap_or_default();
-        open.sort();
-        let mut done: HashSet<Url> = HashSet::new();
         for url in open {
-            if done.contains(&url) {
-                continue;
-            }
-            if let Some(snapshot) = self.refresh(&url).await {
-                done.extend(snapshot.urls.values().cloned());
-            }
-            done.insert(url);
+            self.shared.mark_stale(url);
         }
     }
 
@@ -488,13 +656,14 @@ impl LanguageServer for Backend {
         let position = params.text_document_position_params;
         Ok(self
             .snapshot(&position.text_document.uri)
+            .await
             .and_then(|s| features::hover(&s, &position.text_document.uri, position.position)))
     }
 
     async fn completion(&self, params: CompletionParams) -> RpcResult<Option<CompletionResponse>> {
         let position = params.text_document_position;
         let text = self.text(&position.text_document.uri);
-        let snapshot = self.snapshot(&position.text_document.uri);
+        let snapshot = self.snapshot(&position.text_document.uri).await;
         Ok(text.map(|text| {
             CompletionResponse::List(features::completion(
                 snapshot.as_deref(),
@@ -511,13 +680,14 @@ impl LanguageServer for Backend {
         let position = params.text_document_position_params;
         Ok(self
             .snapshot(&position.text_document.uri)
+            .await
             .and_then(|s| features::definition(&s, &position.text_document.uri, position.position))
             .map(GotoDefinitionResponse::Scalar))
     }
 
     async fn references(&self, params: ReferenceParams) -> RpcResult<Option<Vec<Location>>> {
         let position = params.text_document_position;
-        Ok(self.snapshot(&position.text_document.uri).map(|s| {
+        Ok(self.snapshot(&position.text_document.uri).await.map(|s| {
             features::references(
                 &s,
                 &position.text_document.uri,
@@ -529,7 +699,7 @@ impl LanguageServer for Backend {
 
     async fn rename(&self, params: RenameParams) -> RpcResult<Option<WorkspaceEdit>> {
         let position = params.text_document_position;
-        let Some(snapshot) = self.snapshot(&position.text_document.uri) else {
+        let Some(snapshot) = self.snapshot(&position.text_document.uri).await else {
             return Ok(None);
         };
         features::rename(
@@ -545,7 +715,7 @@ impl LanguageServer for Backend {
         &self,
         params: DocumentSymbolParams,
     ) -> RpcResult<Option<DocumentSymbolResponse>> {
-        Ok(self.snapshot(&params.text_document.uri).map(|s| {
+        Ok(self.snapshot(&params.text_document.uri).await.map(|s| {
             DocumentSymbolResponse::Flat(features::symbols(&s, &params.text_document.uri))
         }))
     }
@@ -586,7 +756,7 @@ impl LanguageServer for Backend {
         let Some(text) = self.text(&url) else {
             return Ok(None);
         };
-        let snapshot = self.snapshot(&url);
+        let snapshot = self.snapshot(&url).await;
         Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
             result_id: None,
             data: features::semantic_tokens(snapshot.as_deref(), &url, &text),
@@ -595,7 +765,7 @@ impl LanguageServer for Backend {
 
     async fn inlay_hint(&self, params: InlayHintParams) -> RpcResult<Option<Vec<InlayHint>>> {
         let url = params.text_document.uri;
-        Ok(self.snapshot(&url).map(|s| {
+        Ok(self.snapshot(&url).await.map(|s| {
             features::inlay_hints(&s, &url)
                 .into_iter()
                 .filter(|hint| {

@@ -361,7 +361,7 @@ pub(crate) async fn serve_stdio<S: LanguageServer>(
     .await
 }
 
-async fn serve<S: LanguageServer, O: AsyncWrite + Unpin>(
+pub(crate) async fn serve<S: LanguageServer, O: AsyncWrite + Unpin>(
     mut input: tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
     mut output: O,
     mut service: LspService<S>,

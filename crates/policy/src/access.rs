@@ -159,8 +159,48 @@ fn allow_document(action: &str) -> PolicyDocument {
 
 /// The account id of an ARN (`arn:aws:iam::111111111111:role/x`), if it has one.
 pub fn arn_account(arn: &str) -> Option<&str> {
-    let account = arn.split(':').nth(4)?;
+    // The fifth field, found by bytes: asked for every resource of every evaluation.
+    let mut colons = arn.bytes().enumerate().filter(|(_, b)| *b == b':');
+    let start = colons.nth(3)?.0 + 1;
+    let end = colons.next().map_or(arn.len(), |(i, _)| i);
+    let account = &arn[start..end];
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
+}
+
+/// `sts:AssumeRole*`: the request a role's trust policy is the resource-based policy of.
+fn assumes_role(action: &str) -> bool {
+    // `get`: an action is user input, and byte 14 need not be a character boundary.
+    action
+        .get(..14)
+        .is_some_and(|p| p.eq_ignore_ascii_case("sts:AssumeRole"))
+}
+
+/// The services the allows of a principal's identity policies name, `None` when one may name
+/// any.
+fn allowed_services(principal: &PrincipalInfo<'_>) -> Option<BTreeSet<String>> {
+    let mut services = BTreeSet::new();
+    for source in &principal.policies {
+        if source.kind != PolicyKind::Identity {
+            continue;
+        }
+        for statement in &source.document.statements {
+            if statement.effect != Effect::Allow {
+                continue;
+            }
+            let ActionBlock::Action(patterns) = &statement.action else {
+                return None;
+            };
+            for pattern in patterns {
+                match pattern.split_once(':') {
+                    Some((service, _)) if !service.contains(['*', '?']) => {
+                        services.insert(service.to_ascii_lowercase());
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+    Some(services)
 }
 
 fn now() -> i64 {
@@ -201,6 +241,9 @@ pub struct Access<'a> {
     trusting: HashMap<String, Vec<usize>>,
     /// Roles whose trust names `*`.
     trusting_anyone: Vec<usize>,
+    /// Per principal, the services (lower case) its identity policies' allows name; `None`
+    /// when one may name any (`NotAction`, a wildcard before the `:`).
+    allowed_services: Vec<Option<BTreeSet<String>>>,
 }
 
 impl<'a> Access<'a> {
@@ -410,12 +453,14 @@ impl<'a> Access<'a> {
                 }
             }
         }
+        let allowed_services = principals.iter().map(allowed_services).collect();
         Access {
             principals,
             by_arn,
             trust,
             trusting,
             trusting_anyone,
+            allowed_services,
         }
     }
 
@@ -449,46 +494,8 @@ impl<'a> Access<'a> {
         quantifier: Quantifier,
     ) -> Explained<'s, 'a> {
         let who = &self.principals[principal];
-        let mut policies: Vec<Policy<'_>> = who
-            .policies
-            .iter()
-            .map(|source| Policy {
-                kind: source.kind,
-                label: &source.label,
-                document: source.document,
-                account: None,
-            })
-            .collect();
-        // Resource policies of other services (bucket and key policies) are not in
-        // authorization details: a resource of another account is then not shown allowed.
-        let resource_account = arn_account(resource);
-        // `get`: an action is user input, and byte 14 need not be a character boundary.
-        let assumes = action
-            .get(..14)
-            .is_some_and(|p| p.eq_ignore_ascii_case("sts:AssumeRole"));
-        let trust = assumes.then(|| self.trust.get(resource)).flatten();
-        if let Some((label, document)) = trust {
-            policies.push(Policy {
-                kind: PolicyKind::Resource,
-                label,
-                document,
-                account: resource_account,
-            });
-        }
-        let request = Request {
-            principal: Principal {
-                arn: &who.arn,
-                account: &who.account,
-            },
-            action,
-            resource,
-            resource_account,
-            context,
-            principal_context: Some(&who.context),
-            quantifier,
-            resource_policy_required: trust.is_some(),
-        };
-        let evaluation = evaluate(&request, &policies);
+        let (evaluation, trust) =
+            self.ask(principal, action, resource, context, quantifier, evaluate);
         let resolve = |&Cited { policy, statement }: &Cited| {
             let (kind, label, document) = match (who.policies.get(policy), trust) {
                 (Some(source), _) => (source.kind, source.label.as_str(), source.document),
@@ -527,6 +534,107 @@ impl<'a> Access<'a> {
             unknown,
             unmet,
         }
+    }
+
+    /// Whether `principal` may make the request: [`Access::evaluate`]'s decision is `Allow`,
+    /// found without explaining it. Asked many times over by the escalation search.
+    pub fn allows(
+        &self,
+        principal: usize,
+        action: &str,
+        resource: &str,
+        context: &Context,
+        quantifier: Quantifier,
+    ) -> bool {
+        let who = &self.principals[principal];
+        // The only resource-based policies here are roles' trust policies.
+        let trusted = assumes_role(action) && self.trust.contains_key(resource);
+        let cross_account = arn_account(resource).is_some_and(|a| a != who.account);
+        // Another account's resource needs a resource-based policy of its own that allows it.
+        if cross_account && !trusted {
+            return false;
+        }
+        // Without an identity allow of the action's service only a trust policy of the same
+        // account naming the principal could allow it.
+        if (cross_account || !trusted) && !self.may_name(principal, action) {
+            return false;
+        }
+        let decide = |request: &Request<'_>, policies: &[Policy<'_>]| Evaluation {
+            decision: crate::eval::decide(request, policies),
+            reason: String::new(),
+            cited: Vec::new(),
+            missing: None,
+            unmet: Vec::new(),
+        };
+        let (evaluation, _) = self.ask(principal, action, resource, context, quantifier, decide);
+        evaluation.decision == Decision::Allow
+    }
+
+    /// Whether an allow statement of `principal`'s identity policies may name `action`, by its
+    /// service: no statement of another service can.
+    fn may_name(&self, principal: usize, action: &str) -> bool {
+        let Some(services) = &self.allowed_services[principal] else {
+            return true;
+        };
+        match action.split_once(':') {
+            Some((service, _)) if !service.contains(['*', '?']) => {
+                services.contains(&service.to_ascii_lowercase())
+            }
+            _ => true,
+        }
+    }
+
+    /// The policies and request of one question of `principal`, answered by `answer`; with
+    /// the trust policy that is the resource's, when it is a role's.
+    #[allow(clippy::type_complexity)]
+    fn ask<'s>(
+        &'s self,
+        principal: usize,
+        action: &str,
+        resource: &str,
+        context: &Context,
+        quantifier: Quantifier,
+        answer: impl FnOnce(&Request<'_>, &[Policy<'_>]) -> Evaluation,
+    ) -> (Evaluation, Option<&'s (String, &'a PolicyDocument)>) {
+        let who = &self.principals[principal];
+        let mut policies: Vec<Policy<'_>> = who
+            .policies
+            .iter()
+            .map(|source| Policy {
+                kind: source.kind,
+                label: &source.label,
+                document: source.document,
+                account: None,
+            })
+            .collect();
+        // Resource policies of other services (bucket and key policies) are not in
+        // authorization details: a resource of another account is then not shown allowed.
+        let resource_account = arn_account(resource);
+        let trust = assumes_role(action)
+            .then(|| self.trust.get(resource))
+            .flatten();
+        if let Some((label, document)) = trust {
+            policies.push(Policy {
+                kind: PolicyKind::Resource,
+                label,
+                document,
+                account: resource_account,
+            });
+        }
+        let request = Request {
+            principal: Principal {
+                arn: &who.arn,
+                account: &who.account,
+            },
+            action,
+            resource,
+            resource_account,
+            context,
+            principal_context: Some(&who.context),
+            quantifier,
+            resource_policy_required: trust.is_some(),
+        };
+        (answer(&request, &policies), trust)
     }
 
     /// Whether a principal outside the project may assume `role`: an identity provider
@@ -630,29 +738,21 @@ impl<'a> Access<'a> {
 
     /// The roles `principal` may assume, found through the trust policies that name it.
     pub fn assumable(&self, principal: usize, context: &Context) -> Vec<usize> {
-        self.may_assume(principal, context)
+        // Only an allow counts here, and it is found without explaining it.
+        self.assume_candidates(principal)
             .into_iter()
-            .filter(|(_, unknown)| unknown.is_empty())
-            .map(|(role, _)| role)
+            .filter(|&role| {
+                let arn = &self.principals[role].arn;
+                self.allows(principal, "sts:AssumeRole", arn, context, Quantifier::Exact)
+            })
             .collect()
     }
 
     /// The roles `principal` may assume, and those it may assume if AWS managed policies
     /// whose documents iamdsl does not hold allow it (with their ARNs).
     fn may_assume(&self, principal: usize, context: &Context) -> Vec<(usize, Vec<String>)> {
-        let who = &self.principals[principal];
-        if who.kind == PrincipalKind::Group {
-            return Vec::new();
-        }
-        let mut candidates: BTreeSet<usize> = self.trusting_anyone.iter().copied().collect();
-        for key in [&who.arn, &who.account] {
-            if let Some(roles) = self.trusting.get(key.as_str()) {
-                candidates.extend(roles);
-            }
-        }
-        candidates
+        self.assume_candidates(principal)
             .into_iter()
-            .filter(|&role| role != principal)
             .filter_map(|role| {
                 let explained = self.can_assume(principal, role, context);
                 match explained.decision() {
@@ -663,6 +763,32 @@ impl<'a> Access<'a> {
                     _ => None,
                 }
             })
+            .collect()
+    }
+
+    /// The roles whose trust policies name `principal` (by ARN, by account, or anyone), in
+    /// order, but those of another account when it holds no `sts:AssumeRole` they could need.
+    fn assume_candidates(&self, principal: usize) -> Vec<usize> {
+        let who = &self.principals[principal];
+        if who.kind == PrincipalKind::Group {
+            return Vec::new();
+        }
+        let mut candidates: BTreeSet<usize> = self.trusting_anyone.iter().copied().collect();
+        for key in [&who.arn, &who.account] {
+            if let Some(roles) = self.trusting.get(key.as_str()) {
+                candidates.extend(roles);
+            }
+        }
+        // Another account's role needs an identity allow of `sts:AssumeRole` too: without one
+        // (and without a managed policy of unknown content that could hold it), it is out.
+        let no_cross_account =
+            who.unknown.is_empty() && !self.may_name(principal, "sts:AssumeRole");
+        let cross_account =
+            |role: usize| arn_account(&self.principals[role].arn).is_some_and(|a| a != who.account);
+        candidates
+            .into_iter()
+            .filter(|&role| role != principal)
+            .filter(|&role| !(no_cross_account && cross_account(role)))
             .collect()
     }
 

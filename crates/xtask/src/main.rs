@@ -1,4 +1,5 @@
 //! `cargo run -p xtask -- gen-org --roles 2000 --out /tmp/org`
+//! `cargo run -p xtask -- gen-realistic --lines 5161 --out /tmp/realistic`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,8 +34,31 @@ fn main() -> ExitCode {
             eprintln!("wrote {roles} roles, {lines} lines to {}", out.display());
             ExitCode::SUCCESS
         }
+        Some("gen-realistic") => {
+            let Some(lines) = value("--lines").and_then(|r| r.parse::<usize>().ok()) else {
+                eprintln!("usage: xtask gen-realistic --lines N --out DIR");
+                return ExitCode::from(2);
+            };
+            let out = PathBuf::from(value("--out").unwrap_or_else(|| "realistic".to_string()));
+            let (text, manifest) = xtask::realistic_file(lines);
+            let written = std::fs::create_dir_all(&out)
+                .and_then(|()| std::fs::write(out.join("iamdsl.toml"), manifest))
+                .and_then(|()| std::fs::write(out.join("platform.iamdsl"), &text));
+            if let Err(error) = written {
+                eprintln!("cannot write to {}: {error}", out.display());
+                return ExitCode::from(1);
+            }
+            eprintln!(
+                "wrote {} lines to {}",
+                text.lines().count(),
+                out.join("platform.iamdsl").display()
+            );
+            ExitCode::SUCCESS
+        }
         _ => {
-            eprintln!("usage: xtask gen-org --roles N --out DIR");
+            eprintln!(
+                "usage: xtask gen-org --roles N --out DIR | gen-realistic --lines N --out DIR"
+            );
             ExitCode::from(2)
         }
     }
