@@ -10,8 +10,8 @@
 #   ROLES       roles in the generated input (default 500)
 #   RUNS        timed runs of each command (default 3): wall time is the best run, user and
 #               system time the means
-#   IAMDSL_BIN  the iamdsl binary (default target/release/iamdsl; built with
-#               `cargo build --release` only if that default is missing)
+#   IAMDSL_BIN  the iamdsl binary (default target/dist/iamdsl, the shipped profile; built with
+#               `cargo build --profile dist` only if that default is missing)
 #   PYTHON      the interpreter the virtualenv is made from (default python3; 3.11 was used)
 #   PEERS_VENV  the virtualenv (default target/peers-venv; reused while it has the pinned versions)
 #
@@ -33,7 +33,7 @@ cd "$ROOT"
 
 ROLES=${ROLES:-500}
 RUNS=${RUNS:-3}
-IAMDSL_BIN=${IAMDSL_BIN:-target/release/iamdsl}
+IAMDSL_BIN=${IAMDSL_BIN:-target/dist/iamdsl}
 PYTHON=${PYTHON:-python3}
 VENV=${PEERS_VENV:-target/peers-venv}
 RESULTS=target/peers
@@ -44,9 +44,9 @@ say() { printf '\n== %s\n' "$*" >&2; }
 
 # --- the iamdsl binary --------------------------------------------------------------------------
 if [[ ! -x $IAMDSL_BIN ]]; then
-  if [[ $IAMDSL_BIN == target/release/iamdsl ]]; then
-    say "building $IAMDSL_BIN (cargo build --release)"
-    cargo build --release
+  if [[ $IAMDSL_BIN == target/dist/iamdsl ]]; then
+    say "building $IAMDSL_BIN (cargo build --profile dist)"
+    cargo build --profile dist
   else
     echo "IAMDSL_BIN=$IAMDSL_BIN is not an executable" >&2
     exit 1
