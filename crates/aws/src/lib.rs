@@ -198,9 +198,21 @@ fn refused(code: Option<&str>, message: Option<&str>, endpoint: &str, profile: &
     .with_help(help)
 }
 
+/// The HTTPS client every AWS call goes through: rustls with ring (see the workspace's
+/// Cargo.toml for why not the SDK's default).
+pub fn https_client() -> aws_sdk_iam::config::SharedHttpClient {
+    use aws_smithy_http_client::tls;
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
 /// An IAM client for `connection`, configured by the standard AWS chain.
 pub async fn client(connection: &Connection) -> aws_sdk_iam::Client {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let mut loader =
+        aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https_client());
     if let Some(profile) = &connection.profile {
         loader = loader.profile_name(profile);
     }

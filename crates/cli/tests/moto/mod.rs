@@ -77,6 +77,7 @@ impl MotoServer {
             .behavior_version(BehaviorVersion::latest())
             .endpoint_url(&self.url)
             .region(Region::new("us-east-1"))
+            .http_client(iamdsl_aws::https_client())
             .credentials_provider(Credentials::new(
                 TEST_ACCESS_KEY,
                 TEST_SECRET_KEY,
