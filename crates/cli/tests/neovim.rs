@@ -8,26 +8,13 @@ mod common;
 
 use common::*;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// Neovim: `IAMDSL_NVIM`, else the virtualenv scripts/test.sh installs; `None` if not there.
-fn neovim() -> Option<PathBuf> {
-    let path = std::env::var_os("IAMDSL_NVIM")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/nvim-venv/bin/nvim"));
-    path.exists().then_some(path)
-}
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
 #[test]
 fn neovim_drives_the_language_server() {
-    let Some(nvim) = neovim() else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("Neovim is required under CI: run ./scripts/test.sh, which installs it");
-        }
-        eprintln!("note: Neovim is not installed (./scripts/test.sh installs it); test skipped");
+    let Some(nvim) = xtask::neovim::find(&repo_root()).unwrap() else {
         return;
     };
     let version = Command::new(&nvim).arg("--version").output().unwrap();
@@ -53,31 +40,18 @@ fn neovim_drives_the_language_server() {
     )
     .unwrap();
     let script = repo_root().join("editors/neovim/tests/session.lua");
-    let mut child = Command::new(&nvim)
-        .args(["--headless", "-n", "-i", "NONE", "-u"])
-        .arg(&script)
-        .current_dir(&project)
-        .env("IAMDSL_PROJECT", &project)
-        .env("PATH", path)
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(180) {
-            let _ = child.kill();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let output = child.wait_with_output().unwrap();
+    let output = xtask::neovim::run_script(
+        &nvim,
+        &script,
+        &project,
+        &home,
+        &[
+            ("IAMDSL_PROJECT", project.as_os_str()),
+            ("PATH", path.as_os_str()),
+        ],
+        Duration::from_secs(180),
+    )
+    .unwrap();
     let printed = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),

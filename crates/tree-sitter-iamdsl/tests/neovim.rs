@@ -6,20 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+
+use std::time::Duration;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Neovim: `IAMDSL_NVIM`, else the virtualenv scripts/test.sh installs; `None` if not there.
-fn neovim() -> Option<PathBuf> {
-    let path = std::env::var_os("IAMDSL_NVIM")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/nvim-venv/bin/nvim"));
-    path.exists().then_some(path)
 }
 
 const SOURCE: &str = r#"/// Deploys from CI.
@@ -32,11 +23,7 @@ role deployer {
 
 #[test]
 fn neovim_builds_the_parser_and_highlights_with_it() {
-    let Some(nvim) = neovim() else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("Neovim is required under CI: run ./scripts/test.sh, which installs it");
-        }
-        eprintln!("note: Neovim is not installed (./scripts/test.sh installs it); test skipped");
+    let Some(nvim) = xtask::neovim::find(&root()).unwrap() else {
         return;
     };
     let dir = std::env::temp_dir().join(format!("iamdsl-ts-neovim-{}", std::process::id()));
@@ -47,30 +34,15 @@ fn neovim_builds_the_parser_and_highlights_with_it() {
     std::fs::write(&file, SOURCE).unwrap();
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/neovim.lua");
-    let mut child = Command::new(&nvim)
-        .args(["--headless", "-n", "-i", "NONE", "-u"])
-        .arg(&script)
-        .current_dir(&dir)
-        .env("IAMDSL_FILE", &file)
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let output = child.wait_with_output().unwrap();
+    let output = xtask::neovim::run_script(
+        &nvim,
+        &script,
+        &dir,
+        &home,
+        &[("IAMDSL_FILE", file.as_os_str())],
+        Duration::from_secs(120),
+    )
+    .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     // The parser was built where Neovim looks for parsers: stdpath("data")/site/parser.

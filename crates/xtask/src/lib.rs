@@ -2,6 +2,8 @@
 //! groups with users, templates, a boundary, and roles with every kind of trust, conditions,
 //! intents and explicit actions. Deterministic: the same size gives the same text.
 
+pub mod neovim;
+
 /// The organisation as benchmarks load it: its `.iamdsl` files, and the text of its manifest.
 pub fn generated_sources(roles: usize) -> (Vec<(String, String)>, String) {
     let (manifest, sources): (Vec<_>, Vec<_>) = generate_org(roles)
