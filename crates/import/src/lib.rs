@@ -36,10 +36,6 @@ pub struct Imported {
     pub over_quota: Vec<String>,
 }
 
-/// Roles that AWS services and IAM Identity Center create and own; they cannot be managed from
-/// source, so they are not imported (and stay unmanaged in a diff).
-const AWS_OWNED_PATHS: &[&str] = &["/aws-service-role/", "/aws-reserved/"];
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     Policy,
@@ -670,7 +666,9 @@ pub fn import(details: &AuthorizationDetails) -> Result<Imported, String> {
     let mut details = details.clone();
     let mut skipped = Vec::new();
     details.roles.retain(|role| {
-        let owned_by_aws = AWS_OWNED_PATHS.iter().any(|p| role.path.starts_with(p));
+        // Roles that AWS services and IAM Identity Center create and own cannot be managed
+        // from source: not imported (and unmanaged in a diff).
+        let owned_by_aws = iamdsl_diff::aws_owned(&role.path, &role.arn);
         if owned_by_aws {
             skipped.push(format!(
                 "role {} (path {}: created and owned by AWS)",
