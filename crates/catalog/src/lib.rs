@@ -4,6 +4,7 @@
 //! loading costs a split of the embedded text; a service is parsed the first time it is used.
 
 pub mod arn;
+pub mod facts;
 mod model;
 pub mod wildcard;
 

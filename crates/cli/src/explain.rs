@@ -328,7 +328,7 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
                 Ok(role) => role,
                 Err(error) => return not_found(error),
             };
-            if role.kind != iamdsl_compiler::EntityKind::Role {
+            if role.kind != iamdsl_compiler::DeclKind::Role {
                 return Err(format!("`{}` is not a role", role.ident));
             }
             Some(role)
@@ -461,7 +461,7 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
         Format::Text | Format::Dot | Format::Mermaid => print!("{text}"),
         // One object. A group answers for each member: its decision is Allow only when every
         // member's is, else the first other one, and the members' answers are beside it.
-        Format::Json if entity.kind != iamdsl_compiler::EntityKind::Group => {
+        Format::Json if entity.kind != iamdsl_compiler::DeclKind::Group => {
             println!("{}", answers.remove(0).pretty())
         }
         Format::Json => {
@@ -539,7 +539,7 @@ pub fn who_can(args: WhoCanArgs, style: HumanStyle) -> Result<ExitCode, String> 
     let principals: Vec<&iamdsl_compiler::Entity> = model
         .entities
         .iter()
-        .filter(|e| e.kind != iamdsl_compiler::EntityKind::ManagedPolicy)
+        .filter(|e| e.kind != iamdsl_compiler::DeclKind::Policy)
         .collect();
     if !answerable(&project, &analysis, &principals, style) {
         return Ok(ExitCode::from(1));

@@ -41,7 +41,7 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, String> {
         .model
         .entities
         .iter()
-        .filter(|e| e.kind != iamdsl_compiler::EntityKind::ManagedPolicy)
+        .filter(|e| e.kind != iamdsl_compiler::DeclKind::Policy)
         .collect();
     if !crate::explain::answerable(&project, &analysis, &principals, style) {
         return Ok(ExitCode::from(1));

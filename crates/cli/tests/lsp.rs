@@ -376,7 +376,11 @@ fn every_advertised_capability_answers_through_the_protocol() {
         .find(|d| d["message"].as_str().unwrap().contains("s3:GetObjekt"))
         .unwrap_or_else(|| panic!("{diagnostics:?}"))
         .clone();
-    assert_eq!(typo["data"], json!({ "replacement": "s3:GetObject" }));
+    // The fix is data of the diagnostic: its kind, the range it replaces and the replacement.
+    assert_eq!(
+        typo["data"],
+        json!({ "fix": { "kind": "typo", "range": typo["range"], "replacement": "s3:GetObject" } })
+    );
     let document = json!({ "uri": main_uri });
     let at = |needle: &str, offset: usize| position_of(&text, needle, offset);
     let whole =

@@ -15,24 +15,24 @@ use iamdsl_policy::{ActionBlock, NameSet, Origin, PolicyDocument, ResourceBlock,
 
 use crate::config::Quotas;
 use crate::minimize::minimize;
-use crate::model::{Entity, EntityKind, Model};
+use crate::model::{DeclKind, Entity, Model};
 
 /// The name of the inline policy iamdsl gives each principal.
 pub const INLINE_POLICY_NAME: &str = "iamdsl";
 
 /// The inline-policy quota of a principal kind.
-fn inline_limit(quotas: &Quotas, kind: EntityKind) -> (usize, &'static str) {
+fn inline_limit(quotas: &Quotas, kind: DeclKind) -> (usize, &'static str) {
     match kind {
-        EntityKind::Role => (quotas.role_inline_size, "role_inline_size"),
-        EntityKind::Group => (quotas.group_inline_size, "group_inline_size"),
+        DeclKind::Role => (quotas.role_inline_size, "role_inline_size"),
+        DeclKind::Group => (quotas.group_inline_size, "group_inline_size"),
         _ => (quotas.user_inline_size, "user_inline_size"),
     }
 }
 
-fn attachment_limit(quotas: &Quotas, kind: EntityKind) -> (usize, &'static str) {
+fn attachment_limit(quotas: &Quotas, kind: DeclKind) -> (usize, &'static str) {
     match kind {
-        EntityKind::Role => (quotas.role_managed_policies, "role_managed_policies"),
-        EntityKind::Group => (quotas.group_managed_policies, "group_managed_policies"),
+        DeclKind::Role => (quotas.role_managed_policies, "role_managed_policies"),
+        DeclKind::Group => (quotas.group_managed_policies, "group_managed_policies"),
         _ => (quotas.user_managed_policies, "user_managed_policies"),
     }
 }
@@ -102,7 +102,7 @@ pub fn account_details(model: &Model, account: &str) -> AuthorizationDetails {
     let partition = &model.partition;
     for entity in model.entities.iter().filter(|e| e.account.name == account) {
         let arn = entity.arn(partition);
-        let inline = if entity.document.is_empty() || entity.kind == EntityKind::ManagedPolicy {
+        let inline = if entity.document.is_empty() || entity.kind == DeclKind::Policy {
             Vec::new()
         } else {
             vec![InlinePolicy {
@@ -116,7 +116,7 @@ pub fn account_details(model: &Model, account: &str) -> AuthorizationDetails {
             .map(|arn| AttachedPolicy::from_arn(arn))
             .collect();
         match entity.kind {
-            EntityKind::ManagedPolicy => bundle.policies.push(ManagedPolicyDetail {
+            DeclKind::Policy => bundle.policies.push(ManagedPolicyDetail {
                 path: entity.path.clone(),
                 name: entity.name.clone(),
                 arn,
@@ -124,7 +124,7 @@ pub fn account_details(model: &Model, account: &str) -> AuthorizationDetails {
                 description: entity.description.clone(),
                 document: entity.document.clone(),
             }),
-            EntityKind::Group => bundle.groups.push(GroupDetail {
+            DeclKind::Group => bundle.groups.push(GroupDetail {
                 path: entity.path.clone(),
                 name: entity.name.clone(),
                 arn,
@@ -132,7 +132,7 @@ pub fn account_details(model: &Model, account: &str) -> AuthorizationDetails {
                 inline,
                 attached,
             }),
-            EntityKind::User => bundle.users.push(UserDetail {
+            DeclKind::User => bundle.users.push(UserDetail {
                 path: entity.path.clone(),
                 name: entity.name.clone(),
                 arn,
@@ -142,7 +142,7 @@ pub fn account_details(model: &Model, account: &str) -> AuthorizationDetails {
                 attached,
                 boundary: entity.boundary.clone(),
             }),
-            EntityKind::Role => bundle.roles.push(RoleDetail {
+            DeclKind::Role => bundle.roles.push(RoleDetail {
                 path: entity.path.clone(),
                 name: entity.name.clone(),
                 instance_profiles: if entity.instance_profile {
@@ -290,13 +290,11 @@ pub fn build_into(
         for entity in model.entities.iter().filter(|e| e.account.id == account.id) {
             let document = document_json(&entity.document);
             match entity.kind {
-                EntityKind::ManagedPolicy => {
-                    push(format!("policies/{}.json", entity.name), document)?
-                }
+                DeclKind::Policy => push(format!("policies/{}.json", entity.name), document)?,
                 kind => {
                     let folder = match kind {
-                        EntityKind::Group => "groups",
-                        EntityKind::User => "users",
+                        DeclKind::Group => "groups",
+                        DeclKind::User => "users",
                         _ => "roles",
                     };
                     if !entity.document.is_empty() {
@@ -431,19 +429,19 @@ pub fn quota_violations(model: &Model, quotas: &Quotas) -> Vec<Diagnostic> {
     for entity in &model.entities {
         let size = canonical_size(&entity.document);
         match entity.kind {
-            EntityKind::ManagedPolicy if size > quotas.managed_policy_size => diagnostics.push(too_large(
+            DeclKind::Policy if size > quotas.managed_policy_size => diagnostics.push(too_large(
                 entity,
                 "document",
                 size,
                 (quotas.managed_policy_size, "managed_policy_size"),
                 "split it into several policies, or build with `--split`; `--minimize` may also help",
             )),
-            EntityKind::ManagedPolicy if entity.document.is_empty() => diagnostics.push(
+            DeclKind::Policy if entity.document.is_empty() => diagnostics.push(
                 Diagnostic::error(codes::EMPTY_POLICY, format!("policy `{}` grants and denies nothing", entity.ident))
                     .at(entity.origin.file, entity.origin.span, "no statement")
                     .with_help("AWS rejects a policy without statements: add one, or remove the policy"),
             ),
-            EntityKind::ManagedPolicy => {}
+            DeclKind::Policy => {}
             kind => {
                 let limit = inline_limit(quotas, kind);
                 if !entity.document.is_empty() && size > limit.0 {
@@ -451,12 +449,12 @@ pub fn quota_violations(model: &Model, quotas: &Quotas) -> Vec<Diagnostic> {
                 }
                 let limit = attachment_limit(quotas, kind);
                 if entity.managed.len() > limit.0 {
-                    let help = if kind == EntityKind::User { "attach them to a group the user is in, or merge policies" } else { "merge some of the policies into one" };
+                    let help = if kind == DeclKind::User { "attach them to a group the user is in, or merge policies" } else { "merge some of the policies into one" };
                     diagnostics.push(too_many(entity, "managed policies attached", entity.managed.len(), limit, "too many `attach`", help));
                 }
             }
         }
-        if entity.kind == EntityKind::User && entity.groups.len() > quotas.groups_per_user {
+        if entity.kind == DeclKind::User && entity.groups.len() > quotas.groups_per_user {
             diagnostics.push(too_many(
                 entity,
                 "groups",
@@ -489,18 +487,16 @@ pub fn quota_usage(model: &Model) -> Quotas {
         let size = canonical_size(&entity.document);
         let attached = entity.managed.len();
         match entity.kind {
-            EntityKind::ManagedPolicy => {
-                usage.managed_policy_size = usage.managed_policy_size.max(size)
-            }
-            EntityKind::Role => {
+            DeclKind::Policy => usage.managed_policy_size = usage.managed_policy_size.max(size),
+            DeclKind::Role => {
                 usage.role_inline_size = usage.role_inline_size.max(size);
                 usage.role_managed_policies = usage.role_managed_policies.max(attached);
             }
-            EntityKind::Group => {
+            DeclKind::Group => {
                 usage.group_inline_size = usage.group_inline_size.max(size);
                 usage.group_managed_policies = usage.group_managed_policies.max(attached);
             }
-            EntityKind::User => {
+            DeclKind::User => {
                 usage.user_inline_size = usage.user_inline_size.max(size);
                 usage.user_managed_policies = usage.user_managed_policies.max(attached);
                 usage.groups_per_user = usage.groups_per_user.max(entity.groups.len());
@@ -530,7 +526,7 @@ fn split_oversized(model: &mut Model) -> Vec<(Origin, Diagnostic)> {
         .collect();
     for entity in &mut model.entities {
         let size = canonical_size(&entity.document);
-        if entity.kind != EntityKind::ManagedPolicy || size <= limit {
+        if entity.kind != DeclKind::Policy || size <= limit {
             continue;
         }
         let over = || {
@@ -590,9 +586,9 @@ fn split_oversized(model: &mut Model) -> Vec<(Origin, Diagnostic)> {
     if replaced.is_empty() {
         return unsplit;
     }
-    model.entities.retain(|e| {
-        !(e.kind == EntityKind::ManagedPolicy && replaced.contains_key(&e.arn(&partition)))
-    });
+    model
+        .entities
+        .retain(|e| !(e.kind == DeclKind::Policy && replaced.contains_key(&e.arn(&partition))));
     model.entities.extend(added);
     for entity in &mut model.entities {
         let mut managed = Vec::new();

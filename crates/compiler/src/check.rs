@@ -9,7 +9,7 @@ use iamdsl_policy::{ActionBlock, Effect, NameSet, PolicyDocument, ResourceBlock,
 use iamdsl_syntax::ast::*;
 
 use crate::config::{Config, LintLevel};
-use crate::model::{origin, Account, Entity, EntityKind, Model};
+use crate::model::{origin, Account, DeclKind, Entity, Model};
 
 /// What a name in the project's namespace stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -36,12 +36,12 @@ impl SymbolKind {
         }
     }
 
-    fn entity(self) -> Option<EntityKind> {
+    fn entity(self) -> Option<DeclKind> {
         match self {
-            SymbolKind::Policy => Some(EntityKind::ManagedPolicy),
-            SymbolKind::Group => Some(EntityKind::Group),
-            SymbolKind::User => Some(EntityKind::User),
-            SymbolKind::Role => Some(EntityKind::Role),
+            SymbolKind::Policy => Some(DeclKind::Policy),
+            SymbolKind::Group => Some(DeclKind::Group),
+            SymbolKind::User => Some(DeclKind::User),
+            SymbolKind::Role => Some(DeclKind::Role),
             _ => None,
         }
     }
@@ -330,7 +330,7 @@ impl<'a> Checker<'a> {
                     format!("`{}` is declared here", ident.name),
                 );
                 if let Some(close) = self.closest_of_kinds(&ident.name, kinds) {
-                    diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
+                    diagnostic = diagnostic.with_suggestion(file, ident.span(), close);
                 }
                 self.report(scope, diagnostic);
                 None
@@ -350,7 +350,7 @@ impl<'a> Checker<'a> {
                     ),
                 );
                 if let Some(close) = self.closest_of_kinds(&ident.name, kinds) {
-                    diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
+                    diagnostic = diagnostic.with_suggestion(file, ident.span(), close);
                 }
                 self.report(scope, diagnostic);
                 None
@@ -582,7 +582,7 @@ impl<'a> Checker<'a> {
                 "not a `let`, a parameter or a declaration",
             );
             if let Some(close) = suggest::closest(&ident.name, candidates) {
-                diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
+                diagnostic = diagnostic.with_suggestion(scope.file, ident.span(), close);
             }
             self.report(Some(scope), diagnostic);
             return None;
@@ -730,7 +730,7 @@ impl<'a> Checker<'a> {
         }
         // The trust half of every `assume`.
         for entity in &mut entities {
-            if entity.kind != EntityKind::Role {
+            if entity.kind != DeclKind::Role {
                 continue;
             }
             if let Some(pending) = self.pending_trust.remove(&entity.ident) {
@@ -786,7 +786,7 @@ impl<'a> Checker<'a> {
             }
         }
         // AWS names are unique per account and kind, whatever their case or path.
-        let mut seen: BTreeMap<(EntityKind, String, String), String> = BTreeMap::new();
+        let mut seen: BTreeMap<(DeclKind, String, String), String> = BTreeMap::new();
         for entity in &entities {
             let key = (
                 entity.kind,
@@ -846,7 +846,7 @@ impl<'a> Checker<'a> {
             }),
             origin: origin(decl.file, decl.name.span()),
             document: PolicyDocument::default(),
-            trust: (kind == EntityKind::Role).then(PolicyDocument::default),
+            trust: (kind == DeclKind::Role).then(PolicyDocument::default),
             managed: Vec::new(),
             boundary: None,
             groups: Vec::new(),
@@ -874,8 +874,8 @@ impl<'a> Checker<'a> {
 
     fn check_entity_names(&mut self, decl: &Decl<'a>, entity: &Entity) {
         let limit = match entity.kind {
-            EntityKind::Role | EntityKind::User => 64,
-            EntityKind::Group | EntityKind::ManagedPolicy => 128,
+            DeclKind::Role | DeclKind::User => 64,
+            DeclKind::Group | DeclKind::Policy => 128,
         };
         let valid = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
         if entity.name.is_empty() || entity.name.len() > limit || !entity.name.chars().all(valid) {
@@ -1206,7 +1206,7 @@ impl<'a> Checker<'a> {
                         "no such template in the standard library",
                     );
                     diagnostic = match suggest::closest(&name, names.iter().copied()) {
-                        Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
+                        Some(close) => diagnostic.with_suggestion(scope.file, span, close),
                         None => diagnostic
                             .with_help(format!("the standard library has {}", names.join(", "))),
                     };
@@ -1364,10 +1364,10 @@ impl<'a> Checker<'a> {
     fn lower_property(&mut self, scope: &Scope, property: &Property, entity: &mut Entity) {
         use SymbolKind as K;
         let known: &[&str] = match scope.owner_kind {
-            K::Role => &["max_session", "path", "name", "description"],
-            K::User => &["groups", "path", "name"],
-            K::Group => &["path", "name"],
-            K::Policy => &["path", "name", "description"],
+            K::Role => crate::vocabulary::properties(DeclKind::Role),
+            K::User => crate::vocabulary::properties(DeclKind::User),
+            K::Group => crate::vocabulary::properties(DeclKind::Group),
+            K::Policy => crate::vocabulary::properties(DeclKind::Policy),
             _ => &[],
         };
         let name = property.name.name.as_str();
@@ -1378,7 +1378,7 @@ impl<'a> Checker<'a> {
             )
             .at(scope.file, property.name.span(), "unknown property");
             diagnostic = match suggest::closest(name, known.iter().copied()) {
-                Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
+                Some(close) => diagnostic.with_suggestion(scope.file, property.name.span(), close),
                 None => diagnostic.with_help(format!("its properties are: {}", known.join(", "))),
             };
             self.report(Some(scope), diagnostic);
@@ -1636,7 +1636,7 @@ pub(crate) fn attribute_lints(
                 )
                 .at(file, arg.span(), "no lint has this name");
                 diagnostic = match suggest::closest(&arg.name, lints.iter().copied()) {
-                    Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
+                    Some(close) => diagnostic.with_suggestion(file, arg.span(), close),
                     None => diagnostic.with_help(format!("the lints are {}", lints.join(", "))),
                 };
                 checker.diagnostics.push(diagnostic);
@@ -1680,10 +1680,9 @@ impl Checker<'_> {
                 model
                     .entities
                     .iter()
-                    .find(|e| e.kind == EntityKind::Role && e.ident == trust.role),
+                    .find(|e| e.kind == DeclKind::Role && e.ident == trust.role),
                 model.entities.iter().find(|e| {
-                    matches!(e.kind, EntityKind::User | EntityKind::Role)
-                        && e.ident == trust.principal
+                    matches!(e.kind, DeclKind::User | DeclKind::Role) && e.ident == trust.principal
                 }),
             ) else {
                 continue;
@@ -1693,7 +1692,7 @@ impl Checker<'_> {
             let mut documents = vec![&principal.document];
             let mut attached: Vec<&String> = principal.managed.iter().collect();
             for group in model.entities.iter().filter(|e| {
-                e.kind == EntityKind::Group
+                e.kind == DeclKind::Group
                     && e.account.id == principal.account.id
                     && principal.groups.contains(&e.name)
             }) {
@@ -1708,7 +1707,7 @@ impl Checker<'_> {
                 if let Some(policy) = model
                     .entities
                     .iter()
-                    .find(|e| e.kind == EntityKind::ManagedPolicy && &e.arn(&partition) == arn)
+                    .find(|e| e.kind == DeclKind::Policy && &e.arn(&partition) == arn)
                 {
                     documents.push(&policy.document);
                 }

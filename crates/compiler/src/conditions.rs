@@ -11,60 +11,7 @@ use iamdsl_syntax::ast::{
 };
 
 use crate::check::{Checker, Scope, Val};
-
-/// Every AWS condition operator, without `ForAnyValue:`/`ForAllValues:` and `IfExists`.
-pub(crate) const OPERATORS: &[&str] = &[
-    "ArnEquals",
-    "ArnLike",
-    "ArnNotEquals",
-    "ArnNotLike",
-    "BinaryEquals",
-    "Bool",
-    "DateEquals",
-    "DateGreaterThan",
-    "DateGreaterThanEquals",
-    "DateLessThan",
-    "DateLessThanEquals",
-    "DateNotEquals",
-    "IpAddress",
-    "NotIpAddress",
-    "Null",
-    "NumericEquals",
-    "NumericGreaterThan",
-    "NumericGreaterThanEquals",
-    "NumericLessThan",
-    "NumericLessThanEquals",
-    "NumericNotEquals",
-    "StringEquals",
-    "StringEqualsIgnoreCase",
-    "StringLike",
-    "StringNotEquals",
-    "StringNotEqualsIgnoreCase",
-    "StringNotLike",
-];
-
-/// Keys written without a service: `external_id == "…"`.
-const SHORTHANDS: &[(&str, &str)] = &[
-    ("external_id", "sts:ExternalId"),
-    ("org", "aws:PrincipalOrgID"),
-    ("source_vpc", "aws:SourceVpc"),
-];
-
-/// Keys of an OIDC provider, written relative to it in its trust entry: `aud`, `sub`, …
-const PROVIDER_KEYS: &[&str] = &[
-    "aud",
-    "sub",
-    "amr",
-    "azp",
-    "oaud",
-    "email",
-    "id",
-    "actor",
-    "repository",
-    "ref",
-    "environment",
-    "job_workflow_ref",
-];
+use crate::vocabulary::{OPERATORS, PROVIDER_KEYS, SHORTHANDS};
 
 /// The AWS operator for a comparison on a key of this type, if it has one.
 fn operator_for(base: KeyType, op: CompareOp) -> Option<&'static str> {
@@ -277,7 +224,7 @@ impl Checker<'_> {
                     )
                     .at(scope.file, operator.span(), "unknown operator");
                     if let Some(close) = suggest::closest(base, OPERATORS.iter().copied()) {
-                        diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
+                        diagnostic = diagnostic.with_suggestion(scope.file, operator.span(), close);
                     }
                     self.report(Some(scope), diagnostic);
                     return;
@@ -529,7 +476,7 @@ impl Checker<'_> {
             .at(scope.file, span, "not a key, and not a shorthand");
             let shorthands: Vec<&str> = SHORTHANDS.iter().map(|(s, _)| *s).collect();
             diagnostic = match suggest::closest(&key.name, shorthands.iter().copied()) {
-                Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
+                Some(close) => diagnostic.with_suggestion(scope.file, span, close),
                 None => diagnostic.with_help(format!(
                     "keys are written `service:Key` (`aws:SourceIp`); the shorthands are `mfa`, {}{}",
                     shorthands.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "),
@@ -562,7 +509,7 @@ impl Checker<'_> {
             .at(scope.file, span, "the AWS catalog has no such key");
             if let Some(close) = suggest::closest(&key.name, candidates.iter().map(String::as_str))
             {
-                diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
+                diagnostic = diagnostic.with_suggestion(scope.file, span, close);
             }
             self.report(Some(scope), diagnostic);
             return None;

@@ -166,7 +166,7 @@ pub fn parse_manifest(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
         Ok(config) => {
             let mut diagnostics = Vec::new();
             if let Some(partition) = &config.defaults.partition {
-                if !crate::permissions::PARTITIONS.contains(&partition.as_str()) {
+                if !iamdsl_catalog::facts::PARTITIONS.contains(&partition.as_str()) {
                     let start = text.find(partition.as_str()).unwrap_or(0);
                     diagnostics.push(
                         Diagnostic::error(
@@ -180,13 +180,13 @@ pub fn parse_manifest(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
                         )
                         .with_help(format!(
                             "the partitions are {}",
-                            crate::permissions::PARTITIONS.join(", ")
+                            iamdsl_catalog::facts::PARTITIONS.join(", ")
                         )),
                     );
                 }
             }
             if let Some(region) = &config.defaults.region {
-                if !crate::permissions::is_region(region) {
+                if !iamdsl_catalog::facts::is_region(region) {
                     let start = text.find(region.as_str()).unwrap_or(0);
                     diagnostics.push(
                         Diagnostic::error(
@@ -229,7 +229,11 @@ pub fn parse_manifest(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
                             );
                     diagnostic =
                         match iamdsl_diagnostics::suggest::closest(name, lints.iter().copied()) {
-                            Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
+                            Some(close) => diagnostic.with_suggestion(
+                                file,
+                                Span::new(start, start + name.len()),
+                                close,
+                            ),
                             None => {
                                 diagnostic.with_help(format!("the lints are {}", lints.join(", ")))
                             }

@@ -14,7 +14,7 @@ use crate::check::{Checker, Scope, SymbolKind};
 use crate::explain::{
     context_of, escalations, evaluated_state, most_capable_context, subjects, Escalation,
 };
-use crate::model::{Entity, EntityKind, Model};
+use crate::model::{DeclKind, Entity, Model};
 
 /// An expectation ready to evaluate.
 enum Question {
@@ -389,7 +389,7 @@ fn principal_entity<'m>(model: &'m Model, ident: &str) -> Option<&'m Entity> {
     model
         .entities
         .iter()
-        .find(|e| e.ident == ident && e.kind != EntityKind::ManagedPolicy)
+        .find(|e| e.ident == ident && e.kind != DeclKind::Policy)
 }
 
 fn lint_scope(file: FileId, allowed: Vec<String>) -> Scope {
@@ -476,8 +476,7 @@ fn verdict(
     if explained.evaluation.missing == Some(PolicyKind::Boundary) {
         let boundary = access.principals()[subject].boundary.as_deref();
         if let Some(policy) = model.entities.iter().find(|e| {
-            e.kind == EntityKind::ManagedPolicy
-                && Some(e.arn(&model.partition).as_str()) == boundary
+            e.kind == DeclKind::Policy && Some(e.arn(&model.partition).as_str()) == boundary
         }) {
             diagnostic = diagnostic.with_label(
                 policy.origin.file,
@@ -496,7 +495,7 @@ fn verdict(
 /// "role `deployer`", "user `alice` (in group `developers`)".
 fn describe(model: &Model, access: &Access<'_>, subject: usize, entity: &Entity) -> String {
     let principal = &access.principals()[subject];
-    if entity.kind == EntityKind::Group && principal.arn != entity.arn(&model.partition) {
+    if entity.kind == DeclKind::Group && principal.arn != entity.arn(&model.partition) {
         format!("user `{}` (in group `{}`)", principal.name, entity.ident)
     } else {
         format!("{} `{}`", entity.kind.keyword(), entity.ident)

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use iamdsl_catalog::facts;
 use iamdsl_diagnostics::{Diagnostic, Span};
 use iamdsl_policy::access::{Access, PrincipalKind};
 use iamdsl_policy::authz::AuthorizationDetails;
@@ -11,7 +12,7 @@ use iamdsl_policy::eval::{Context, Decision, Quantifier};
 
 use iamdsl_syntax::ast::{Item, ItemKind};
 
-use crate::model::{Entity, EntityKind, Model};
+use crate::model::{DeclKind, Entity, Model};
 use crate::Analysis;
 
 /// Every account of the model as built, in one: the state the evaluator reads.
@@ -21,12 +22,7 @@ pub fn evaluated_state(model: &Model) -> AuthorizationDetails {
 
 /// A principal (user, group or role) named as in source, by its AWS name, or by its ARN.
 pub fn find_principal<'m>(model: &'m Model, name: &str) -> Result<&'m Entity, String> {
-    let principals = || {
-        model
-            .entities
-            .iter()
-            .filter(|e| e.kind != EntityKind::ManagedPolicy)
-    };
+    let principals = || model.entities.iter().filter(|e| e.kind != DeclKind::Policy);
     principals()
         .find(|e| e.ident == name)
         .or_else(|| principals().find(|e| e.arn(&model.partition) == name))
@@ -47,7 +43,7 @@ pub fn subjects(model: &Model, access: &Access<'_>, entity: &Entity) -> Vec<usiz
     let Some(index) = access.by_arn(&arn) else {
         return Vec::new();
     };
-    if entity.kind != EntityKind::Group {
+    if entity.kind != DeclKind::Group {
         return vec![index];
     }
     let members: Vec<usize> = access
@@ -81,36 +77,6 @@ pub fn context_of<'p>(pairs: impl IntoIterator<Item = (&'p str, &'p str)>) -> Co
     }
     context
 }
-
-/// Actions that rewrite what a principal may do, by the kind of principal they act on.
-const EDIT_ROLE: &[&str] = &["iam:PutRolePolicy", "iam:AttachRolePolicy"];
-const EDIT_USER: &[&str] = &["iam:PutUserPolicy", "iam:AttachUserPolicy"];
-/// Actions that take a principal's permissions boundary away or replace it.
-const LIFT_ROLE_BOUNDARY: &[&str] = &[
-    "iam:DeleteRolePermissionsBoundary",
-    "iam:PutRolePermissionsBoundary",
-];
-const LIFT_USER_BOUNDARY: &[&str] = &[
-    "iam:DeleteUserPermissionsBoundary",
-    "iam:PutUserPermissionsBoundary",
-];
-const EDIT_GROUP: &[&str] = &["iam:PutGroupPolicy", "iam:AttachGroupPolicy"];
-const EDIT_POLICY: &[&str] = &["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"];
-/// Actions that give a principal another user's credentials.
-const CREDENTIALS: &[&str] = &[
-    "iam:CreateAccessKey",
-    "iam:CreateLoginProfile",
-    "iam:UpdateLoginProfile",
-];
-/// Services that run code as a role passed to them: the action, and the service principal the
-/// role is passed to (`iam:PassedToService`) and must trust.
-const RUN_AS_ROLE: &[(&str, &str)] = &[
-    ("lambda:CreateFunction", "lambda.amazonaws.com"),
-    ("ec2:RunInstances", "ec2.amazonaws.com"),
-    ("ecs:RunTask", "ecs-tasks.amazonaws.com"),
-    ("glue:CreateDevEndpoint", "glue.amazonaws.com"),
-    ("cloudformation:CreateStack", "cloudformation.amazonaws.com"),
-];
 
 /// A way from a principal to administrator access.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,23 +138,7 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
     let allowed = |who: usize, action: &str, resource: &str| {
         access.allows(who, action, resource, context, Quantifier::Some)
     };
-    let candidates: Vec<&'static str> = [
-        EDIT_ROLE,
-        EDIT_USER,
-        EDIT_GROUP,
-        EDIT_POLICY,
-        CREDENTIALS,
-        LIFT_ROLE_BOUNDARY,
-        LIFT_USER_BOUNDARY,
-    ]
-    .concat()
-    .into_iter()
-    .chain([
-        "iam:AddUserToGroup",
-        "iam:UpdateAssumeRolePolicy",
-        "iam:PassRole",
-    ])
-    .collect();
+    let candidates: Vec<&'static str> = facts::escalation_actions().collect();
     // What each principal can do to others, found when a search first needs it: most of a
     // large project is never reached from a principal that is not an administrator.
     let edges_from = |from: usize| -> Edges {
@@ -209,7 +159,7 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
             .collect();
         // Passing a role is asked with the service it is passed to in the request, as AWS
         // asks it (`iam:PassedToService`).
-        let runs_code = RUN_AS_ROLE
+        let runs_code = facts::RUN_AS_ROLE
             .iter()
             .find(|(action, _)| allowed(from, action, "*"));
         let passing = runs_code.map(|(_, service)| {
@@ -252,8 +202,8 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
             };
             match target.kind {
                 PrincipalKind::Role => {
-                    edit(EDIT_ROLE, LIFT_ROLE_BOUNDARY);
-                    if let Some(action) = first_on(&["iam:UpdateAssumeRolePolicy"], &target.arn) {
+                    edit(facts::EDIT_ROLE, facts::LIFT_ROLE_BOUNDARY);
+                    if let Some(action) = first_on(&[facts::EDIT_TRUST], &target.arn) {
                         act_as.push((to, format!("{action} on {name}, then assumes it")));
                     }
                     // Passing the role to a service that trusts it and runs code as it.
@@ -270,17 +220,17 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                     }
                 }
                 PrincipalKind::User => {
-                    edit(EDIT_USER, LIFT_USER_BOUNDARY);
-                    if let Some(action) = first_on(CREDENTIALS, &target.arn) {
+                    edit(facts::EDIT_USER, facts::LIFT_USER_BOUNDARY);
+                    if let Some(action) = first_on(facts::CREDENTIALS, &target.arn) {
                         act_as.push((to, format!("{action} on {name}: signs in as it")));
                     }
                 }
                 PrincipalKind::Group => {
-                    let join = first_on(&["iam:AddUserToGroup"], &target.arn);
+                    let join = first_on(&[facts::JOIN_GROUP], &target.arn);
                     if join.is_some() {
                         joins.push((to, format!("iam:AddUserToGroup on {name}")));
                     }
-                    if let Some(action) = first_on(EDIT_GROUP, &target.arn) {
+                    if let Some(action) = first_on(facts::EDIT_GROUP, &target.arn) {
                         // Editing a group edits its members; with AddUserToGroup, a user can
                         // join it first.
                         for (member, user) in principals.iter().enumerate().filter(|(m, p)| {
@@ -303,7 +253,7 @@ pub fn escalations(access: &Access<'_>, context: &Context) -> Vec<Escalation> {
                 .policies
                 .iter()
                 .filter_map(|p| p.arn.as_deref())
-                .find(|arn| first_on(EDIT_POLICY, arn).is_some())
+                .find(|arn| first_on(facts::EDIT_POLICY, arn).is_some())
             {
                 if target.kind != PrincipalKind::Group {
                     edits.push((
@@ -431,28 +381,26 @@ pub fn request_path(model: &Model, principals: &[&Entity]) -> BTreeSet<String> {
         let mut next: Vec<&Entity> = model
             .entities
             .iter()
-            .filter(|e| {
-                e.kind == EntityKind::ManagedPolicy && attached.contains(&&e.arn(partition))
-            })
+            .filter(|e| e.kind == DeclKind::Policy && attached.contains(&&e.arn(partition)))
             .collect();
         match entity.kind {
-            EntityKind::User => next.extend(
+            DeclKind::User => next.extend(
                 model
                     .entities
                     .iter()
                     .filter(same_account)
-                    .filter(|e| e.kind == EntityKind::Group && entity.groups.contains(&e.name)),
+                    .filter(|e| e.kind == DeclKind::Group && entity.groups.contains(&e.name)),
             ),
-            EntityKind::Group => next.extend(
+            DeclKind::Group => next.extend(
                 model
                     .entities
                     .iter()
                     .filter(same_account)
-                    .filter(|e| e.kind == EntityKind::User && e.groups.contains(&entity.name)),
+                    .filter(|e| e.kind == DeclKind::User && e.groups.contains(&entity.name)),
             ),
             _ => {}
         }
-        if entity.kind != EntityKind::ManagedPolicy {
+        if entity.kind != DeclKind::Policy {
             let arn = entity.arn(partition);
             let root = format!("arn:{partition}:iam::{}:root", entity.account.id);
             let documents: Vec<&iamdsl_policy::PolicyDocument> = std::iter::once(entity)
@@ -460,7 +408,7 @@ pub fn request_path(model: &Model, principals: &[&Entity]) -> BTreeSet<String> {
                 .map(|e| &e.document)
                 .collect();
             next.extend(model.entities.iter().filter(|role| {
-                role.kind == EntityKind::Role
+                role.kind == DeclKind::Role
                     && (role.trust.as_ref().is_some_and(|trust| {
                         trust.statements.iter().any(|s| {
                             s.principal.as_ref().is_some_and(|p| {

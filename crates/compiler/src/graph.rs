@@ -9,7 +9,7 @@ use std::fmt::Write;
 use iamdsl_policy::access::{Access, Chain, PrincipalKind};
 
 use crate::explain::{escalations, evaluated_state, most_capable_context};
-use crate::model::{EntityKind, Model};
+use crate::model::{DeclKind, Model};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GraphFormat {
@@ -311,7 +311,7 @@ pub fn access_graph(model: &Model) -> Graph {
         }
     }
     let partition = &model.partition;
-    for role in model.entities.iter().filter(|e| e.kind == EntityKind::Role) {
+    for role in model.entities.iter().filter(|e| e.kind == DeclKind::Role) {
         let Some(to) = access.by_arn(&role.arn(partition)) else {
             continue;
         };

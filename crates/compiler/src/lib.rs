@@ -18,9 +18,10 @@ mod permissions;
 mod project;
 pub mod stdlib;
 mod trust;
+pub mod vocabulary;
 
 pub use analysis::{analyze, analyze_with, Analysis};
 pub use conditions::is_iso_date;
 pub use config::Config;
-pub use model::{Account, Entity, EntityKind, Model};
+pub use model::{Account, DeclKind, Entity, Model};
 pub use project::{display, load, load_with, Project, SOURCE_EXTENSION};

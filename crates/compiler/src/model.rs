@@ -3,6 +3,7 @@
 
 use iamdsl_diagnostics::{FileId, Span};
 use iamdsl_policy::{Origin, PolicyDocument};
+pub use iamdsl_syntax::ast::DeclKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -11,39 +12,10 @@ pub struct Account {
     pub default: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum EntityKind {
-    ManagedPolicy,
-    Group,
-    User,
-    Role,
-}
-
-impl EntityKind {
-    pub fn keyword(self) -> &'static str {
-        match self {
-            EntityKind::ManagedPolicy => "policy",
-            EntityKind::Group => "group",
-            EntityKind::User => "user",
-            EntityKind::Role => "role",
-        }
-    }
-
-    /// The resource part of the entity's ARN: `arn:aws:iam::ACCOUNT:<this>/PATH/NAME`.
-    pub fn arn_kind(self) -> &'static str {
-        match self {
-            EntityKind::ManagedPolicy => "policy",
-            EntityKind::Group => "group",
-            EntityKind::User => "user",
-            EntityKind::Role => "role",
-        }
-    }
-}
-
 /// A managed policy, group, user or role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entity {
-    pub kind: EntityKind,
+    pub kind: DeclKind,
     /// The name in iamdsl source.
     pub ident: String,
     /// The name in AWS (the `name` property, else the identifier).
@@ -93,7 +65,7 @@ pub struct Model {
 }
 
 impl Model {
-    pub fn entity(&self, kind: EntityKind, ident: &str) -> Option<&Entity> {
+    pub fn entity(&self, kind: DeclKind, ident: &str) -> Option<&Entity> {
         self.entities
             .iter()
             .find(|e| e.kind == kind && e.ident == ident)

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use iamdsl_catalog::{Action, Level, ResourceType, Service};
+use iamdsl_catalog::{facts, Action, Level, ResourceType, Service};
 use iamdsl_diagnostics::{codes, suggest, Diagnostic, Span};
 use iamdsl_policy::{ActionBlock, Conditions, Effect, NameSet, ResourceBlock, Statement};
 use iamdsl_syntax::ast::{self, AccessLevel, ActionItem, Permission, Resource, Stmt};
@@ -28,28 +28,6 @@ enum ActionRef {
     Exact(&'static Service, &'static Action, Span),
     Pattern(String, Vec<(&'static Service, &'static Action)>, Span),
 }
-
-/// Actions that let a principal give itself more than it has.
-const ESCALATION: &[&str] = &[
-    "iam:AddUserToGroup",
-    "iam:AttachGroupPolicy",
-    "iam:AttachRolePolicy",
-    "iam:AttachUserPolicy",
-    "iam:CreateAccessKey",
-    "iam:CreateLoginProfile",
-    "iam:CreatePolicyVersion",
-    "iam:DeleteRolePermissionsBoundary",
-    "iam:DeleteUserPermissionsBoundary",
-    "iam:PassRole",
-    "iam:PutGroupPolicy",
-    "iam:PutRolePermissionsBoundary",
-    "iam:PutRolePolicy",
-    "iam:PutUserPermissionsBoundary",
-    "iam:PutUserPolicy",
-    "iam:SetDefaultPolicyVersion",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:UpdateLoginProfile",
-];
 
 pub(crate) fn catalog_level(level: AccessLevel) -> Level {
     match level {
@@ -629,17 +607,15 @@ impl Checker<'_> {
                 if !iamdsl_catalog::wildcard::has_wildcard(prefix)
                     && self.catalog.service(prefix).is_none()
                 {
+                    let prefix_span =
+                        Span::new(span.start as usize, span.start as usize + prefix.len());
                     let mut diagnostic = Diagnostic::error(
                         codes::UNKNOWN_SERVICE,
                         format!("unknown service `{prefix}`"),
                     )
-                    .at(
-                        scope.file,
-                        Span::new(span.start as usize, span.start as usize + prefix.len()),
-                        "not a service prefix of AWS",
-                    );
+                    .at(scope.file, prefix_span, "not a service prefix of AWS");
                     if let Some(close) = suggest::closest(prefix, self.catalog.prefixes()) {
-                        diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
+                        diagnostic = diagnostic.with_suggestion(scope.file, prefix_span, close);
                     }
                     self.report(Some(scope), diagnostic);
                     return None;
@@ -692,7 +668,7 @@ impl Checker<'_> {
                         );
                         diagnostic = match suggest::closest(text, names.iter().map(String::as_str))
                         {
-                            Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
+                            Some(close) => diagnostic.with_suggestion(scope.file, span, close),
                             None => diagnostic
                                 .with_help(format!("see `iamdsl catalog {}:*`", service.prefix)),
                         };
@@ -749,7 +725,7 @@ impl Checker<'_> {
             )
             .at(scope.file, c.service.span(), "not a service prefix of AWS");
             if let Some(close) = suggest::closest(&c.service.name, self.catalog.prefixes()) {
-                diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
+                diagnostic = diagnostic.with_suggestion(scope.file, c.service.span(), close);
             }
             self.report(Some(scope), diagnostic);
             return None;
@@ -771,9 +747,12 @@ impl Checker<'_> {
             .at(scope.file, c.resource_type.span(), "unknown resource type");
             diagnostic =
                 match suggest::closest(&c.resource_type.name, names.iter().map(String::as_str)) {
-                    Some(close) => {
-                        diagnostic.with_help(format!("did you mean `{}.{close}`?", service.prefix))
-                    }
+                    // The fix replaces `s3.objekt` whole, so that it reads as the help does.
+                    Some(close) => diagnostic.with_suggestion(
+                        scope.file,
+                        c.service.span().to(c.resource_type.span()),
+                        format!("{}.{close}", service.prefix),
+                    ),
                     None if names.is_empty() => diagnostic.with_help(format!(
                         "`{}` has no resource types: its actions take `*`",
                         service.prefix
@@ -869,7 +848,7 @@ impl Checker<'_> {
             match name.name.as_str() {
                 "region" => {
                     let text = self.val_text(&value).unwrap_or_default();
-                    if !is_region(&text) {
+                    if !facts::is_region(&text) {
                         self.report(
                             Some(scope),
                             Diagnostic::error(codes::INVALID_VALUE, format!("`{text}` is not an AWS region"))
@@ -882,7 +861,7 @@ impl Checker<'_> {
                 }
                 "partition" => {
                     let text = self.val_text(&value).unwrap_or_default();
-                    if !PARTITIONS.contains(&text.as_str()) {
+                    if !facts::PARTITIONS.contains(&text.as_str()) {
                         self.report(
                             Some(scope),
                             Diagnostic::error(
@@ -890,7 +869,10 @@ impl Checker<'_> {
                                 format!("`{text}` is not an AWS partition"),
                             )
                             .at(scope.file, arg.value.span(), "unknown partition")
-                            .with_help(format!("the partitions are {}", PARTITIONS.join(", "))),
+                            .with_help(format!(
+                                "the partitions are {}",
+                                facts::PARTITIONS.join(", ")
+                            )),
                         );
                         return None;
                     }
@@ -955,7 +937,7 @@ impl Checker<'_> {
 
     /// Checks the form of an ARN; reports and returns false when it is malformed.
     pub fn check_arn(&mut self, scope: &Scope, arn: &str, span: Span) -> bool {
-        let problem = arn_problem(arn);
+        let problem = facts::arn_problem(arn);
         if let Some(problem) = problem {
             self.report(
                 Some(scope),
@@ -1052,7 +1034,7 @@ impl Checker<'_> {
             .iter()
             .filter(|(_, a, index)| {
                 let name = a.full_name();
-                ESCALATION.contains(&name)
+                facts::escalation_actions().any(|e| e == name)
                     && (name != "iam:PassRole"
                         || resources
                             .get(*index)
@@ -1081,38 +1063,6 @@ impl Checker<'_> {
     }
 }
 
-/// AWS's partitions.
-pub(crate) const PARTITIONS: &[&str] = &[
-    "aws",
-    "aws-cn",
-    "aws-us-gov",
-    "aws-iso",
-    "aws-iso-b",
-    "aws-iso-e",
-    "aws-iso-f",
-    "aws-eusc",
-];
-
-/// `eu-west-1`, `us-gov-west-1`, `cn-north-1`, or a pattern with `*`.
-pub(crate) fn is_region(text: &str) -> bool {
-    if text.contains('*') {
-        return text
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '*');
-    }
-    let parts: Vec<&str> = text.split('-').collect();
-    parts.len() >= 3
-        && parts
-            .first()
-            .is_some_and(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts
-            .last()
-            .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-        && parts[1..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-}
-
 /// `` `s3.bucket`, `arn:…` `` for a message.
 fn describe_all(resources: &[Resolved]) -> String {
     resources
@@ -1120,59 +1070,4 @@ fn describe_all(resources: &[Resolved]) -> String {
         .map(|r| format!("`{}`", r.describe))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// What is wrong with an ARN's form, if anything.
-pub(crate) fn arn_problem(arn: &str) -> Option<&'static str> {
-    if arn.len() > 2048 {
-        return Some("longer than the 2048 characters AWS allows");
-    }
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    if parts.first() != Some(&"arn") {
-        return Some("an ARN starts with `arn:`");
-    }
-    if parts.len() < 6 {
-        return Some("an ARN has six parts separated by `:`");
-    }
-    let partition = parts[1];
-    if !(partition == "*" || PARTITIONS.contains(&partition)) {
-        return Some("the partition is not one of AWS's (`aws`, `aws-cn`, `aws-us-gov`, …)");
-    }
-    if parts[2].is_empty() {
-        return Some("the service part is empty");
-    }
-    let account = parts[4];
-    if !(account.is_empty()
-        || account == "aws"
-        || account.contains('*')
-        || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())))
-    {
-        return Some("the account part is not 12 digits");
-    }
-    if parts[5].is_empty() {
-        return Some("the resource part is empty");
-    }
-    None
-}
-
-#[cfg(test)]
-mod region_tests {
-    use super::is_region;
-
-    #[test]
-    fn regions() {
-        for ok in [
-            "eu-west-1",
-            "us-gov-west-1",
-            "cn-north-1",
-            "ap-southeast-2",
-            "*",
-            "eu-*",
-        ] {
-            assert!(is_region(ok), "{ok}");
-        }
-        for bad in ["eu-west", "EU-WEST-1", "west-1", "eu--1", "eu-west-1a", ""] {
-            assert!(!is_region(bad), "{bad}");
-        }
-    }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use iamdsl_compiler::{analyze, Config, EntityKind, Project};
+use iamdsl_compiler::{analyze, Config, DeclKind, Project};
 use iamdsl_policy::ActionBlock;
 
 /// The actions of `service` whose own access level is `level` and that apply to `resource_type`,
@@ -81,7 +81,7 @@ fn expanded(level: &str, resource: &str) -> Option<BTreeSet<String>> {
         .model
         .entities
         .iter()
-        .find(|e| e.kind == EntityKind::ManagedPolicy)
+        .find(|e| e.kind == DeclKind::Policy)
         .unwrap();
     let mut actions = BTreeSet::new();
     for statement in &policy.document.statements {

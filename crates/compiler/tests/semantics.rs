@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use iamdsl_compiler::bundle::{build, BuildOptions};
-use iamdsl_compiler::{analyze, config, Analysis, EntityKind, Project};
+use iamdsl_compiler::{analyze, config, Analysis, DeclKind, Project};
 use iamdsl_policy::ResourceBlock;
 
 fn analyze_source(source: &str) -> Analysis {
@@ -31,7 +31,7 @@ fn a_declared_role_in_a_resource_is_in_its_own_account() {
          group ops { allow sts:AssumeRole on iam.role(auditor) }\nuser bob { groups = [ops] }\n",
     );
     assert!(codes(&analysis).is_empty(), "{:#?}", analysis.diagnostics);
-    let ops = analysis.model.entity(EntityKind::Group, "ops").unwrap();
+    let ops = analysis.model.entity(DeclKind::Group, "ops").unwrap();
     let Some(ResourceBlock::Resource(arns)) = &ops.document.statements[0].resource else {
         panic!()
     };
@@ -77,7 +77,7 @@ fn security_lints_see_through_conditions_that_require_nothing() {
 fn a_failed_except_never_widens_the_grant() {
     let analysis = analyze_source("account prod = \"111111111111\"\nrole r {\n  trust { service ec2 }\n  allow * except s3:GetObjekt on *\n}\n");
     assert_eq!(codes(&analysis), vec!["E0302"]);
-    let role = analysis.model.entity(EntityKind::Role, "r").unwrap();
+    let role = analysis.model.entity(DeclKind::Role, "r").unwrap();
     assert!(role.document.is_empty(), "{:?}", role.document);
 }
 
@@ -128,7 +128,7 @@ fn a_user_in_more_than_ten_groups_is_over_the_quota() {
 #[test]
 fn descriptions_are_written_in_characters_aws_accepts() {
     let analysis = analyze_source("account prod = \"111111111111\"\n/// Deploys the app — “main” only… ✓\nrole r { trust { service ec2 } }\n");
-    let role = analysis.model.entity(EntityKind::Role, "r").unwrap();
+    let role = analysis.model.entity(DeclKind::Role, "r").unwrap();
     assert_eq!(
         role.description.as_deref(),
         Some("Deploys the app - \"main\" only. ?")
@@ -159,7 +159,7 @@ fn operators_by_name_are_checked_like_the_others() {
 
 /// The trust statements of a role, as compact JSON.
 fn trust_of(analysis: &Analysis, role: &str) -> Vec<String> {
-    let role = analysis.model.entity(EntityKind::Role, role).unwrap();
+    let role = analysis.model.entity(DeclKind::Role, role).unwrap();
     role.trust
         .as_ref()
         .map(|trust| {
@@ -189,7 +189,7 @@ fn assume_never_adds_an_unconditioned_trust_entry_beside_the_authors() {
         "{trust:#?}"
     );
     // The identity half is still written.
-    let auditor = analysis.model.entity(EntityKind::Role, "auditor").unwrap();
+    let auditor = analysis.model.entity(DeclKind::Role, "auditor").unwrap();
     let identity =
         iamdsl_policy::canonical::statement_json(&auditor.document.statements[0]).compact();
     assert!(
@@ -215,7 +215,7 @@ fn assume_when_guards_both_halves() {
         entry[0].contains("\"aws:MultiFactorAuthPresent\":[\"true\"]"),
         "{trust:#?}"
     );
-    let auditor = analysis.model.entity(EntityKind::Role, "auditor").unwrap();
+    let auditor = analysis.model.entity(DeclKind::Role, "auditor").unwrap();
     let identity =
         iamdsl_policy::canonical::statement_json(&auditor.document.statements[0]).compact();
     assert!(

@@ -1,7 +1,7 @@
 //! Every template of the standard library, expanded in a role: its JSON, reviewed by snapshot.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use iamdsl_compiler::{analyze, config, EntityKind, Project};
+use iamdsl_compiler::{analyze, config, DeclKind, Project};
 use iamdsl_policy::canonical::document_json;
 
 const USES: &[(&str, &str)] = &[
@@ -75,7 +75,7 @@ fn every_standard_template_compiles_to_reviewed_json() {
             .model
             .entities
             .iter()
-            .find(|e| e.kind == EntityKind::Role)
+            .find(|e| e.kind == DeclKind::Role)
             .unwrap();
         insta::assert_snapshot!(
             format!("std_{name}"),

@@ -48,6 +48,27 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     pub notes: Vec<String>,
     pub help: Option<String>,
+    /// An edit that fixes the problem, as data: the language server offers it as a quick fix,
+    /// and `help` says the same in words ([`Diagnostic::with_suggestion`] sets both).
+    pub suggestion: Option<Suggestion>,
+}
+
+/// A replacement that would fix a diagnostic, for editors to apply as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub kind: FixKind,
+    pub file: FileId,
+    /// The text to replace (may differ from the diagnostic's primary span: `objekt` is
+    /// underlined, `s3.objekt` replaced).
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// What kind of fix a [`Suggestion`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixKind {
+    /// The text is a near miss of a name that fits here: replace it by that name.
+    Typo,
 }
 
 impl Diagnostic {
@@ -60,6 +81,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             notes: Vec::new(),
             help: None,
+            suggestion: None,
         }
     }
 
@@ -92,6 +114,25 @@ impl Diagnostic {
     #[must_use]
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
+        self
+    }
+
+    /// "Did you mean `replacement`?": the near-miss fix, as help and as data.
+    #[must_use]
+    pub fn with_suggestion(
+        mut self,
+        file: FileId,
+        span: Span,
+        replacement: impl Into<String>,
+    ) -> Diagnostic {
+        let replacement = replacement.into();
+        self.help = Some(format!("did you mean `{replacement}`?"));
+        self.suggestion = Some(Suggestion {
+            kind: FixKind::Typo,
+            file,
+            span,
+            replacement,
+        });
         self
     }
 

@@ -9,6 +9,6 @@ mod source;
 pub mod suggest;
 
 pub use codes::{CodeInfo, CODES};
-pub use diagnostic::{normalize, Diagnostic, Label, Severity};
+pub use diagnostic::{normalize, Diagnostic, FixKind, Label, Severity, Suggestion};
 pub use render::{render_human, render_json, render_sarif, sarif_root, HumanStyle};
 pub use source::{FileId, LineCol, SourceFile, Sources, Span};

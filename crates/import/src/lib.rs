@@ -20,6 +20,7 @@ use iamdsl_policy::authz::{AttachedPolicy, AuthorizationDetails, InlinePolicy};
 use iamdsl_policy::{
     ActionBlock, Conditions, Effect, NameSet, PolicyDocument, ResourceBlock, Statement,
 };
+use iamdsl_syntax::ast::DeclKind;
 use iamdsl_syntax::{is_bare_key, quote};
 
 /// The files of an imported project: relative path to content.
@@ -87,16 +88,31 @@ fn identifier_for(name: &str) -> String {
 
 impl Names {
     fn new(details: &AuthorizationDetails) -> Names {
-        let mut entities: Vec<(Kind, String)> = Vec::new();
+        let mut entities: Vec<(DeclKind, String)> = Vec::new();
         entities.extend(
             details
                 .policies
                 .iter()
-                .map(|p| (Kind::Policy, p.name.clone())),
+                .map(|p| (DeclKind::Policy, p.name.clone())),
         );
-        entities.extend(details.groups.iter().map(|g| (Kind::Group, g.name.clone())));
-        entities.extend(details.users.iter().map(|u| (Kind::User, u.name.clone())));
-        entities.extend(details.roles.iter().map(|r| (Kind::Role, r.name.clone())));
+        entities.extend(
+            details
+                .groups
+                .iter()
+                .map(|g| (DeclKind::Group, g.name.clone())),
+        );
+        entities.extend(
+            details
+                .users
+                .iter()
+                .map(|u| (DeclKind::User, u.name.clone())),
+        );
+        entities.extend(
+            details
+                .roles
+                .iter()
+                .map(|r| (DeclKind::Role, r.name.clone())),
+        );
         entities.sort();
         let mut taken: BTreeSet<String> = ["main".to_string()].into();
         let mut by_entity = BTreeMap::new();
@@ -126,7 +142,7 @@ impl Names {
             .map(|((kind, name), _)| (kind.keyword().to_string(), name.clone()))
     }
 
-    fn get(&self, kind: Kind, name: &str) -> String {
+    fn get(&self, kind: DeclKind, name: &str) -> String {
         self.by_entity
             .get(&(kind, name.to_string()))
             .cloned()
@@ -536,7 +552,7 @@ fn write_sources(
     details: &AuthorizationDetails,
     verbatim: &BTreeSet<(String, String)>,
 ) -> Result<BTreeMap<String, String>, String> {
-    let style = |kind: Kind, name: &str| {
+    let style = |kind: DeclKind, name: &str| {
         if verbatim.contains(&(kind.keyword().to_string(), name.to_string())) {
             Style::Verbatim
         } else {
@@ -569,7 +585,7 @@ fn write_sources(
 
     let mut policies = String::new();
     for policy in &details.policies {
-        let ident = writer.names.get(Kind::Policy, &policy.name);
+        let ident = writer.names.get(DeclKind::Policy, &policy.name);
         let _ = writeln!(policies, "\npolicy {ident}{} {{", placement(&policy.arn));
         writer.common(&mut policies, &ident, &policy.name, &policy.path);
         if let Some(description) = &policy.description {
@@ -578,7 +594,7 @@ fn write_sources(
         writer.statements(
             &mut policies,
             &policy.document,
-            style(Kind::Policy, &policy.name),
+            style(DeclKind::Policy, &policy.name),
         );
         policies.push_str("}\n");
     }
@@ -586,20 +602,24 @@ fn write_sources(
 
     let mut groups = String::new();
     for group in &details.groups {
-        let ident = writer.names.get(Kind::Group, &group.name);
+        let ident = writer.names.get(DeclKind::Group, &group.name);
         let _ = writeln!(groups, "\ngroup {ident}{} {{", placement(&group.arn));
         writer.common(&mut groups, &ident, &group.name, &group.path);
         writer
             .attachments(&mut groups, &group.attached)
             .map_err(|e| format!("group {}: {e}", group.name))?;
-        writer.inline(&mut groups, &group.inline, style(Kind::Group, &group.name));
+        writer.inline(
+            &mut groups,
+            &group.inline,
+            style(DeclKind::Group, &group.name),
+        );
         groups.push_str("}\n");
     }
     files.insert("groups.iamdsl".to_string(), groups);
 
     let mut users = String::new();
     for user in &details.users {
-        let ident = writer.names.get(Kind::User, &user.name);
+        let ident = writer.names.get(DeclKind::User, &user.name);
         // Policies on a user are what the `user_policy` lint is about; deployed state has them.
         let allow = if user.inline.is_empty() && user.attached.is_empty() {
             ""
@@ -609,21 +629,24 @@ fn write_sources(
         let _ = writeln!(users, "\n{allow}user {ident}{} {{", placement(&user.arn));
         writer.common(&mut users, &ident, &user.name, &user.path);
         if !user.groups.is_empty() {
-            let names = user.groups.iter().map(|g| writer.names.get(Kind::Group, g));
+            let names = user
+                .groups
+                .iter()
+                .map(|g| writer.names.get(DeclKind::Group, g));
             let _ = writeln!(users, "  groups = [{}]", list(names));
         }
         writer
             .boundary(&mut users, &user.boundary)
             .and_then(|()| writer.attachments(&mut users, &user.attached))
             .map_err(|e| format!("user {}: {e}", user.name))?;
-        writer.inline(&mut users, &user.inline, style(Kind::User, &user.name));
+        writer.inline(&mut users, &user.inline, style(DeclKind::User, &user.name));
         users.push_str("}\n");
     }
     files.insert("users.iamdsl".to_string(), users);
 
     let mut roles = String::new();
     for role in &details.roles {
-        let ident = writer.names.get(Kind::Role, &role.name);
+        let ident = writer.names.get(DeclKind::Role, &role.name);
         let _ = writeln!(roles, "\nrole {ident}{} {{", placement(&role.arn));
         writer.common(&mut roles, &ident, &role.name, &role.path);
         if let Some(description) = &role.description {
@@ -654,7 +677,7 @@ fn write_sources(
             .boundary(&mut roles, &role.boundary)
             .and_then(|()| writer.attachments(&mut roles, &role.attached))
             .map_err(|e| format!("role {}: {e}", role.name))?;
-        writer.inline(&mut roles, &role.inline, style(Kind::Role, &role.name));
+        writer.inline(&mut roles, &role.inline, style(DeclKind::Role, &role.name));
         roles.push_str("}\n");
     }
     files.insert("roles.iamdsl".to_string(), roles);
@@ -692,7 +715,7 @@ pub fn import(details: &AuthorizationDetails) -> Result<Imported, String> {
     let policy_arns = details
         .policies
         .iter()
-        .map(|p| (p.arn.clone(), names.get(Kind::Policy, &p.name)))
+        .map(|p| (p.arn.clone(), names.get(DeclKind::Policy, &p.name)))
         .collect();
     let writer = Writer {
         catalog: iamdsl_catalog::catalog(),

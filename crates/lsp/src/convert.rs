@@ -1,7 +1,7 @@
 //! Byte offsets to LSP positions (UTF-16) and back, and iamdsl diagnostics to LSP diagnostics.
 
 use iamdsl_compiler::{Analysis, Project};
-use iamdsl_diagnostics::{codes, Diagnostic, FileId, Severity, Span};
+use iamdsl_diagnostics::{codes, Diagnostic, FileId, FixKind, Severity, Span};
 use tower_lsp::lsp_types::{
     self as lsp, DiagnosticRelatedInformation, Location, NumberOrString, Position, Range, Url,
 };
@@ -73,11 +73,6 @@ pub fn url_of(project: &Project, id: FileId) -> Option<Url> {
     Url::from_file_path(absolute).ok()
 }
 
-/// The text of a "did you mean `X`?" help: the replacement a quick fix offers.
-pub fn suggestion(help: &str) -> Option<&str> {
-    help.split("did you mean `").nth(1)?.split('`').next()
-}
-
 /// One diagnostic at `range` of a file, with its notes and help in the message, its secondary
 /// labels as related information, and its suggestion (if any) in `data` for code actions.
 pub fn diagnostic(project: &Project, d: &Diagnostic, range: Range) -> lsp::Diagnostic {
@@ -101,11 +96,20 @@ pub fn diagnostic(project: &Project, d: &Diagnostic, range: Range) -> lsp::Diagn
             })
         })
         .collect();
+    // The fix travels with the diagnostic: the client sends it back with a code-action request.
+    let same_file = |file: FileId| d.primary.as_ref().is_some_and(|p| p.file == file);
     let data = d
-        .help
-        .as_deref()
-        .and_then(suggestion)
-        .map(|replacement| serde_json::json!({ "replacement": replacement }));
+        .suggestion
+        .as_ref()
+        .filter(|fix| same_file(fix.file))
+        .map(|fix| {
+            let fix_range = self::range(project.sources.text(fix.file), fix.span);
+            serde_json::json!({ "fix": {
+            "kind": match fix.kind { FixKind::Typo => "typo" },
+            "range": fix_range,
+            "replacement": fix.replacement,
+        } })
+        });
     lsp::Diagnostic {
         range,
         severity: Some(match d.severity {

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use iamdsl_catalog::{catalog, constructor_name};
 use iamdsl_compiler::navigate::occurrence_at;
-use iamdsl_compiler::EntityKind;
 use iamdsl_policy::canonical::document_json;
 use iamdsl_syntax::ast::{DeclKind, Item, ItemKind};
 use iamdsl_syntax::lexer::KEYWORDS;
@@ -94,18 +93,10 @@ pub fn hover(snapshot: &Snapshot, url: &Url, at: Position) -> Option<Hover> {
                 ),
                 None,
             ),
-            ItemKind::Block(b) => {
-                let kind = match b.kind {
-                    DeclKind::Policy => EntityKind::ManagedPolicy,
-                    DeclKind::Group => EntityKind::Group,
-                    DeclKind::User => EntityKind::User,
-                    DeclKind::Role => EntityKind::Role,
-                };
-                (
-                    format!("{} `{}`", b.kind.keyword(), b.name.name),
-                    Some(kind),
-                )
-            }
+            ItemKind::Block(b) => (
+                format!("{} `{}`", b.kind.keyword(), b.name.name),
+                Some(b.kind),
+            ),
             _ => return None,
         };
         let mut value = format!("**{kind}**");
@@ -126,7 +117,7 @@ pub fn hover(snapshot: &Snapshot, url: &Url, at: Position) -> Option<Hover> {
                 ));
             }
             if !entity.document.is_empty() {
-                let title = if entity.kind == EntityKind::ManagedPolicy {
+                let title = if entity.kind == DeclKind::Policy {
                     "Policy"
                 } else {
                     "Inline policy"
@@ -661,32 +652,20 @@ pub fn workspace_symbols(snapshot: &Snapshot, query: &str) -> Vec<SymbolInformat
         .collect()
 }
 
-/// Quick fixes for "did you mean `X`?": replace the underlined text by the suggestion the
-/// server put in the diagnostic's `data`. Only where the underlined text is a near miss of it,
-/// so that a fix never replaces more than the misspelled name.
+/// Quick fixes: the fix each diagnostic carries in its `data` (its range and replacement, set by
+/// the analysis). Only while the text there is still a near miss of the replacement, so that a
+/// fix sent back with a stale diagnostic never replaces what the user has since written.
 pub fn code_actions(url: &Url, text: &str, diagnostics: &[Diagnostic]) -> Vec<CodeActionOrCommand> {
     diagnostics
         .iter()
         .filter_map(|diagnostic| {
-            let suggestion = diagnostic.data.as_ref()?.get("replacement")?.as_str()?;
-            let (start, end) = (
-                offset(text, diagnostic.range.start),
-                offset(text, diagnostic.range.end),
-            );
-            let written = text.get(start..end)?;
-            // A suggestion may name more than is underlined: `s3.object` for `objekt` in
-            // `s3.objekt(…)`. What is already written before the range stays.
-            let written_before = suggestion
-                .match_indices(['.', ':'])
-                .map(|(at, _)| &suggestion[..=at])
-                .filter(|prefix| text[..start].ends_with(prefix))
-                .map(str::len)
-                .max()
-                .unwrap_or(0);
-            let replacement = &suggestion[written_before..];
+            let fix = diagnostic.data.as_ref()?.get("fix")?;
+            let range: Range = serde_json::from_value(fix.get("range")?.clone()).ok()?;
+            let replacement = fix.get("replacement")?.as_str()?;
+            let written = text.get(offset(text, range.start)..offset(text, range.end))?;
             iamdsl_diagnostics::suggest::closest(written, [replacement])?;
             let edit = TextEdit {
-                range: diagnostic.range,
+                range,
                 new_text: replacement.to_string(),
             };
             Some(CodeActionOrCommand::CodeAction(CodeAction {

@@ -237,66 +237,73 @@ fn completion_replaces_the_whole_token_typed() {
     );
 }
 
+/// Every quick fix is the fix a diagnostic of the analysis carries (`Diagnostic::suggestion`),
+/// sent with the published diagnostic and read back from it: no help text is parsed.
 #[test]
-fn code_actions_apply_suggestions_from_the_diagnostic_data() {
-    let text = "role r {\n  allow s3:GetObjekt on *\n}\n";
-    let diagnostic = Diagnostic {
-        range: Range {
-            start: Position {
-                line: 1,
-                character: 8,
-            },
-            end: Position {
-                line: 1,
-                character: 20,
-            },
-        },
-        message: "unknown action `s3:GetObjekt`\nhelp: did you mean `s3:GetObject`?".into(),
-        data: Some(serde_json::json!({ "replacement": "s3:GetObject" })),
-        ..Diagnostic::default()
-    };
-    let u = Url::parse("file:///p/a.iamdsl").unwrap();
-    let actions = features::code_actions(&u, text, std::slice::from_ref(&diagnostic));
-    let CodeActionOrCommand::CodeAction(action) = &actions[0] else {
-        panic!()
-    };
-    assert_eq!(action.title, "Replace `s3:GetObjekt` with `s3:GetObject`");
+fn code_actions_apply_the_fix_each_diagnostic_carries() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "account prod = \"111111111111\" default\n\
+                role r {\n  atach x\n  trust { service lambda }\n  allow s3:GetObjekt on *\n\
+                  allow read on s3.objekt(\"b\", \"*\")\n}\n";
+    let main = dir.path().join("main.iamdsl");
+    std::fs::write(&main, text).unwrap();
+    let snapshot = Snapshot::build(&main, &HashMap::new());
+    let u = url(&main);
+    let fixes: Vec<_> = snapshot
+        .analysis
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.suggestion.clone())
+        .collect();
+    assert_eq!(fixes.len(), 3, "{:#?}", snapshot.analysis.diagnostics);
+    let published: Vec<Diagnostic> = snapshot
+        .diagnostics()
+        .into_iter()
+        .flat_map(|(_, diagnostics)| diagnostics)
+        .collect();
+    let actions = features::code_actions(&u, text, &published);
+    let mut edits: Vec<(String, String)> = actions
+        .iter()
+        .map(|action| {
+            let CodeActionOrCommand::CodeAction(action) = action else {
+                panic!("{action:?}")
+            };
+            assert_eq!(action.kind, Some(CodeActionKind::QUICKFIX));
+            let edit = &action.edit.as_ref().unwrap().changes.as_ref().unwrap()[&u][0];
+            let start = text.lines().nth(edit.range.start.line as usize).unwrap();
+            let written =
+                &start[edit.range.start.character as usize..edit.range.end.character as usize];
+            (written.to_string(), edit.new_text.clone())
+        })
+        .collect();
+    edits.sort();
+    let mut expected: Vec<(String, String)> = fixes
+        .iter()
+        .map(|fix| {
+            (
+                text[fix.span.start as usize..fix.span.end as usize].to_string(),
+                fix.replacement.clone(),
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(edits, expected);
     assert_eq!(
-        action.edit.as_ref().unwrap().changes.as_ref().unwrap()[&u][0].new_text,
-        "s3:GetObject"
+        expected,
+        [
+            ("atach".to_string(), "attach".to_string()),
+            ("s3.objekt".to_string(), "s3.object".to_string()),
+            ("s3:GetObjekt".to_string(), "s3:GetObject".to_string()),
+        ]
     );
-    // A range that is not the misspelled name (here the whole line) gets no fix.
-    let mut wide = diagnostic.clone();
-    wide.range.start.character = 2;
-    assert!(features::code_actions(&u, text, &[wide]).is_empty());
-    // A suggestion that names what precedes the range too: only the underlined part changes.
-    let constructor = "role r {\n  allow read on s3.objekt(\"b\", \"*\")\n}\n";
-    let underlined = Diagnostic {
-        range: Range {
-            start: Position {
-                line: 1,
-                character: 19,
-            },
-            end: Position {
-                line: 1,
-                character: 25,
-            },
-        },
-        data: Some(serde_json::json!({ "replacement": "s3.object" })),
-        ..Diagnostic::default()
-    };
-    let actions = features::code_actions(&u, constructor, &[underlined]);
-    let CodeActionOrCommand::CodeAction(action) = &actions[0] else {
-        panic!("{actions:?}")
-    };
-    assert_eq!(
-        action.edit.as_ref().unwrap().changes.as_ref().unwrap()[&u][0].new_text,
-        "object"
-    );
-    // Without the server's data there is nothing to apply.
-    let mut bare = diagnostic;
-    bare.data = None;
-    assert!(features::code_actions(&u, text, &[bare]).is_empty());
+    // A diagnostic sent back without the server's data, or whose text has changed since, gets
+    // no fix.
+    let mut bare = published.clone();
+    bare.iter_mut().for_each(|d| d.data = None);
+    assert!(features::code_actions(&u, text, &bare).is_empty());
+    let edited = text.replace("GetObjekt", "ListAllMyBuckets");
+    let stale = features::code_actions(&u, &edited, &published);
+    assert_eq!(stale.len(), 2, "{stale:?}");
 }
 
 #[test]

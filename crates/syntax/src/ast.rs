@@ -138,6 +138,7 @@ pub struct LetDecl {
     pub value: Value,
 }
 
+/// What a block declares: an IAM entity. The model's entities have the same kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DeclKind {
     Policy,
@@ -154,6 +155,11 @@ impl DeclKind {
             DeclKind::User => "user",
             DeclKind::Role => "role",
         }
+    }
+
+    /// The resource part of the entity's ARN: `arn:aws:iam::ACCOUNT:<this>/PATH/NAME`.
+    pub fn arn_kind(self) -> &'static str {
+        self.keyword()
     }
 }
 

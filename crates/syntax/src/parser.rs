@@ -1137,7 +1137,7 @@ impl<'s> Recovery<'s> {
         )
         .at(self.file, first.span, "no statement starts with this word");
         diagnostic = match suggest::closest(word, STMT_KEYWORDS.iter().copied()) {
-            Some(keyword) => diagnostic.with_help(format!("did you mean `{keyword}`?")),
+            Some(keyword) => diagnostic.with_suggestion(self.file, first.span, keyword),
             None => diagnostic.with_help(format!(
                 "statements start with {}, or are `name = value`",
                 STMT_KEYWORDS
@@ -1274,7 +1274,7 @@ impl<'s> Recovery<'s> {
                 .get(1)
                 .is_some_and(|t| t.kind == TokenKind::Punct('='));
             match suggest::closest(word, ITEM_KEYWORDS.iter().copied()) {
-                Some(keyword) => diagnostic.with_help(format!("did you mean `{keyword}`?")),
+                Some(keyword) => diagnostic.with_suggestion(self.file, first.span, keyword),
                 None if assigns => diagnostic.with_help(format!(
                     "a constant is declared with `let`: `let {word} = …`"
                 )),
