@@ -5,9 +5,10 @@
  * grammar/iamdsl.pest is the language's one grammar and iamdsl's own parser its authority; this
  * grammar follows it rule by rule (the names in comments are pest's) and is more lenient where
  * leniency costs nothing: reserved words are not enforced and doc comments may stand anywhere.
- * Every file iamdsl parses must parse here without an error node, and the keywords must be the
- * pest grammar's: both are tested by crates/tree-sitter-iamdsl. Regenerate src/ with
- * ./generate.sh after an edit.
+ * Every file iamdsl parses must parse here without an error node (tested by
+ * crates/tree-sitter-iamdsl), and the keywords must be the words of the one keyword list,
+ * iamdsl_syntax::lexer::GRAMMAR_WORDS (tested there and by crates/xtask/tests/editor_keywords.rs).
+ * Regenerate src/ with ./generate.sh after an edit.
  */
 
 /// <reference types="tree-sitter-cli/dsl" />

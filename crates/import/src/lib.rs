@@ -37,34 +37,10 @@ pub struct Imported {
     pub over_quota: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
-    Policy,
-    Group,
-    User,
-    Role,
-}
-
-impl Kind {
-    fn keyword(self) -> &'static str {
-        match self {
-            Kind::Policy => "policy",
-            Kind::Group => "group",
-            Kind::User => "user",
-            Kind::Role => "role",
-        }
-    }
-}
-
 /// Identifiers for the AWS names, unique across kinds, valid in the language.
 struct Names {
-    by_entity: BTreeMap<(Kind, String), String>,
+    by_entity: BTreeMap<(DeclKind, String), String>,
 }
-
-const RESERVED: &[&str] = &[
-    "allow", "deny", "on", "when", "and", "until", "except", "attach", "assume", "use", "trust",
-    "boundary", "in", "not", "like", "exists", "true", "false",
-];
 
 fn identifier_for(name: &str) -> String {
     let mut out: String = name
@@ -80,7 +56,8 @@ fn identifier_for(name: &str) -> String {
     if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
         out.insert(0, '_');
     }
-    if RESERVED.contains(&out.as_str()) {
+    // A role called `when` becomes `when_`; one called `admin` or `role` keeps its name.
+    if iamdsl_syntax::lexer::is_reserved(&out) {
         out.push('_');
     }
     out
@@ -912,6 +889,20 @@ fn entity_at(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// Every keyword import meets as an AWS name becomes a name the parser takes: a reserved one
+    /// gets a `_`, a contextual one (`admin`, `role`) stays as it is.
+    #[test]
+    fn names_that_are_keywords_become_names() {
+        use iamdsl_syntax::lexer::{is_reserved, KEYWORDS};
+        for &word in KEYWORDS {
+            let ident = identifier_for(word);
+            let source = format!("role {ident} {{}}\ngroup g {{ attach {ident} }}\n");
+            let parsed = iamdsl_syntax::parse(&source, iamdsl_diagnostics::FileId(0));
+            assert!(!parsed.has_errors(), "{word} → {ident}: {source}");
+            assert_eq!(ident == word, !is_reserved(word), "{word} → {ident}");
+        }
+    }
 
     /// The first declaration of a file, and a `role …` trust entry inside it, which is not one.
     #[test]

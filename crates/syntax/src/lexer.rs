@@ -50,57 +50,128 @@ pub struct Lexed {
     pub errors: Vec<Diagnostic>,
 }
 
-/// Every word the language gives a meaning to, for completion and highlighting; only the
-/// grammar's `reserved` words are unusable as names.
-pub const KEYWORDS: &[&str] = &[
-    "account",
-    "let",
-    "policy",
-    "template",
-    "group",
-    "user",
-    "role",
-    "in",
-    "default",
-    "allow",
-    "deny",
-    "on",
-    "except",
-    "when",
-    "and",
-    "not",
-    "like",
-    "exists",
-    "any",
-    "all",
-    "mfa",
-    "until",
-    "attach",
-    "boundary",
-    "aws",
-    "assume",
-    "use",
-    "trust",
-    "service",
-    "saml",
-    "oidc",
-    "tag_session",
-    "instance_profile",
-    "expect",
-    "can",
-    "cannot",
-    "arn",
-    "list",
-    "read",
-    "write",
-    "tagging",
-    "permissions",
-    "max_session",
-    "path",
-    "groups",
-    "name",
-    "description",
+/// Whether a keyword may also be a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// Never a name: `role when {}` is an error at `when`, and import names a role `when` `when_`.
+    Reserved,
+    /// A keyword only where the grammar expects it and a name anywhere else: `role admin {}`,
+    /// `attach aws`, `expect no can read on *`.
+    Contextual,
+}
+
+use Reservation::{Contextual, Reserved};
+
+/// The one list of the words the grammar gives a meaning to, and whether each may also be a
+/// name. Every other copy follows it, and a test says so: the grammar's keyword rules and its
+/// `reserved` rule, and docs/language.md (crates/syntax/tests/keywords.rs), the editors' grammars
+/// (crates/xtask/tests/editor_keywords.rs). Import renames what is reserved ([`is_reserved`]).
+pub const GRAMMAR_WORDS: &[(&str, Reservation)] = &[
+    ("account", Contextual),
+    ("let", Contextual),
+    ("policy", Contextual),
+    ("template", Contextual),
+    ("group", Contextual),
+    ("user", Contextual),
+    ("role", Contextual),
+    ("in", Reserved),
+    ("default", Contextual),
+    ("allow", Reserved),
+    ("deny", Reserved),
+    ("on", Reserved),
+    ("except", Reserved),
+    ("when", Reserved),
+    ("and", Reserved),
+    ("not", Reserved),
+    ("like", Reserved),
+    ("exists", Reserved),
+    ("any", Contextual),
+    ("all", Contextual),
+    ("mfa", Contextual),
+    ("until", Reserved),
+    ("attach", Reserved),
+    ("boundary", Reserved),
+    ("aws", Contextual),
+    ("assume", Reserved),
+    ("use", Reserved),
+    ("trust", Reserved),
+    ("service", Contextual),
+    ("saml", Contextual),
+    ("oidc", Contextual),
+    ("tag_session", Contextual),
+    ("instance_profile", Contextual),
+    ("expect", Contextual),
+    ("can", Contextual),
+    ("cannot", Contextual),
+    ("no", Contextual),
+    ("escalation", Contextual),
+    ("to", Contextual),
+    ("admin", Contextual),
+    ("arn", Contextual),
+    // Access levels: after `allow` or `deny` always levels, names elsewhere.
+    ("list", Contextual),
+    ("read", Contextual),
+    ("write", Contextual),
+    ("tagging", Contextual),
+    ("permissions", Contextual),
+    ("true", Reserved),
+    ("false", Reserved),
 ];
+
+/// Every word of [`GRAMMAR_WORDS`], in its order: what completion offers and highlighting
+/// colours as a keyword. Property names (`max_session`, …) are the compiler's, not grammar words.
+pub const KEYWORDS: &[&str] = &words_of::<{ GRAMMAR_WORDS.len() }>(None);
+
+/// The words of [`GRAMMAR_WORDS`] that can never be names: the grammar's `reserved` rule.
+pub const RESERVED: &[&str] = &words_of::<{ count(Reserved) }>(Some(Reserved));
+
+/// How `word` is a keyword, if it is one.
+pub fn reservation(word: &str) -> Option<Reservation> {
+    GRAMMAR_WORDS
+        .iter()
+        .find(|(keyword, _)| *keyword == word)
+        .map(|&(_, reservation)| reservation)
+}
+
+/// Whether `word` can never be a name (`when`, `true`); `admin` or `role` can.
+pub fn is_reserved(word: &str) -> bool {
+    reservation(word) == Some(Reserved)
+}
+
+const fn selected(only: Option<Reservation>, reservation: Reservation) -> bool {
+    matches!(
+        (only, reservation),
+        (None, _) | (Some(Reserved), Reserved) | (Some(Contextual), Contextual)
+    )
+}
+
+const fn count(only: Reservation) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < GRAMMAR_WORDS.len() {
+        if selected(Some(only), GRAMMAR_WORDS[i].1) {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// The words of [`GRAMMAR_WORDS`] with that reservation (all of them for `None`), computed at
+/// compile time so that the table stays the only list; `N` is their number.
+const fn words_of<const N: usize>(only: Option<Reservation>) -> [&'static str; N] {
+    let mut out = [""; N];
+    let (mut i, mut n) = (0, 0);
+    while i < GRAMMAR_WORDS.len() {
+        if selected(only, GRAMMAR_WORDS[i].1) {
+            out[n] = GRAMMAR_WORDS[i].0;
+            n += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Words that begin a top-level declaration.
 pub const ITEM_KEYWORDS: &[&str] = &[
     "account", "let", "policy", "template", "group", "user", "role", "in", "expect",
@@ -550,7 +621,29 @@ mod tests {
             let mut found = Vec::new();
             first_keywords(grammar, rule, &mut found);
             assert_eq!(found, list, "{rule}");
+            for word in list {
+                assert!(
+                    KEYWORDS.contains(word),
+                    "{rule}: `{word}` is not in GRAMMAR_WORDS"
+                );
+            }
         }
+    }
+
+    #[test]
+    fn the_derived_lists_are_the_tables() {
+        let reserved: Vec<&str> = GRAMMAR_WORDS
+            .iter()
+            .filter(|(_, r)| *r == Reservation::Reserved)
+            .map(|(w, _)| *w)
+            .collect();
+        assert_eq!(RESERVED, reserved);
+        let all: Vec<&str> = GRAMMAR_WORDS.iter().map(|(w, _)| *w).collect();
+        assert_eq!(KEYWORDS, all);
+        assert!(is_reserved("when") && is_reserved("true"));
+        assert!(!is_reserved("admin") && !is_reserved("role") && !is_reserved("max_session"));
+        assert_eq!(reservation("admin"), Some(Reservation::Contextual));
+        assert_eq!(reservation("prod"), None);
     }
 
     #[test]

@@ -9,8 +9,6 @@ use iamdsl_syntax::lexer::KEYWORDS;
 use tree_sitter::{Language, Node, Parser, Query, QueryCursor, StreamingIterator, Tree};
 use tree_sitter_iamdsl::{HIGHLIGHTS_QUERY, LANGUAGE};
 
-const PEST_GRAMMAR: &str = include_str!("../../../grammar/iamdsl.pest");
-const VIM_SYNTAX: &str = include_str!("../../../editors/neovim/syntax/iamdsl.vim");
 const NEOVIM_HIGHLIGHTS: &str = "editors/neovim/queries/iamdsl/highlights.scm";
 const HELIX_HIGHLIGHTS: &str = "editors/helix/runtime/queries/iamdsl/highlights.scm";
 const HELIX_LANGUAGES: &str = include_str!("../../../editors/helix/languages.toml");
@@ -227,24 +225,6 @@ fn keywords_that_are_names_where_the_keyword_could_be() {
     }
 }
 
-/// Words that pest matches as whole words: the `kw_*` rules, the access levels and the booleans.
-fn pest_keywords() -> BTreeSet<String> {
-    let mut words = BTreeSet::new();
-    for line in PEST_GRAMMAR.lines() {
-        let Some((rule, body)) = line.split_once('=') else {
-            continue;
-        };
-        let rule = rule.trim();
-        if !(rule.starts_with("kw_") || rule == "access_level" || rule == "boolean") {
-            continue;
-        }
-        assert!(body.contains("!ident_char"), "{rule} is not a whole word");
-        words.extend(body.split('"').skip(1).step_by(2).map(str::to_string));
-    }
-    assert!(words.len() > 40, "{words:?}");
-    words
-}
-
 /// The grammar's keywords: its anonymous tokens that are words.
 fn tree_sitter_keywords() -> BTreeSet<String> {
     let language = language();
@@ -256,134 +236,17 @@ fn tree_sitter_keywords() -> BTreeSet<String> {
         .collect()
 }
 
-/// The property names the highlight query singles out (`#any-of?`).
-fn highlighted_property_names(query: &str) -> BTreeSet<String> {
-    let any_of = query
-        .split("(#any-of? @keyword")
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .expect("the query highlights property names with #any-of?");
-    any_of
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect()
-}
-
-/// The grammar's keywords are exactly the pest grammar's, and every word of the one keyword list
-/// (`iamdsl_syntax::lexer::KEYWORDS`, which the language server colours and completes) is either
-/// one of them or a property name that the highlight query colours as a keyword.
+/// The compiled parser's keywords are the one keyword list's (`iamdsl_syntax::lexer::KEYWORDS`).
+/// The sources of every editor's grammar, this one's `grammar.js` and queries included, are
+/// checked against the list by crates/xtask/tests/editor_keywords.rs.
 #[test]
-fn keywords_are_the_pest_grammars_and_the_keyword_list() {
-    let pest = pest_keywords();
+fn keywords_are_the_keyword_list() {
+    let list: BTreeSet<String> = KEYWORDS.iter().map(|k| k.to_string()).collect();
     assert_eq!(
         tree_sitter_keywords(),
-        pest,
-        "tree-sitter keywords (left) and the pest grammar's (right)"
+        list,
+        "tree-sitter keywords (left) and iamdsl_syntax::lexer::KEYWORDS (right)"
     );
-
-    let list: BTreeSet<String> = KEYWORDS.iter().map(|k| k.to_string()).collect();
-    let properties: BTreeSet<String> = list.difference(&pest).cloned().collect();
-    assert!(properties.contains("max_session"), "{properties:?}");
-    for (file, query) in [
-        ("queries/highlights.scm", HIGHLIGHTS_QUERY.to_string()),
-        (HELIX_HIGHLIGHTS, read(HELIX_HIGHLIGHTS)),
-    ] {
-        assert_eq!(
-            highlighted_property_names(&query),
-            properties,
-            "{file}: the property names of the keyword list that are not grammar keywords"
-        );
-    }
-}
-
-/// The Vim syntax file colours every keyword of the pest grammar and every word of the keyword
-/// list, and nothing else as one.
-#[test]
-fn vim_syntax_file_covers_every_keyword() {
-    let mut words = BTreeSet::new();
-    for line in VIM_SYNTAX
-        .lines()
-        .filter(|l| l.starts_with("syn match") || l.starts_with("syn keyword"))
-    {
-        if line.contains("Todo") {
-            continue;
-        }
-        // `\v<(a|b|c)>` and `\v<word>`
-        for group in line.split("<(").skip(1) {
-            if let Some(alternatives) = group.split(")>").next() {
-                if alternatives
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '_' || c == '|')
-                {
-                    words.extend(alternatives.split('|').map(str::to_string));
-                }
-            }
-        }
-        for group in line.split('<').skip(1) {
-            if let Some(word) = group.split('>').next() {
-                if !word.is_empty() && word.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-                    words.insert(word.to_string());
-                }
-            }
-        }
-    }
-    let mut expected = pest_keywords();
-    expected.extend(KEYWORDS.iter().map(|k| k.to_string()));
-    assert_eq!(words, expected, "editors/neovim/syntax/iamdsl.vim (left)");
-}
-
-/// The VS Code extension's TextMate grammar colours the pest grammar's keywords, no more and no
-/// fewer; the property names of the keyword list it colours as every property key (`NAME =`).
-#[test]
-fn textmate_grammar_covers_every_keyword() {
-    fn patterns(value: &serde_json::Value, out: &mut Vec<String>) {
-        match value {
-            serde_json::Value::Object(map) => {
-                for (key, value) in map {
-                    match (key.as_str(), value) {
-                        ("match" | "begin" | "end", serde_json::Value::String(s)) => {
-                            out.push(s.clone())
-                        }
-                        _ => patterns(value, out),
-                    }
-                }
-            }
-            serde_json::Value::Array(items) => items.iter().for_each(|v| patterns(v, out)),
-            _ => {}
-        }
-    }
-    let grammar: serde_json::Value =
-        serde_json::from_str(&read("editors/vscode/syntaxes/iamdsl.tmLanguage.json")).unwrap();
-    let mut regexes = Vec::new();
-    patterns(&grammar, &mut regexes);
-    let is_word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_');
-    let mut words = BTreeSet::new();
-    for regex in &regexes {
-        // `(a|b|c)` and `\bword\b`
-        for group in regex.split('(').skip(1) {
-            let group = group.split(')').next().unwrap_or("");
-            if group.split('|').all(is_word) {
-                words.extend(group.split('|').map(str::to_string));
-            }
-        }
-        words.extend(
-            regex
-                .split("\\b")
-                .filter(|w| is_word(w))
-                .map(str::to_string),
-        );
-    }
-    assert_eq!(
-        words,
-        pest_keywords(),
-        "editors/vscode/syntaxes/iamdsl.tmLanguage.json (left)"
-    );
-    let property_key = regexes
-        .iter()
-        .any(|r| r.contains("([A-Za-z_][A-Za-z0-9_-]*)\\s*(=)(?!=)"));
-    assert!(property_key, "no pattern for `NAME =`");
 }
 
 fn read(relative: &str) -> String {

@@ -1,7 +1,8 @@
 " Vim syntax file for iamdsl (AWS IAM identity as code).
 " A regex approximation of grammar/iamdsl.pest, for when the tree-sitter parser is not installed
-" (README.md); the language server's diagnostics are the authority. It colours every keyword of
-" the grammar and of the language server's keyword list: crates/tree-sitter-iamdsl's tests check.
+" (README.md); the language server's diagnostics are the authority. It colours every word of the
+" keyword list (iamdsl_syntax::lexer::GRAMMAR_WORDS) and the compiler's property names, and no other
+" word: crates/xtask/tests/editor_keywords.rs checks.
 if exists("b:current_syntax")
   finish
 endif
@@ -19,7 +20,9 @@ syn match iamdslEffect      "\v<(allow|deny)>:@!"
 syn match iamdslStatement   "\v<(attach|boundary|assume|use|trust|instance_profile)>:@!"
 syn match iamdslKeyword     "\v<(on|except|when|until|in|default|aws|arn)>:@!"
 syn match iamdslPrincipal   "\v<(service|saml|oidc|tag_session)>:@!"
-syn match iamdslExpect      "\v<(expect|can|cannot|no|escalation|to|admin)>:@!"
+syn match iamdslExpect      "\v<(expect|can|cannot)>:@!"
+" Only after `expect`: elsewhere `admin` or `to` is a name like any other.
+syn match iamdslExpect      "\v(<expect\s+)@<=<no\s+escalation\s+to\s+admin>"
 syn match iamdslOperator    "\v<(and|not|like|exists|any|all)>:@!"
 syn match iamdslMfa         "\v<mfa>:@!"
 syn match iamdslAccessLevel "\v<(list|read|write|tagging|permissions)>:@!"
