@@ -1,8 +1,10 @@
-use iamdsl_diagnostics::{codes, normalize, Diagnostic, FileId, Severity};
+use iamdsl_diagnostics::{codes, normalize, Diagnostic, FileId, Severity, Span};
 use iamdsl_syntax::ast::Module;
 use iamdsl_syntax::Parsed;
 
-use crate::check::Checker;
+use crate::lints;
+use crate::lower::Lowerer;
+use crate::resolve::{NameIndex, Referent};
 use crate::model::Model;
 use crate::project::Project;
 
@@ -15,6 +17,11 @@ pub struct Analysis {
     pub model: Model,
     /// Every diagnostic, sorted by file and position: loading, syntax, checks and lints.
     pub diagnostics: Vec<Diagnostic>,
+    /// Every declaration, and what every name in the sources refers to.
+    pub names: NameIndex,
+    /// Every name lowering resolved, and what it took it to mean: a test holds that each is
+    /// the table's answer ([`Analysis::names`]), by which the language server navigates.
+    pub resolutions: Vec<(FileId, Span, Referent)>,
 }
 
 impl Analysis {
@@ -58,17 +65,23 @@ pub fn analyze_with(project: &Project, parse: &mut dyn FnMut(&str, FileId) -> Pa
         .collect();
 
     let syntax_errors = diagnostics.iter().any(Diagnostic::is_error);
-    let mut checker = Checker::new(&project.config);
-    checker.collect(&modules, &std_modules);
-    checker.resolve_accounts();
-    checker.prepare();
-    let model = checker.lower_all();
-    checker.half_configured(&model);
-    checker.expectations(&model, !syntax_errors);
+    // Pass 1: every declaration, and what every name refers to.
+    let mut found = Vec::new();
+    let names = crate::resolve::resolve(&modules, &std_modules, &mut found);
+    // Pass 2: the model, with the checks that need each declaration's meaning.
+    let mut lowerer = Lowerer::new(&project.config, &names);
+    let model = lowerer.lower();
+    // Pass 3: the lints about the whole project.
+    let half_configured =
+        lints::half_configured_assume(&model, &lowerer.assumes.declared, &project.config);
+    lowerer.diagnostics.extend(half_configured);
+    // Pass 4: the expectations, evaluated on the model.
+    lowerer.expectations(&model, !syntax_errors);
+    found.append(&mut lowerer.diagnostics);
     if syntax_errors {
         // A declaration that did not parse is missing, not absent: do not report what follows
         // from its absence.
-        checker.diagnostics.retain(|d| {
+        found.retain(|d| {
             ![
                 codes::NO_ACCOUNT,
                 codes::AMBIGUOUS_ACCOUNT,
@@ -78,17 +91,25 @@ pub fn analyze_with(project: &Project, parse: &mut dyn FnMut(&str, FileId) -> Pa
         });
     }
     // An error may hide the only use of a name: `unused` only for projects without errors.
-    if !syntax_errors && !checker.diagnostics.iter().any(Diagnostic::is_error) {
-        checker.unused();
-        checker
-            .diagnostics
-            .extend(crate::bundle::check_quotas(&model));
+    let clean = !syntax_errors && !found.iter().any(Diagnostic::is_error);
+    if clean {
+        let mut attributes = Vec::new();
+        let unused = lints::unused(&names, &lowerer.used, &project.config, &mut |prefix, file| {
+            lints::allowed_by(prefix, file, &mut attributes)
+        });
+        found.extend(unused);
+        found.extend(attributes);
+        found.extend(crate::quotas::check_quotas(&model));
     }
-    diagnostics.append(&mut checker.diagnostics);
+    diagnostics.append(&mut found);
     normalize(&mut diagnostics);
+    let resolutions = std::mem::take(&mut lowerer.resolutions);
+    let names = names.index;
     Analysis {
         modules,
         model,
         diagnostics,
+        names,
+        resolutions,
     }
 }

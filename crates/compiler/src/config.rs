@@ -215,11 +215,7 @@ pub fn parse_manifest(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
                                 .is_some_and(|before| before.trim().is_empty())
                         })
                         .unwrap_or(0);
-                    let lints: Vec<&str> = codes::CODES
-                        .iter()
-                        .filter(|c| codes::is_lint(c.code))
-                        .map(|c| c.name)
-                        .collect();
+                    let lints: Vec<&str> = codes::lint_names().collect();
                     let mut diagnostic =
                         Diagnostic::warning(codes::UNKNOWN_LINT, format!("unknown lint `{name}`"))
                             .at(

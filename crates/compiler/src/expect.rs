@@ -10,7 +10,8 @@ use iamdsl_policy::eval::{Context, Decision, Operator, PolicyKind, Quantifier};
 use iamdsl_policy::{ActionBlock, Conditions, NameSet, ResourceBlock};
 use iamdsl_syntax::ast::*;
 
-use crate::check::{Checker, Scope, SymbolKind};
+use crate::lower::{Lowerer, Scope, Within};
+use crate::resolve::SymbolKind;
 use crate::explain::{
     context_of, escalations, evaluated_state, most_capable_context, subjects, Escalation,
 };
@@ -36,18 +37,18 @@ enum Question {
     },
 }
 
-impl Checker<'_> {
+impl Lowerer<'_> {
     /// Resolves every expectation and, when the project has no errors, evaluates it.
     /// `evaluate`: false when the files did not all parse.
     pub fn expectations(&mut self, model: &Model, evaluate: bool) {
         use SymbolKind as K;
         let principals = [K::Group, K::User, K::Role];
         let mut questions = Vec::new();
-        for (file, item) in std::mem::take(&mut self.expectations) {
+        for &(file, item) in &self.names.expectations {
             let ItemKind::Expect(expect) = &item.kind else {
                 continue;
             };
-            let allowed = crate::check::attribute_lints(self, file, &item.prefix);
+            let allowed = self.allowed(file, &item.prefix);
             let question = match &expect.kind {
                 ExpectKind::NoEscalation => Some(Question::NoEscalation),
                 ExpectKind::Assume {
@@ -297,11 +298,7 @@ impl Checker<'_> {
 /// The scope an expectation's request is lowered in, as if `principal` wrote it.
 fn question_scope(file: FileId, principal: &Ident, account: crate::model::Account) -> Scope {
     // Lints are about policies written, not about questions asked.
-    let all_lints = codes::CODES
-        .iter()
-        .filter(|c| codes::is_lint(c.code))
-        .map(|c| c.name.to_string())
-        .collect();
+    let all_lints = codes::lint_names().map(str::to_string).collect();
     Scope {
         file,
         owner: principal.name.clone(),
@@ -310,7 +307,7 @@ fn question_scope(file: FileId, principal: &Ident, account: crate::model::Accoun
         allowed: all_lints,
         params: BTreeMap::new(),
         uses: Vec::new(),
-        provider: None,
+        within: Within::Statement,
     }
 }
 
@@ -405,7 +402,7 @@ fn lint_scope(file: FileId, allowed: Vec<String>) -> Scope {
         allowed,
         params: BTreeMap::new(),
         uses: Vec::new(),
-        provider: None,
+        within: Within::Statement,
     }
 }
 

@@ -419,7 +419,7 @@ pub fn request_path(model: &Model, principals: &[&Entity]) -> BTreeSet<String> {
                         })
                     }) || documents
                         .iter()
-                        .any(|d| crate::check::grants_assume(d, &role.arn(partition))))
+                        .any(|d| crate::lints::grants_assume(d, &role.arn(partition))))
             }));
         }
         queue.extend(next);

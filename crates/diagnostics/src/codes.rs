@@ -106,6 +106,14 @@ pub fn is_lint(code: &str) -> bool {
     code.starts_with('W') && code != UNKNOWN_LINT
 }
 
+/// The names of every lint, in the order of their codes.
+pub fn lint_names() -> impl Iterator<Item = &'static str> {
+    CODES
+        .iter()
+        .filter(|info| is_lint(info.code))
+        .map(|info| info.name)
+}
+
 /// The code of a lint by its name (`wildcard_resource`).
 pub fn lint_by_name(name: &str) -> Option<&'static CodeInfo> {
     CODES

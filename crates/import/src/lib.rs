@@ -856,12 +856,12 @@ fn verify(
     if !mismatches.is_empty() {
         return Err(mismatches);
     }
-    let over_quota = iamdsl_compiler::bundle::quota_violations(&analysis.model, &Quotas::default())
+    let over_quota = iamdsl_compiler::quotas::quota_violations(&analysis.model, &Quotas::default())
         .into_iter()
         .map(|d| d.message)
         .collect();
     Ok(Verified {
-        usage: iamdsl_compiler::bundle::quota_usage(&analysis.model),
+        usage: iamdsl_compiler::quotas::quota_usage(&analysis.model),
         over_quota,
     })
 }

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use iamdsl_catalog::{catalog, constructor_name};
-use iamdsl_compiler::navigate::occurrence_at;
 use iamdsl_policy::canonical::document_json;
 use iamdsl_syntax::ast::{DeclKind, Item, ItemKind};
 use iamdsl_syntax::lexer::KEYWORDS;
@@ -69,8 +68,8 @@ pub fn hover(snapshot: &Snapshot, url: &Url, at: Position) -> Option<Hover> {
     let file = snapshot.file_of(url)?;
     let text = snapshot.project.sources.text(file);
     let offset = offset(text, at);
-    if let Some(occurrence) = occurrence_at(&snapshot.occurrences, file, offset) {
-        let item = declaration(snapshot, &occurrence.name)?;
+    if let Some(name) = snapshot.analysis.names.name_at(file, offset) {
+        let item = declaration(snapshot, name)?;
         let (kind, entity_kind) = match &item.kind {
             ItemKind::Account(a) => (
                 format!(
@@ -103,9 +102,7 @@ pub fn hover(snapshot: &Snapshot, url: &Url, at: Position) -> Option<Hover> {
         if let Some(doc) = item.prefix.doc_text() {
             value.push_str(&format!("\n\n{doc}"));
         }
-        if let Some(entity) =
-            entity_kind.and_then(|k| snapshot.analysis.model.entity(k, &occurrence.name))
-        {
+        if let Some(entity) = entity_kind.and_then(|k| snapshot.analysis.model.entity(k, name)) {
             value.push_str(&format!(
                 "\n\n`{}`",
                 entity.arn(&snapshot.analysis.model.partition)
@@ -228,26 +225,14 @@ pub fn hover(snapshot: &Snapshot, url: &Url, at: Position) -> Option<Hover> {
     None
 }
 
-/// Every declaration of the project: name and kind keyword.
+/// Every declaration of the project: name and kind keyword, by name.
 fn declarations(snapshot: &Snapshot) -> Vec<(String, &'static str)> {
-    fn walk(items: &[Item], out: &mut Vec<(String, &'static str)>) {
-        for item in items {
-            match &item.kind {
-                ItemKind::Account(a) => out.push((a.name.name.clone(), "account")),
-                ItemKind::Let(l) => out.push((l.name.name.clone(), "let")),
-                ItemKind::Block(b) => out.push((b.name.name.clone(), b.kind.keyword())),
-                ItemKind::Template(t) => out.push((t.name.name.clone(), "template")),
-                ItemKind::In(block) => walk(&block.items, out),
-                _ => {}
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for (_, module) in &snapshot.analysis.modules {
-        walk(&module.items, &mut out);
-    }
-    out.sort();
-    out
+    let names = &snapshot.analysis.names;
+    names
+        .declarations
+        .iter()
+        .map(|(name, d)| (name.clone(), d.kind.keyword()))
+        .collect()
 }
 
 fn item(label: String, kind: CompletionItemKind, detail: Option<String>) -> CompletionItem {
@@ -432,17 +417,14 @@ fn candidates(snapshot: Option<&Snapshot>, token: &str, before: &str) -> Vec<Com
         .map(|k| item((*k).to_string(), CompletionItemKind::KEYWORD, None))
         .collect();
     if let Some(snapshot) = snapshot {
-        let mut names: Vec<&str> = snapshot
-            .occurrences
-            .iter()
-            .filter(|o| o.declaration && o.name.starts_with(token))
-            .map(|o| o.name.as_str())
+        let names: Vec<String> = declarations(snapshot)
+            .into_iter()
+            .map(|(name, _)| name)
+            .filter(|name| name.starts_with(token))
             .collect();
-        names.sort_unstable();
-        names.dedup();
         items.extend(names.into_iter().map(|n| {
             item(
-                n.to_string(),
+                n,
                 CompletionItemKind::VARIABLE,
                 Some("declared name".into()),
             )
@@ -478,16 +460,26 @@ fn location(
 
 pub fn definition(snapshot: &Snapshot, url: &Url, at: Position) -> Option<Location> {
     let file = snapshot.file_of(url)?;
-    let occurrence = occurrence_at(
-        &snapshot.occurrences,
-        file,
-        offset(snapshot.project.sources.text(file), at),
-    )?;
-    let declared = snapshot
-        .occurrences
-        .iter()
-        .find(|o| o.declaration && o.name == occurrence.name)?;
+    let names = &snapshot.analysis.names;
+    let name = names.name_at(file, offset(snapshot.project.sources.text(file), at))?;
+    let declared = names.declarations.get(name)?;
     location(snapshot, declared.file, declared.span)
+}
+
+/// Where the declaration `name` is written: its own name (when `declaration`), then every
+/// reference the names table resolved to it.
+fn sites(snapshot: &Snapshot, name: &str, declaration: bool) -> Vec<Location> {
+    let names = &snapshot.analysis.names;
+    let declared = names
+        .declarations
+        .get(name)
+        .filter(|_| declaration)
+        .map(|d| (d.file, d.span));
+    declared
+        .into_iter()
+        .chain(names.references_to(name).map(|r| (r.file, r.span)))
+        .filter_map(|(file, span)| location(snapshot, file, span))
+        .collect()
 }
 
 pub fn references(
@@ -499,19 +491,11 @@ pub fn references(
     let Some(file) = snapshot.file_of(url) else {
         return Vec::new();
     };
-    let Some(occurrence) = occurrence_at(
-        &snapshot.occurrences,
-        file,
-        offset(snapshot.project.sources.text(file), at),
-    ) else {
-        return Vec::new();
-    };
-    snapshot
-        .occurrences
-        .iter()
-        .filter(|o| o.name == occurrence.name && (include_declaration || !o.declaration))
-        .filter_map(|o| location(snapshot, o.file, o.span))
-        .collect()
+    let offset = offset(snapshot.project.sources.text(file), at);
+    match snapshot.analysis.names.name_at(file, offset) {
+        Some(name) => sites(snapshot, name, include_declaration),
+        None => Vec::new(),
+    }
 }
 
 pub fn rename(
@@ -535,32 +519,20 @@ pub fn rename(
     let Some(file) = snapshot.file_of(url) else {
         return Ok(None);
     };
-    let Some(occurrence) = occurrence_at(
-        &snapshot.occurrences,
-        file,
-        offset(snapshot.project.sources.text(file), at),
-    ) else {
+    let names = &snapshot.analysis.names;
+    let offset = offset(snapshot.project.sources.text(file), at);
+    let Some(name) = names.name_at(file, offset) else {
         return Ok(None);
     };
-    if snapshot
-        .occurrences
-        .iter()
-        .any(|o| o.declaration && o.name == new_name)
-    {
+    if names.declarations.contains_key(new_name) {
         return Err(format!("`{new_name}` is already declared"));
     }
     let mut changes: HashMap<Url, Vec<TextEdit>> = HashMap::new();
-    for o in snapshot
-        .occurrences
-        .iter()
-        .filter(|o| o.name == occurrence.name)
-    {
-        if let Some(location) = location(snapshot, o.file, o.span) {
-            changes.entry(location.uri).or_default().push(TextEdit {
-                range: location.range,
-                new_text: new_name.to_string(),
-            });
-        }
+    for location in sites(snapshot, name, true) {
+        changes.entry(location.uri).or_default().push(TextEdit {
+            range: location.range,
+            new_text: new_name.to_string(),
+        });
     }
     Ok(Some(WorkspaceEdit {
         changes: Some(changes),
@@ -568,49 +540,57 @@ pub fn rename(
     }))
 }
 
+/// The LSP's kind for a kind of declaration.
+fn symbol_kind(kind: iamdsl_compiler::SymbolKind) -> SymbolKind {
+    use iamdsl_compiler::SymbolKind as K;
+    match kind {
+        K::Account => SymbolKind::CONSTANT,
+        K::Let => SymbolKind::VARIABLE,
+        K::Policy => SymbolKind::OBJECT,
+        K::Group => SymbolKind::NAMESPACE,
+        K::User => SymbolKind::STRUCT,
+        K::Role => SymbolKind::CLASS,
+        K::Template => SymbolKind::FUNCTION,
+    }
+}
+
+/// Declarations of the names table for which `keep` holds, in file and source order; each
+/// located by `span` of it (the whole declaration, or its name).
 #[allow(deprecated)] // `SymbolInformation::deprecated` is a required field of the type.
-pub fn symbols(snapshot: &Snapshot, url: &Url) -> Vec<SymbolInformation> {
-    let Some((file, module)) = snapshot.module_of(url) else {
-        return Vec::new();
-    };
-    let text = snapshot.project.sources.text(file);
-    let mut out = Vec::new();
-    fn walk(items: &[Item], text: &str, url: &Url, out: &mut Vec<SymbolInformation>) {
-        for item in items {
-            let (name, kind) = match &item.kind {
-                ItemKind::Account(a) => (&a.name.name, SymbolKind::CONSTANT),
-                ItemKind::Let(l) => (&l.name.name, SymbolKind::VARIABLE),
-                ItemKind::Block(b) => (
-                    &b.name.name,
-                    match b.kind {
-                        DeclKind::Policy => SymbolKind::OBJECT,
-                        DeclKind::Group => SymbolKind::NAMESPACE,
-                        DeclKind::User => SymbolKind::STRUCT,
-                        DeclKind::Role => SymbolKind::CLASS,
-                    },
-                ),
-                ItemKind::Template(t) => (&t.name.name, SymbolKind::FUNCTION),
-                ItemKind::In(block) => {
-                    walk(&block.items, text, url, out);
-                    continue;
-                }
-                _ => continue,
-            };
-            out.push(SymbolInformation {
+fn symbol_list(
+    snapshot: &Snapshot,
+    keep: &dyn Fn(&str, &iamdsl_compiler::resolve::Declaration) -> bool,
+    span: &dyn Fn(&iamdsl_compiler::resolve::Declaration) -> iamdsl_diagnostics::Span,
+) -> Vec<SymbolInformation> {
+    let mut declared: Vec<_> = snapshot
+        .analysis
+        .names
+        .declarations
+        .iter()
+        .filter(|(name, d)| keep(name, d))
+        .collect();
+    declared.sort_by_key(|(_, d)| (d.file, d.span));
+    declared
+        .into_iter()
+        .filter_map(|(name, d)| {
+            Some(SymbolInformation {
                 name: name.clone(),
-                kind,
+                kind: symbol_kind(d.kind),
                 tags: None,
                 deprecated: None,
-                location: Location {
-                    uri: url.clone(),
-                    range: range(text, item.loc.span()),
-                },
+                location: location(snapshot, d.file, span(d))?,
                 container_name: None,
-            });
-        }
-    }
-    walk(&module.items, text, url, &mut out);
-    out
+            })
+        })
+        .collect()
+}
+
+/// The declarations of one document, each with its whole extent.
+pub fn symbols(snapshot: &Snapshot, url: &Url) -> Vec<SymbolInformation> {
+    let Some(file) = snapshot.file_of(url) else {
+        return Vec::new();
+    };
+    symbol_list(snapshot, &|_, d| d.file == file, &|d| d.item)
 }
 
 /// The whole document in the canonical layout, or nothing when it cannot be formatted safely.
@@ -631,25 +611,14 @@ pub fn format(text: &str) -> Option<Vec<TextEdit>> {
     }])
 }
 
-/// Declarations across the project whose name contains `query`.
-#[allow(deprecated)] // `SymbolInformation::deprecated` is a required field of the type.
+/// Declarations across the project whose name contains `query`, each at its name.
 pub fn workspace_symbols(snapshot: &Snapshot, query: &str) -> Vec<SymbolInformation> {
     let query = query.to_ascii_lowercase();
-    snapshot
-        .occurrences
-        .iter()
-        .filter(|o| o.declaration && o.name.to_ascii_lowercase().contains(&query))
-        .filter_map(|o| {
-            Some(SymbolInformation {
-                name: o.name.clone(),
-                kind: SymbolKind::VARIABLE,
-                tags: None,
-                deprecated: None,
-                location: location(snapshot, o.file, o.span)?,
-                container_name: None,
-            })
-        })
-        .collect()
+    symbol_list(
+        snapshot,
+        &|name, _| name.to_ascii_lowercase().contains(&query),
+        &|d| d.span,
+    )
 }
 
 /// Quick fixes: the fix each diagnostic carries in its `data` (its range and replacement, set by
@@ -703,10 +672,16 @@ pub fn semantic_tokens(snapshot: Option<&Snapshot>, url: &Url, text: &str) -> Ve
     let names: std::collections::BTreeSet<(u32, u32)> = snapshot
         .and_then(|s| Some((s, s.file_of(url)?)))
         .map(|(s, file)| {
-            s.occurrences
+            let names = &s.analysis.names;
+            let declared = names.declarations.values().filter(|d| d.file == file);
+            let referring = names
+                .references
                 .iter()
-                .filter(|o| o.file == file)
-                .map(|o| (o.span.start, o.span.end))
+                .filter(|r| r.file == file && r.referent != iamdsl_compiler::Referent::Parameter);
+            declared
+                .map(|d| d.span)
+                .chain(referring.map(|r| r.span))
+                .map(|span| (span.start, span.end))
                 .collect()
         })
         .unwrap_or_default();

@@ -15,7 +15,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use iamdsl_compiler::navigate::{occurrences, Occurrence};
 use iamdsl_compiler::{analyze_with, Analysis, Config, Project};
 use iamdsl_diagnostics::FileId;
 use iamdsl_syntax::{parse_cached, ParseCache};
@@ -27,7 +26,6 @@ use tower_lsp::{Client, LanguageServer, LspService};
 pub struct Snapshot {
     pub project: Project,
     pub analysis: Analysis,
-    pub occurrences: Vec<Occurrence>,
     pub urls: HashMap<FileId, Url>,
     /// Which project this is: the directory of its `iamdsl.toml` or of its files, or the URL of
     /// an unsaved document analysed alone.
@@ -86,7 +84,6 @@ impl Snapshot {
                 .or_default();
             parse_cached(text, file, cache)
         });
-        let occurrences = occurrences(&analysis.modules);
         let urls = project
             .files()
             .filter_map(|id| Some((id, convert::url_of(&project, id)?)))
@@ -94,7 +91,6 @@ impl Snapshot {
         Snapshot {
             project,
             analysis,
-            occurrences,
             urls,
             key,
             open,

@@ -1,5 +1,10 @@
-//! The AWS side of iamdsl: the policy document model the compiler produces, and (with the
-//! build) its canonical JSON form.
+//! The AWS side of iamdsl: the policy document model the compiler produces; its canonical JSON
+//! form (`canonical`), with the quota size AWS counts; the authorization-details shape AWS
+//! prints (`authz`) and a reader of every shape deployed state comes in (`reader`); and AWS's
+//! request evaluation: `eval` decides one request against the policies that apply (explicit
+//! deny, SCPs, resource policies, boundaries, session policies, conditions, policy variables),
+//! and `access` reads authorization details into principals with their policies, to answer
+//! `explain`, `who-can`, `expect` and assume-role chains.
 
 pub mod access;
 pub mod authz;

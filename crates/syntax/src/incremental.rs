@@ -10,7 +10,8 @@ use pest::Parser as _;
 
 use crate::ast::*;
 use crate::lexer::{self, ITEM_KEYWORDS};
-use crate::parser::{parse, Grammar, Parsed, Walker, R};
+use crate::grammar::{Grammar, R};
+use crate::parser::{parse, Parsed, Walker};
 
 /// Trees of declarations by their text, with spans relative to the declaration's start.
 #[derive(Debug, Default)]

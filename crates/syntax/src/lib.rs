@@ -1,11 +1,14 @@
-//! The iamdsl front end: grammar (`grammar/iamdsl.pest`), typed AST with byte spans, a parser
-//! that reports every syntax error of a file, and the formatter.
+//! The iamdsl front end: grammar (`grammar/iamdsl.pest`, derived in `grammar`), typed AST with
+//! byte spans, a parser that reports every syntax error of a file (and reuses the trees of
+//! unchanged declarations, `parse_cached`), the one list of the language's words
+//! (`lexer::GRAMMAR_WORDS`) and the formatter.
 
 extern crate alloc;
 
 pub mod ast;
 mod errors;
 pub mod format;
+mod grammar;
 mod incremental;
 pub mod lexer;
 mod parser;

@@ -14,11 +14,7 @@ use crate::ast::*;
 use crate::errors::syntax_error;
 use crate::lexer::{self, Lexed, Token, TokenKind, ITEM_KEYWORDS, STMT_KEYWORDS, TRUST_KEYWORDS};
 
-#[derive(pest_derive::Parser)]
-#[grammar = "../../grammar/iamdsl.pest"]
-pub(crate) struct Grammar;
-
-pub(crate) use Rule as R;
+use crate::grammar::{Grammar, R};
 
 /// At most this many syntax errors are reported per file; past that, the file is hopeless.
 const MAX_ERRORS: usize = 50;

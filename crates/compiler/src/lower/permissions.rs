@@ -8,7 +8,8 @@ use iamdsl_diagnostics::{codes, suggest, Diagnostic, Span};
 use iamdsl_policy::{ActionBlock, Conditions, Effect, NameSet, ResourceBlock, Statement};
 use iamdsl_syntax::ast::{self, AccessLevel, ActionItem, Permission, Resource, Stmt};
 
-use crate::check::{Checker, Scope, SymbolKind, Val};
+use super::{Lowerer, Scope, Val, Within};
+use crate::resolve::SymbolKind;
 use crate::model::origin;
 
 /// A resource after evaluation: its ARN and the catalog types it is of.
@@ -66,7 +67,7 @@ pub(crate) fn is_verbatim(stmt: &Stmt) -> bool {
         .any(|a| a.name.name == "verbatim" && a.args.is_empty())
 }
 
-impl Checker<'_> {
+impl Lowerer<'_> {
     pub fn lower_permission(
         &mut self,
         scope: &Scope,
@@ -399,7 +400,11 @@ impl Checker<'_> {
             ast::Effect::Allow => Effect::Allow,
             ast::Effect::Deny => Effect::Deny,
         };
-        self.verbatim = true;
+        let verbatim = Scope {
+            within: Within::Verbatim,
+            ..scope.clone()
+        };
+        let scope = &verbatim;
         let mut complete = true;
         let mut actions = |checker: &mut Self, items: &[ActionItem]| -> NameSet {
             let mut out = NameSet::new();
@@ -461,7 +466,6 @@ impl Checker<'_> {
         if let Some(until) = &permission.until {
             self.lower_until(scope, until, &mut condition);
         }
-        self.verbatim = false;
         if !complete {
             return Vec::new();
         }
@@ -808,7 +812,7 @@ impl Checker<'_> {
                 ) if p.ends_with("WithPath") => {
                     let (path, aws_name) = self.aws_name(name);
                     // The resource is in the account of the declaration it names.
-                    if let Some(decl) = self.symbols.get(name).copied() {
+                    if let Some(decl) = self.names.decls.get(name).copied() {
                         declared_account = self.account_of(&decl).map(|a| a.id);
                     }
                     format!("{}{aws_name}", path.trim_start_matches('/'))
@@ -960,7 +964,7 @@ impl Checker<'_> {
         condition: &iamdsl_policy::Conditions,
     ) {
         let boundary_only = scope.owner_kind == SymbolKind::Policy
-            && self.boundaries.contains(&scope.owner)
+            && self.names.boundaries.contains(&scope.owner)
             && !self.used_as_attachment(&scope.owner);
         let star_resource = resources.iter().any(|r| r.star);
         // MFA counts only when required: `Bool true`, not `== false` nor BoolIfExists.
@@ -1056,7 +1060,7 @@ impl Checker<'_> {
     }
 
     fn used_as_attachment(&self, policy: &str) -> bool {
-        self.symbols.values().any(|decl| {
+        self.names.decls.values().any(|decl| {
             let iamdsl_syntax::ast::ItemKind::Block(block) = &decl.item.kind else { return false };
             block.body.iter().any(|s| matches!(&s.kind, ast::StmtKind::Attach(ast::PolicyRef::Named(n)) if n.name == policy))
         })

@@ -6,17 +6,19 @@ use iamdsl_diagnostics::{codes, Diagnostic, Span};
 use iamdsl_policy::{ActionBlock, Conditions, Effect, NameSet, Principals, Statement};
 use iamdsl_syntax::ast::{NameOrString, Principal, Target, TrustBlock, TrustEntry};
 
-use crate::check::{attribute_lints, Checker, Scope, SymbolKind};
+use super::{Lowerer, Scope, Within};
+use crate::lints::DeclaredTrust;
+use crate::resolve::SymbolKind;
 use crate::model::origin;
 
-impl Checker<'_> {
+impl Lowerer<'_> {
     pub fn lower_trust(&mut self, scope: &Scope, trust: &TrustBlock) -> Vec<Statement> {
         let mut statements = Vec::new();
         for entry in &trust.entries {
             let mut scope = scope.clone();
             scope
                 .allowed
-                .extend(attribute_lints(self, scope.file, &entry.prefix));
+                .extend(self.allowed(scope.file, &entry.prefix));
             if let Some(statement) = self.lower_trust_entry(&scope, entry) {
                 statements.push(statement);
             }
@@ -97,11 +99,13 @@ impl Checker<'_> {
                             let decl = self.resolve(Some(scope), scope.file, ident, &[want])?;
                             let account = self.account_of(&decl)?;
                             let arn = self.entity_arn(&ident.name)?;
-                            self.declared_trust.push(crate::check::DeclaredTrust {
+                            self.assumes.declared.push(DeclaredTrust {
                                 role: scope.owner.clone(),
                                 principal: ident.name.clone(),
-                                scope: scope.clone(),
+                                file: scope.file,
                                 span: entry.loc.span(),
+                                allowed: scope.allowed.clone(),
+                                uses: scope.uses.clone(),
                             });
                             ("AWS", arn, "sts:AssumeRole", Some(account.id))
                         }
@@ -198,7 +202,9 @@ impl Checker<'_> {
                 }
             };
         let mut entry_scope = scope.clone();
-        entry_scope.provider = provider;
+        if let Some(provider) = provider {
+            entry_scope.within = Within::Provider(provider);
+        }
         let services: BTreeSet<String> = BTreeSet::from(["sts".to_string()]);
         let condition =
             self.lower_condition(&entry_scope, entry.condition.as_ref(), Some(&services));
@@ -212,7 +218,7 @@ impl Checker<'_> {
                 "require `external_id == \"…\"` (third parties), `mfa` (people) or `org == \"o-…\"` (your organization)".to_string(),
             );
         }
-        if let Some((host, true)) = &entry_scope.provider {
+        if let Some((host, true)) = entry_scope.provider() {
             // Without a condition on the subject, every identity the provider issues tokens for
             // (every repository on GitHub) may assume the role.
             let subject = condition
@@ -295,7 +301,7 @@ impl Checker<'_> {
         match account {
             NameOrString::Name(ident) => {
                 let decl = self.resolve(Some(scope), scope.file, ident, &[SymbolKind::Account])?;
-                let id = self.accounts.get(&decl.name.name)?.id.clone();
+                let id = self.names.accounts.get(&decl.name.name)?.id.clone();
                 Some((id, ident.span()))
             }
             NameOrString::String(lit) => {

@@ -10,7 +10,7 @@ use iamdsl_syntax::ast::{
     Clause, ClauseKind, CompareOp, CondKey, Condition, Quantifier, Spanned, Value,
 };
 
-use crate::check::{Checker, Scope, Val};
+use super::{Lowerer, Scope, Val};
 use crate::vocabulary::{OPERATORS, PROVIDER_KEYS, SHORTHANDS};
 
 /// The AWS operator for a comparison on a key of this type, if it has one.
@@ -83,7 +83,7 @@ fn is_ip_or_cidr(text: &str) -> bool {
     iamdsl_policy::eval::parse_cidr(text).is_some()
 }
 
-impl Checker<'_> {
+impl Lowerer<'_> {
     /// Lowers `when …` into AWS's condition block. `services`: the services of the statement's
     /// actions (service keys must be of one of them); `None` when that is not known (`*`).
     pub fn lower_condition(
@@ -447,7 +447,7 @@ impl Checker<'_> {
             multivalued: false,
         };
         if !key.name.contains(':') {
-            if let Some((provider, oidc)) = &scope.provider {
+            if let Some((provider, oidc)) = scope.provider() {
                 if *oidc && PROVIDER_KEYS.contains(&key.name.as_str()) {
                     let multivalued = key.name == "amr";
                     return Some((
@@ -480,14 +480,14 @@ impl Checker<'_> {
                 None => diagnostic.with_help(format!(
                     "keys are written `service:Key` (`aws:SourceIp`); the shorthands are `mfa`, {}{}",
                     shorthands.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "),
-                    if scope.provider.is_some() { ", and the provider's `aud`, `sub`, `amr`" } else { "" }
+                    if scope.provider().is_some() { ", and the provider's `aud`, `sub`, `amr`" } else { "" }
                 )),
             };
             self.report(Some(scope), diagnostic);
             return None;
         }
         let (prefix, _) = key.name.split_once(':').unwrap_or(("", ""));
-        if let Some((provider, _)) = &scope.provider {
+        if let Some((provider, _)) = scope.provider() {
             if prefix.eq_ignore_ascii_case(provider) || prefix.eq_ignore_ascii_case("saml") {
                 return Some((key.name.clone(), string));
             }

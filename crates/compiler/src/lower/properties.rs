@@ -1,0 +1,212 @@
+//! Properties of a declaration (`name`, `path`, `description`, `max_session`, `groups`).
+
+
+use iamdsl_diagnostics::{codes, suggest, Diagnostic, Span};
+use iamdsl_syntax::ast::*;
+
+use super::{Lowerer, Scope, Val};
+use crate::model::{DeclKind, Entity};
+use crate::resolve::{Decl, SymbolKind};
+
+impl<'a> Lowerer<'a> {
+    pub(super) fn lower_property(&mut self, scope: &Scope, property: &Property, entity: &mut Entity) {
+        use SymbolKind as K;
+        let known: &[&str] = match scope.owner_kind {
+            K::Role => crate::vocabulary::properties(DeclKind::Role),
+            K::User => crate::vocabulary::properties(DeclKind::User),
+            K::Group => crate::vocabulary::properties(DeclKind::Group),
+            K::Policy => crate::vocabulary::properties(DeclKind::Policy),
+            _ => &[],
+        };
+        let name = property.name.name.as_str();
+        if !known.contains(&name) {
+            let mut diagnostic = Diagnostic::error(
+                codes::UNKNOWN_PROPERTY,
+                format!("{} has no property `{name}`", scope.owner_kind.describe()),
+            )
+            .at(scope.file, property.name.span(), "unknown property");
+            diagnostic = match suggest::closest(name, known.iter().copied()) {
+                Some(close) => diagnostic.with_suggestion(scope.file, property.name.span(), close),
+                None => diagnostic.with_help(format!("its properties are: {}", known.join(", "))),
+            };
+            self.report(Some(scope), diagnostic);
+            return;
+        }
+        let span = property.value.span();
+        match name {
+            "max_session" => {
+                let seconds = match self.eval(scope, &property.value) {
+                    Some(Val::Dur(text)) => parse_duration(&text),
+                    Some(Val::Num(text)) => text.parse::<u64>().ok(),
+                    Some(_) => None,
+                    None => return,
+                };
+                match seconds {
+                    Some(s) if (3600..=43200).contains(&s) => {
+                        entity.max_session = u32::try_from(s).ok()
+                    }
+                    _ => self.report(
+                        Some(scope),
+                        Diagnostic::error(
+                            codes::INVALID_DURATION,
+                            "`max_session` must be between 1h and 12h",
+                        )
+                        .at(scope.file, span, "out of range or not a duration")
+                        .with_help("AWS accepts 3600 to 43200 seconds: write `1h` to `12h`"),
+                    ),
+                }
+            }
+            "groups" => {
+                let ValueKind::List(values) = &property.value.kind else {
+                    self.report(
+                        Some(scope),
+                        Diagnostic::error(codes::INVALID_VALUE, "`groups` takes a list of groups")
+                            .at(scope.file, span, "not a list")
+                            .with_help("write `groups = [developers]`"),
+                    );
+                    return;
+                };
+                for value in values {
+                    let ValueKind::Name(ident) = &value.kind else {
+                        self.report(
+                            Some(scope),
+                            Diagnostic::error(codes::INVALID_VALUE, "`groups` lists group names")
+                                .at(scope.file, value.span(), "not a name"),
+                        );
+                        continue;
+                    };
+                    let Some(decl) =
+                        self.resolve(Some(scope), scope.file, ident, &[SymbolKind::Group])
+                    else {
+                        continue;
+                    };
+                    let Some(account) = self.account_of(&decl) else {
+                        continue;
+                    };
+                    if account.id != scope.account.id {
+                        self.report(
+                            Some(scope),
+                            Diagnostic::error(
+                                codes::CROSS_ACCOUNT,
+                                format!(
+                                    "group `{}` is in account `{}`, user `{}` in `{}`",
+                                    ident.name, account.name, scope.owner, scope.account.name
+                                ),
+                            )
+                            .at(
+                                scope.file,
+                                ident.span(),
+                                "a group of another account",
+                            ),
+                        );
+                        continue;
+                    }
+                    entity.groups.push(self.aws_name(&ident.name).1);
+                }
+            }
+            _ => {
+                let text = match self.eval(scope, &property.value) {
+                    Some(Val::Str(text)) => text,
+                    Some(_) => {
+                        self.report(
+                            Some(scope),
+                            Diagnostic::error(
+                                codes::INVALID_VALUE,
+                                format!("`{name}` takes a string"),
+                            )
+                            .at(scope.file, span, "not a string"),
+                        );
+                        return;
+                    }
+                    None => return,
+                };
+                if name == "description" {
+                    if text.chars().count() > 1000 {
+                        self.report(
+                            Some(scope),
+                            Diagnostic::error(
+                                codes::INVALID_VALUE,
+                                "a description has at most 1000 characters",
+                            )
+                            .at(scope.file, span, "too long"),
+                        );
+                    }
+                    entity.description = Some(aws_description(&text));
+                }
+                // `name` and `path` are read by `aws_name`, before any scope exists, so they must be
+                // plain text: a name built from a `let` would be ignored there.
+                let plain = matches!(&property.value.kind, ValueKind::String(lit) if lit.as_plain().is_some());
+                if (name == "name" || name == "path") && !plain {
+                    self.report(
+                        Some(scope),
+                        Diagnostic::error(
+                            codes::INVALID_VALUE,
+                            format!("`{name}` takes a plain string"),
+                        )
+                        .at(scope.file, span, "not a string literal without `${…}`")
+                        .with_help(format!("write the {name} out: `{name} = \"{text}\"`")),
+                    );
+                }
+            }
+        }
+    }
+
+}
+
+/// A description AWS accepts: it takes tab, line breaks, printable ASCII and Latin-1 only. The
+/// typographic marks people write in prose become their ASCII forms; anything else becomes `?`
+/// (the doc comment itself, shown in editors, keeps them).
+pub(super) fn aws_description(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{2032}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{2033}' => '"',
+            '\u{2013}' | '\u{2014}' | '\u{2212}' => '-',
+            '\u{2026}' => '.',
+            '\u{00A0}' => ' ',
+            c if c == '\t'
+                || c == '\n'
+                || c == '\r'
+                || (' '..='~').contains(&c)
+                || ('\u{A1}'..='\u{FF}').contains(&c) =>
+            {
+                c
+            }
+            _ => '?',
+        })
+        .collect()
+}
+
+/// The span of a property's value in a block declaration.
+pub(super) fn property_span(decl: &Decl<'_>, name: &str) -> Option<Span> {
+    let ItemKind::Block(block) = &decl.item.kind else {
+        return None;
+    };
+    block.body.iter().find_map(|stmt| match &stmt.kind {
+        StmtKind::Property(p) if p.name.name == name => Some(p.value.span()),
+        _ => None,
+    })
+}
+
+/// `1h30m` → 5400. `None` when malformed or absurdly large.
+pub(crate) fn parse_duration(text: &str) -> Option<u64> {
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        let n: u64 = digits.parse().ok()?;
+        total = total.checked_add(n.checked_mul(unit)?)?;
+        digits.clear();
+    }
+    digits.is_empty().then_some(total)
+}
