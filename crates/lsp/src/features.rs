@@ -3,9 +3,11 @@
 use std::collections::HashMap;
 
 use iamdsl_catalog::{catalog, constructor_name};
+use iamdsl_compiler::vocabulary::{self, OPERATORS, PROVIDER_KEYS, SHORTHANDS};
 use iamdsl_policy::canonical::document_json;
 use iamdsl_syntax::ast::{DeclKind, Item, ItemKind};
-use iamdsl_syntax::lexer::KEYWORDS;
+use iamdsl_syntax::lexer::{ITEM_KEYWORDS, KEYWORDS, STMT_KEYWORDS, TRUST_KEYWORDS};
+use iamdsl_syntax::query::{Principal, Query, Slot};
 use tower_lsp::lsp_types::*;
 
 use crate::convert::{offset, position, range};
@@ -272,23 +274,18 @@ fn condition_key_completions(token: &str) -> Vec<CompletionItem> {
 /// so that the editor asks again as the user types.
 const MAX_COMPLETIONS: usize = 1000;
 
-/// Completion at `at`. Every item's text edit replaces the whole token typed so far (`s3:Get`,
-/// `s3.obj`, `aws:Sour`), not the editor's idea of a word, which stops at `:` and `.`; its label
-/// is the text it inserts, so that the editor's filtering matches what is typed.
+/// Completion at `at`, of what the syntax expects where the cursor stands ([`Query::at`]).
+/// Every item's text edit replaces the whole token typed so far (`s3:Get`, `s3.obj`,
+/// `aws:Sour`), not the editor's idea of a word, which stops at `:` and `.`; its label is the text
+/// it inserts, so that the editor's filtering matches what is typed.
 pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> CompletionList {
-    let offset = offset(text, at);
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line = &text[line_start..offset];
-    let token: &str = line
-        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || "_-:./".contains(c)))
-        .next()
-        .unwrap_or("");
-    let before = line[..line.len() - token.len()].trim_start();
+    let query = Query::at(text, offset(text, at));
+    let token = text.get(query.token.range()).unwrap_or("");
     let range = Range {
-        start: position(text, offset - token.len()),
-        end: position(text, offset),
+        start: position(text, query.token.start as usize),
+        end: position(text, query.token.end as usize),
     };
-    let mut items = candidates(snapshot, token, before);
+    let mut items = candidates(snapshot, &query, token);
     let is_incomplete = items.len() > MAX_COMPLETIONS;
     items.truncate(MAX_COMPLETIONS);
     for item in &mut items {
@@ -304,112 +301,139 @@ pub fn completion(snapshot: Option<&Snapshot>, text: &str, at: Position) -> Comp
     }
 }
 
-/// What fits after `before` and starts like `token`.
-fn candidates(snapshot: Option<&Snapshot>, token: &str, before: &str) -> Vec<CompletionItem> {
-    let in_condition = before.starts_with("when ")
-        || before.contains(" when ")
-        || before.starts_with("and ")
-        || before.contains(" and ");
-    // In a condition: keys, global and of the prefix's service, with their types.
-    if in_condition {
-        let mut keys = condition_key_completions(token);
-        keys.extend(
-            ["mfa", "external_id", "org", "source_vpc"]
-                .iter()
-                .filter(|k| k.starts_with(token))
-                .map(|k| {
-                    item(
-                        (*k).to_string(),
-                        CompletionItemKind::KEYWORD,
-                        Some("shorthand".into()),
-                    )
-                }),
-        );
-        return keys;
-    }
-    // After `attach`, `assume`, `use`, … only declarations of the kind that fits.
-    let wanted: Option<&[&str]> = match before.split_whitespace().last() {
-        Some("attach" | "boundary") => Some(&["policy"]),
-        Some("assume") => Some(&["role"]),
-        Some("use") if !token.contains('.') => Some(&["template"]),
-        Some("in") if before.trim_end().ends_with("in") && !before.contains('{') => {
-            Some(&["account"])
-        }
-        _ if before.contains("groups = [") => Some(&["group"]),
-        _ => None,
-    };
-    if let (Some(kinds), Some(snapshot)) = (wanted, snapshot) {
-        return declarations(snapshot)
+/// What fits where `query` stands and starts like `token`: the slot's candidates, then the
+/// keywords that fit there.
+fn candidates(snapshot: Option<&Snapshot>, query: &Query, token: &str) -> Vec<CompletionItem> {
+    let declared = |kinds: &[&str]| -> Vec<CompletionItem> {
+        snapshot
+            .map(declarations)
+            .unwrap_or_default()
             .into_iter()
             .filter(|(name, kind)| kinds.contains(kind) && name.starts_with(token))
             .map(|(name, kind)| item(name, CompletionItemKind::VARIABLE, Some(kind.to_string())))
-            .collect();
-    }
-    // `s3:Get` → the actions of s3, with their access level.
-    if let Some((prefix, partial)) = token.split_once(':') {
-        if let Some(service) = catalog().service(prefix) {
-            return service
-                .actions
-                .iter()
-                .filter(|a| {
-                    a.name
-                        .to_ascii_lowercase()
-                        .starts_with(&partial.to_ascii_lowercase())
-                })
-                .map(|a| {
-                    item(
-                        a.full_name().to_string(),
-                        CompletionItemKind::FUNCTION,
-                        Some(a.level().name().to_string()),
-                    )
-                })
-                .collect();
+            .collect()
+    };
+    let keywords = |words: &[&str]| -> Vec<CompletionItem> {
+        words
+            .iter()
+            .filter(|w| w.starts_with(token))
+            .map(|w| item((*w).to_string(), CompletionItemKind::KEYWORD, None))
+            .collect()
+    };
+    let properties = |kinds: &[DeclKind]| -> Vec<CompletionItem> {
+        let mut names: Vec<&str> = Vec::new();
+        for name in kinds.iter().flat_map(|k| vocabulary::properties(*k)) {
+            if name.starts_with(token) && !names.contains(name) {
+                names.push(name);
+            }
         }
+        names
+            .into_iter()
+            .map(|n| {
+                item(
+                    n.to_string(),
+                    CompletionItemKind::PROPERTY,
+                    Some("property".into()),
+                )
+            })
+            .collect()
+    };
+    let block = match query.item {
+        Some(iamdsl_syntax::query::Item::Block(kind)) => Some(kind),
+        _ => None,
+    };
+    let mut items = match query.slot {
+        Slot::Nothing | Slot::Keyword => Vec::new(),
+        Slot::Unknown => anything(snapshot, token),
+        Slot::ItemKeyword => keywords(ITEM_KEYWORDS),
+        // A template's statements take no properties: the blocks that use it have them.
+        Slot::StatementKeyword => {
+            let mut items = keywords(STMT_KEYWORDS);
+            items.extend(properties(block.as_slice()));
+            items
+        }
+        Slot::PropertyName => match block {
+            Some(kind) => properties(&[kind]),
+            None => properties(&[
+                DeclKind::Policy,
+                DeclKind::Group,
+                DeclKind::User,
+                DeclKind::Role,
+            ]),
+        },
+        Slot::Action if token.contains(':') => actions(token).unwrap_or_default(),
+        Slot::Resource if token.contains('.') => constructors(token),
+        Slot::Action | Slot::Resource => services(token),
+        Slot::ConditionKey => {
+            let mut items = condition_key_completions(token);
+            items.extend(
+                SHORTHANDS
+                    .iter()
+                    .filter(|(short, _)| short.starts_with(token))
+                    .map(|(short, key)| {
+                        item(
+                            (*short).to_string(),
+                            CompletionItemKind::KEYWORD,
+                            Some(format!("shorthand for {key}")),
+                        )
+                    }),
+            );
+            if query.principal == Some(Principal::Oidc) {
+                items.extend(
+                    PROVIDER_KEYS
+                        .iter()
+                        .filter(|k| k.starts_with(token))
+                        .map(|k| {
+                            item(
+                                (*k).to_string(),
+                                CompletionItemKind::PROPERTY,
+                                Some("key of the provider".into()),
+                            )
+                        }),
+                );
+            }
+            items.extend(OPERATORS.iter().filter(|o| o.starts_with(token)).map(|o| {
+                item(
+                    (*o).to_string(),
+                    CompletionItemKind::OPERATOR,
+                    Some("condition operator: `Operator(key, value)`".into()),
+                )
+            }));
+            items
+        }
+        Slot::ConditionValue | Slot::Value => declared(&["let"]),
+        Slot::TrustPrincipal => keywords(TRUST_KEYWORDS),
+        Slot::TrustTarget(principal) => match principal {
+            Principal::Account => declared(&["account"]),
+            Principal::Role => declared(&["role"]),
+            Principal::User => declared(&["user"]),
+            Principal::Saml | Principal::Oidc => declared(&["let"]),
+            Principal::Service | Principal::Anyone => Vec::new(),
+        },
+        Slot::Policy => declared(&["policy"]),
+        Slot::Role => declared(&["role"]),
+        Slot::Template if token.starts_with("std.") => std_templates(token),
+        Slot::Template => declared(&["template"]),
+        Slot::Account => declared(&["account"]),
+        Slot::Group => declared(&["group"]),
+        Slot::Subject => declared(&["group", "user", "role"]),
+    };
+    items.extend(keywords(&query.keywords));
+    items
+}
+
+/// Where the syntax does not say: by the token's shape (`s3:` actions or keys, `s3.`
+/// constructors, `std.` templates), else every keyword, declared name and service.
+fn anything(snapshot: Option<&Snapshot>, token: &str) -> Vec<CompletionItem> {
+    if token.contains(':') {
         // Not a service prefix, so a global condition key such as `aws:`.
-        return condition_key_completions(token);
+        return actions(token).unwrap_or_else(|| condition_key_completions(token));
     }
-    // `s3.` → resource constructors; `std.` → standard templates.
-    if let Some((prefix, partial)) = token.split_once('.') {
-        if prefix == "std" {
-            return iamdsl_compiler::stdlib::MODULES
-                .iter()
-                .flat_map(|(module, source)| {
-                    source.lines().filter_map(move |l| {
-                        l.strip_prefix("template ").map(|rest| {
-                            format!("{module}.{}", rest.split('(').next().unwrap_or(""))
-                        })
-                    })
-                })
-                .filter(|name| name.starts_with(partial))
-                .map(|name| {
-                    item(
-                        format!("std.{name}"),
-                        CompletionItemKind::MODULE,
-                        Some("standard template".into()),
-                    )
-                })
-                .collect();
-        }
-        if let Some(service) = catalog().service(prefix) {
-            return service
-                .resource_types
-                .iter()
-                .filter(|r| r.constructor().starts_with(partial))
-                .map(|r| {
-                    let params = r
-                        .templates()
-                        .first()
-                        .map(|t| t.parameters().join(", "))
-                        .unwrap_or_default();
-                    item(
-                        format!("{}.{}", service.prefix, r.constructor()),
-                        CompletionItemKind::CONSTRUCTOR,
-                        Some(format!("{}.{}({params})", service.prefix, r.constructor())),
-                    )
-                })
-                .collect();
-        }
-        return Vec::new();
+    if token.starts_with("std.") {
+        return std_templates(token);
+    }
+    if token.contains('.') {
+        return constructors(token);
     }
     let mut items: Vec<CompletionItem> = KEYWORDS
         .iter()
@@ -417,34 +441,110 @@ fn candidates(snapshot: Option<&Snapshot>, token: &str, before: &str) -> Vec<Com
         .map(|k| item((*k).to_string(), CompletionItemKind::KEYWORD, None))
         .collect();
     if let Some(snapshot) = snapshot {
-        let names: Vec<String> = declarations(snapshot)
+        let mut names: Vec<(String, &str)> = declarations(snapshot)
             .into_iter()
-            .map(|(name, _)| name)
-            .filter(|name| name.starts_with(token))
+            .filter(|(name, _)| name.starts_with(token))
             .collect();
-        items.extend(names.into_iter().map(|n| {
-            item(
-                n,
-                CompletionItemKind::VARIABLE,
-                Some("declared name".into()),
-            )
-        }));
-    }
-    if !token.is_empty() {
+        names.dedup_by(|a, b| a.0 == b.0);
         items.extend(
-            catalog()
-                .prefixes()
-                .filter(|p| p.starts_with(token))
-                .map(|p| {
-                    item(
-                        p.to_string(),
-                        CompletionItemKind::MODULE,
-                        Some("AWS service".into()),
-                    )
-                }),
+            names
+                .into_iter()
+                .map(|(name, kind)| item(name, CompletionItemKind::VARIABLE, Some(kind.into()))),
         );
     }
+    if !token.is_empty() {
+        items.extend(services(token));
+    }
     items
+}
+
+/// `s3:Get` → the actions of s3, with their access level; `None` when `s3` is not a service.
+fn actions(token: &str) -> Option<Vec<CompletionItem>> {
+    let (prefix, partial) = token.split_once(':')?;
+    let service = catalog().service(prefix)?;
+    let partial = partial.to_ascii_lowercase();
+    Some(
+        service
+            .actions
+            .iter()
+            .filter(|a| a.name.to_ascii_lowercase().starts_with(&partial))
+            .map(|a| {
+                item(
+                    a.full_name().to_string(),
+                    CompletionItemKind::FUNCTION,
+                    Some(a.level().name().to_string()),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// `s3.obj` → the resource constructors of s3.
+fn constructors(token: &str) -> Vec<CompletionItem> {
+    let Some((service, partial)) = token
+        .split_once('.')
+        .and_then(|(prefix, partial)| Some((catalog().service(prefix)?, partial)))
+    else {
+        return Vec::new();
+    };
+    service
+        .resource_types
+        .iter()
+        .filter(|r| r.constructor().starts_with(partial))
+        .map(|r| {
+            let params = r
+                .templates()
+                .first()
+                .map(|t| t.parameters().join(", "))
+                .unwrap_or_default();
+            item(
+                format!("{}.{}", service.prefix, r.constructor()),
+                CompletionItemKind::CONSTRUCTOR,
+                Some(format!("{}.{}({params})", service.prefix, r.constructor())),
+            )
+        })
+        .collect()
+}
+
+/// `std.s3.` → the standard library's templates.
+fn std_templates(token: &str) -> Vec<CompletionItem> {
+    let partial = token.strip_prefix("std.").unwrap_or("");
+    iamdsl_compiler::stdlib::MODULES
+        .iter()
+        .flat_map(|(module, source)| {
+            source.lines().filter_map(move |l| {
+                l.strip_prefix("template ")
+                    .map(|rest| format!("{module}.{}", rest.split('(').next().unwrap_or("")))
+            })
+        })
+        .filter(|name| name.starts_with(partial))
+        .map(|name| {
+            item(
+                format!("std.{name}"),
+                CompletionItemKind::MODULE,
+                Some("standard template".into()),
+            )
+        })
+        .collect()
+}
+
+/// The service prefixes starting with `token`, once something is typed (all of them would only
+/// bury the rest).
+fn services(token: &str) -> Vec<CompletionItem> {
+    if token.is_empty() {
+        return Vec::new();
+    }
+    catalog()
+        .prefixes()
+        .filter(|p| p.starts_with(token))
+        .map(|p| {
+            item(
+                p.to_string(),
+                CompletionItemKind::MODULE,
+                Some("AWS service".into()),
+            )
+        })
+        .collect()
 }
 
 fn location(
@@ -514,6 +614,11 @@ pub fn rename(
     if !valid {
         return Err(format!(
             "`{new_name}` is not a name: use letters, digits, `_` and `-`, starting with a letter"
+        ));
+    }
+    if iamdsl_syntax::lexer::is_reserved(new_name) {
+        return Err(format!(
+            "`{new_name}` is a reserved word of the language and cannot be a name"
         ));
     }
     let Some(file) = snapshot.file_of(url) else {
@@ -652,6 +757,18 @@ pub fn code_actions(url: &Url, text: &str, diagnostics: &[Diagnostic]) -> Vec<Co
         .collect()
 }
 
+/// Whether `word` is the name of a property of some kind of declaration.
+fn is_property(word: &str) -> bool {
+    [
+        DeclKind::Policy,
+        DeclKind::Group,
+        DeclKind::User,
+        DeclKind::Role,
+    ]
+    .into_iter()
+    .any(|kind| vocabulary::properties(kind).contains(&word))
+}
+
 /// The token types of [`semantic_tokens`], in the order of the legend.
 pub const TOKEN_TYPES: &[SemanticTokenType] = &[
     SemanticTokenType::KEYWORD,
@@ -725,6 +842,17 @@ pub fn semantic_tokens(snapshot: Option<&Snapshot>, url: &Url, text: &str) -> Ve
                 Some(6)
             }
             TokenKind::Word if KEYWORDS.contains(&word) => Some(0),
+            // A property's name (`max_session = 1h`): a word of the language, though not a
+            // keyword of the grammar.
+            TokenKind::Word
+                if is_property(word)
+                    && next.is_some_and(|n| n.kind == TokenKind::Punct('='))
+                    && tokens
+                        .get(index + 2)
+                        .is_none_or(|t| t.kind != TokenKind::Punct('=')) =>
+            {
+                Some(0)
+            }
             TokenKind::Word
                 if next.is_some_and(|n| {
                     n.kind == TokenKind::Punct('.') && n.span.start as usize == end

@@ -152,6 +152,21 @@ fn navigation_and_rename_span_files() {
         features::rename(&snapshot, &url(&main), at(MAIN, "policy reader", 8), "2bad").is_err()
     );
     assert!(features::rename(&snapshot, &url(&main), at(MAIN, "policy reader", 8), "app").is_err());
+    // A reserved word would no longer parse as a name; a contextual one is a fine name.
+    let reserved = features::rename(
+        &snapshot,
+        &url(&main),
+        at(MAIN, "policy reader", 8),
+        "allow",
+    );
+    assert!(reserved.unwrap_err().contains("reserved"));
+    assert!(features::rename(
+        &snapshot,
+        &url(&main),
+        at(MAIN, "policy reader", 8),
+        "admin"
+    )
+    .is_ok());
     let symbols = features::symbols(&snapshot, &url(&main));
     let names: Vec<&str> = symbols.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, vec!["prod", "bucket", "reader", "app"]);
@@ -353,4 +368,43 @@ fn formatting_uses_the_formatter_and_refuses_broken_text() {
         Some(Vec::new())
     );
     assert_eq!(features::format("role r {"), None);
+}
+
+/// A property's name is coloured as a word of the language; a contextual keyword used as a name
+/// (`admin`) is coloured as the name it is.
+#[test]
+fn semantic_tokens_of_properties_and_contextual_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "account prod = \"111111111111\" default\nrole admin {\n  trust { service lambda }\n  max_session = 2h\n}\nuser ann { assume admin }\n";
+    let main = dir.path().join("main.iamdsl");
+    std::fs::write(&main, text).unwrap();
+    let snapshot = Snapshot::build(&main, &HashMap::new());
+    let tokens = features::semantic_tokens(Some(&snapshot), &url(&main), text);
+    let (mut line, mut start) = (0, 0);
+    let mut decoded = Vec::new();
+    for t in &tokens {
+        line += t.delta_line;
+        start = if t.delta_line == 0 {
+            start + t.delta_start
+        } else {
+            t.delta_start
+        };
+        let text_line = text.lines().nth(line as usize).unwrap();
+        decoded.push((
+            text_line[start as usize..(start + t.length) as usize].to_string(),
+            t.token_type,
+        ));
+    }
+    assert!(
+        decoded.contains(&("max_session".to_string(), 0)),
+        "{decoded:?}"
+    );
+    assert_eq!(
+        decoded
+            .iter()
+            .filter(|(w, kind)| w == "admin" && *kind == 5)
+            .count(),
+        2,
+        "{decoded:?}"
+    );
 }

@@ -1,7 +1,7 @@
 //! The iamdsl front end: grammar (`grammar/iamdsl.pest`, derived in `grammar`), typed AST with
 //! byte spans, a parser that reports every syntax error of a file (and reuses the trees of
 //! unchanged declarations, `parse_cached`), the one list of the language's words
-//! (`lexer::GRAMMAR_WORDS`) and the formatter.
+//! (`lexer::GRAMMAR_WORDS`), the formatter, and `query`: where in the syntax a cursor is.
 
 extern crate alloc;
 
@@ -12,6 +12,7 @@ mod grammar;
 mod incremental;
 pub mod lexer;
 mod parser;
+pub mod query;
 
 pub use format::{format_module, format_source, format_verified, is_bare_key, quote, Refusal};
 pub use incremental::{parse_cached, ParseCache};
