@@ -105,6 +105,12 @@ pub const RUN_AS_ROLE: &[(&str, &str)] = &[
     ("cloudformation:CreateStack", "cloudformation.amazonaws.com"),
 ];
 
+/// Whether `action` (as the catalog spells it) lets a principal give itself more than it has.
+pub fn is_escalation(action: &str) -> bool {
+    // Asked of every action a statement grants: most are not IAM's.
+    action.starts_with("iam:") && escalation_actions().any(|e| e == action)
+}
+
 /// Every action that lets a principal give itself more than it has: the tables above.
 pub fn escalation_actions() -> impl Iterator<Item = &'static str> {
     [

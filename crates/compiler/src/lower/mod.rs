@@ -234,8 +234,9 @@ impl<'a> Lowerer<'a> {
     /// What the names table says `ident` refers to. Lowering asks for every name it resolves, so
     /// that the language server, which answers from the same table, agrees with it.
     pub fn referent(&mut self, file: FileId, ident: &Ident) -> Referent {
+        // A span is one name of one file: the index answers by span alone.
         let referent = match self.names.index.reference(file, ident.span()) {
-            Some(reference) if reference.name == ident.name => reference.referent,
+            Some(reference) => reference.referent,
             // The walk missed a place where a name is written (a test holds this at never):
             // resolve it as the walk would have.
             _ if self.names.decls.contains_key(&ident.name) => Referent::Declaration,

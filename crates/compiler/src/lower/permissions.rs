@@ -1038,7 +1038,7 @@ impl Lowerer<'_> {
             .iter()
             .filter(|(_, a, index)| {
                 let name = a.full_name();
-                facts::escalation_actions().any(|e| e == name)
+                facts::is_escalation(name)
                     && (name != "iam:PassRole"
                         || resources
                             .get(*index)
