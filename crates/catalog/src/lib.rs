@@ -2,9 +2,12 @@
 //! ARN templates, and condition key with its type. Generated from the AWS Service Authorization
 //! Reference by `stdlib/aws/generator` (facts only), embedded in the binary, and parsed lazily:
 //! loading costs a split of the embedded text; a service is parsed the first time it is used.
+//! AWS's managed policies ([`managed`]) are embedded beside it the same way, their documents
+//! compressed until asked for.
 
 pub mod arn;
 pub mod facts;
+pub mod managed;
 mod model;
 pub mod wildcard;
 

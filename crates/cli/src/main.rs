@@ -88,9 +88,10 @@ enum Command {
 /// `iamdsl --version`: the program's version and the AWS data it carries.
 fn long_version() -> String {
     format!(
-        "{} (AWS catalog {})",
+        "{} (AWS catalog {}, managed policies {})",
         env!("CARGO_PKG_VERSION"),
-        iamdsl_catalog::catalog().version()
+        iamdsl_catalog::catalog().version(),
+        iamdsl_catalog::managed::managed_policies().source()
     )
 }
 

