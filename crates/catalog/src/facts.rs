@@ -34,24 +34,53 @@ pub fn is_region(text: &str) -> bool {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
 }
 
+/// What is wrong with an ARN's form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArnProblem {
+    /// The problem, in words (`the resource part is empty`).
+    pub what: &'static str,
+    /// Whether IAM stores a policy with this ARN all the same. IAM refuses a resource that is
+    /// not `arn:` and six `:`-separated parts, of an unknown partition or without a service
+    /// (the service segment cannot even be a wildcard); the account and resource parts are
+    /// matched as written (AWS's own managed policies hold `arn:aws:organizations::*:`). iamdsl refuses those too where a person
+    /// writes them; a `#[verbatim]` statement keeps them. See "Identify AWS resources with
+    /// Amazon Resource Names (ARNs)",
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html>, and
+    /// "IAM JSON policy elements: Resource",
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>.
+    pub aws_accepts: bool,
+}
+
 /// What is wrong with an ARN's form, if anything.
-pub fn arn_problem(arn: &str) -> Option<&'static str> {
+pub fn arn_problem(arn: &str) -> Option<ArnProblem> {
+    let rejected = |what| {
+        Some(ArnProblem {
+            what,
+            aws_accepts: false,
+        })
+    };
+    let accepted = |what| {
+        Some(ArnProblem {
+            what,
+            aws_accepts: true,
+        })
+    };
     if arn.len() > 2048 {
-        return Some("longer than the 2048 characters AWS allows");
+        return rejected("longer than the 2048 characters AWS allows");
     }
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     if parts.first() != Some(&"arn") {
-        return Some("an ARN starts with `arn:`");
+        return rejected("an ARN starts with `arn:`");
     }
     if parts.len() < 6 {
-        return Some("an ARN has six parts separated by `:`");
+        return rejected("an ARN has six parts separated by `:`");
     }
     let partition = parts[1];
     if !(partition == "*" || PARTITIONS.contains(&partition)) {
-        return Some("the partition is not one of AWS's (`aws`, `aws-cn`, `aws-us-gov`, …)");
+        return rejected("the partition is not one of AWS's (`aws`, `aws-cn`, `aws-us-gov`, …)");
     }
     if parts[2].is_empty() {
-        return Some("the service part is empty");
+        return rejected("the service part is empty");
     }
     let account = parts[4];
     if !(account.is_empty()
@@ -59,10 +88,10 @@ pub fn arn_problem(arn: &str) -> Option<&'static str> {
         || account.contains('*')
         || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())))
     {
-        return Some("the account part is not 12 digits");
+        return accepted("the account part is not 12 digits");
     }
     if parts[5].is_empty() {
-        return Some("the resource part is empty");
+        return accepted("the resource part is empty");
     }
     None
 }
@@ -161,5 +190,36 @@ mod tests {
             all.iter().all(|a| crate::catalog().action(a).is_some()),
             "{all:?}"
         );
+    }
+
+    #[test]
+    fn arn_problems_say_whether_aws_stores_the_arn() {
+        let problem = |arn: &str| arn_problem(arn).map(|p| (p.what, p.aws_accepts));
+        assert_eq!(problem("arn:aws:s3:::bucket"), None);
+        assert_eq!(problem("arn:aws:iam::aws:policy/ReadOnlyAccess"), None);
+        // AWS's own AmazonDevOpsGuruOrganizationsAccess holds this one.
+        assert_eq!(
+            problem("arn:aws:organizations::*:"),
+            Some(("the resource part is empty", true))
+        );
+        assert_eq!(
+            problem("arn:aws:s3:::"),
+            Some(("the resource part is empty", true))
+        );
+        assert_eq!(
+            problem("arn:aws:iam::1234:role/x"),
+            Some(("the account part is not 12 digits", true))
+        );
+        for rejected in [
+            "arn:aws:s3:bucket",
+            "s3:::bucket",
+            "arn:awz:s3:::bucket",
+            "arn:aws::::x",
+        ] {
+            assert!(
+                problem(rejected).is_some_and(|(_, accepted)| !accepted),
+                "{rejected}"
+            );
+        }
     }
 }

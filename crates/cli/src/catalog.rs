@@ -2,12 +2,15 @@
 
 use std::process::ExitCode;
 
+use iamdsl_catalog::managed::{managed_policies, ManagedPolicy};
 use iamdsl_catalog::{catalog, constructor_name, ArnTemplate, Level, Service};
 use iamdsl_diagnostics::suggest;
+use iamdsl_policy::ActionBlock;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// `s3:Get*` (actions), `s3.object` (a resource type), `s3` (a service) or `aws:SourceIp` (a condition key)
+    /// `s3:Get*` (actions), `s3.object` (a resource type), `s3` (a service), `aws:SourceIp` (a
+    /// condition key), `ReadOnlyAccess` (an AWS managed policy; `aws` lists them) or `std`
     query: String,
 }
 
@@ -33,8 +36,21 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let catalog = catalog();
     let query = args.query.trim();
     let mut out = String::new();
+    let policies = managed_policies();
+    let policy = policies
+        .get(query)
+        .or_else(|| policies.by_arn(query))
+        .or_else(|| match policies.by_bare_name(query).as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        })
+        .filter(|_| !query.is_empty());
     if query == "std" || query.starts_with("std.") {
         out = standard_library(query)?;
+    } else if query == "aws" {
+        out = aws_managed_list();
+    } else if let Some(policy) = policy {
+        out = aws_managed_policy(policy)?;
     } else if query.contains(':') {
         if let Some(key) = catalog
             .condition_key(query)
@@ -204,6 +220,101 @@ fn standard_library(query: &str) -> Result<String, String> {
     out.push_str(
         "\nused as `use std.MODULE.TEMPLATE(argument, name = argument)` in a group, user or role\n",
     );
+    Ok(out)
+}
+
+/// `iamdsl catalog aws`: every AWS managed policy, by path and name, with its version.
+fn aws_managed_list() -> String {
+    let policies = managed_policies();
+    let mut out = String::new();
+    for policy in policies.iter() {
+        let written = format!("{}{}", policy.path().trim_start_matches('/'), policy.name());
+        let retired = if policy.retired() { "  (retired)" } else { "" };
+        out.push_str(&format!(
+            "{written}  {}{retired}
+",
+            policy.version()
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} AWS managed policies ({}); attached with `attach aws \"NAME\"`\n",
+        policies.iter().count(),
+        policies.source()
+    ));
+    out
+}
+
+/// One AWS managed policy: its ARN, path and version, and what each statement grants.
+fn aws_managed_policy(policy: &ManagedPolicy) -> Result<String, String> {
+    let document = iamdsl_policy::reader::read_policy_text(policy.document())
+        .map_err(|e| format!("the document of `{}` does not read: {e}", policy.name()))?;
+    let mut out = format!(
+        "{}  AWS managed policy, version {}{}\n  ARN   {}\n  path  {}\n",
+        policy.name(),
+        policy.version(),
+        if policy.retired() {
+            ", retired by AWS"
+        } else {
+            ""
+        },
+        policy.arn("aws"),
+        policy.path()
+    );
+    let all_actions: usize = catalog().services().map(|s| s.actions.len()).sum();
+    for (index, statement) in document.statements.iter().enumerate() {
+        let count = |patterns: &iamdsl_policy::NameSet| -> usize {
+            let mut names = std::collections::BTreeSet::new();
+            for pattern in patterns.iter() {
+                let pattern = if pattern == "*" {
+                    "*:*"
+                } else {
+                    pattern.as_str()
+                };
+                for (_, action) in catalog().match_actions(pattern) {
+                    names.insert(action.full_name().to_string());
+                }
+            }
+            names.len()
+        };
+        let plural = |n: usize| format!("{n} action{}", if n == 1 { "" } else { "s" });
+        let actions = match &statement.action {
+            ActionBlock::Action(set) => plural(count(set)),
+            ActionBlock::NotAction(set) => format!(
+                "{} (all but {})",
+                plural(all_actions.saturating_sub(count(set))),
+                set.len()
+            ),
+        };
+        let resources = match &statement.resource {
+            Some(iamdsl_policy::ResourceBlock::Resource(set)) => {
+                set.iter().cloned().collect::<Vec<_>>().join(", ")
+            }
+            Some(iamdsl_policy::ResourceBlock::NotResource(set)) => format!(
+                "everything but {}",
+                set.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            None => "*".to_string(),
+        };
+        let conditions = if statement.condition.0.is_empty() {
+            ""
+        } else {
+            ", with conditions"
+        };
+        let sid = statement
+            .sid
+            .as_deref()
+            .map(|sid| format!(" ({sid})"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  statement {}{sid}  {:?}  {actions} on {resources}{conditions}\n",
+            index + 1,
+            statement.effect
+        ));
+    }
+    out.push_str(&format!(
+        "(AWS managed policies: {})\n",
+        managed_policies().source()
+    ));
     Ok(out)
 }
 

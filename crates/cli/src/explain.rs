@@ -229,7 +229,13 @@ fn cited_json<'s>(project: &Project, c: &CitedStatement<'s, 's>) -> Json<'s> {
     ])
 }
 
-fn explained_text(project: &Project, explained: &Explained<'_, '_>, out: &mut String) {
+/// `action`: the request's, to pick out of a long statement the patterns that match it.
+fn explained_text(
+    project: &Project,
+    explained: &Explained<'_, '_>,
+    action: &str,
+    out: &mut String,
+) {
     use std::fmt::Write;
     let _ = writeln!(out, "  {}", explained.evaluation.reason);
     for cited in &explained.cited {
@@ -238,7 +244,7 @@ fn explained_text(project: &Project, explained: &Explained<'_, '_>, out: &mut St
             iamdsl_policy::Effect::Allow => "allowed by",
         };
         let _ = writeln!(out, "  {verb} {}:", cited.label);
-        write_places(project, cited.statement, out);
+        write_places(project, cited.statement, action, out);
     }
     for unmet in &explained.unmet {
         let test = &unmet.test;
@@ -252,7 +258,7 @@ fn explained_text(project: &Project, explained: &Explained<'_, '_>, out: &mut St
             "  not allowed by {}: its condition `{} {}` does not hold ({why}):",
             unmet.statement.label, test.operator, test.key
         );
-        write_places(project, unmet.statement.statement, out);
+        write_places(project, unmet.statement.statement, action, out);
     }
     if !explained.unknown.is_empty() {
         let _ = writeln!(
@@ -263,16 +269,43 @@ fn explained_text(project: &Project, explained: &Explained<'_, '_>, out: &mut St
     }
 }
 
-/// Where a statement is written, a line each; its JSON when it has no source (deployed state).
-fn write_places(project: &Project, statement: &iamdsl_policy::Statement, out: &mut String) {
+/// Where a statement is written, a line each; its JSON when it has no source (deployed state,
+/// an AWS managed policy). A long action list is cut to the patterns that match `action`.
+fn write_places(
+    project: &Project,
+    statement: &iamdsl_policy::Statement,
+    action: &str,
+    out: &mut String,
+) {
     use std::fmt::Write;
+    /// Longer action lists are shown by the patterns that decided (ReadOnlyAccess lists
+    /// thousands).
+    const SHOWN: usize = 12;
     let found = places(project, statement);
     if found.is_empty() {
-        let _ = writeln!(
-            out,
-            "    {}",
+        let (iamdsl_policy::ActionBlock::Action(set) | iamdsl_policy::ActionBlock::NotAction(set)) =
+            &statement.action;
+        let json = if set.len() > SHOWN {
+            let mut short = statement.clone();
+            let matching: Vec<String> = set
+                .iter()
+                .filter(|p| iamdsl_catalog::wildcard::matches(p, action, true))
+                .cloned()
+                .collect();
+            let more = set.len() - matching.len();
+            let mut kept: iamdsl_policy::NameSet = matching.into_iter().collect();
+            kept.insert(format!("… {more} more"));
+            short.action = match &statement.action {
+                iamdsl_policy::ActionBlock::Action(_) => iamdsl_policy::ActionBlock::Action(kept),
+                iamdsl_policy::ActionBlock::NotAction(_) => {
+                    iamdsl_policy::ActionBlock::NotAction(kept)
+                }
+            };
+            iamdsl_policy::canonical::statement_json(&short).compact()
+        } else {
             iamdsl_policy::canonical::statement_json(statement).compact()
-        );
+        };
+        let _ = writeln!(out, "    {json}");
     }
     for place in found {
         let _ = writeln!(
@@ -395,7 +428,7 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
             principal.kind.as_str(),
             principal.name
         );
-        explained_text(&project, &explained, &mut text);
+        explained_text(&project, &explained, &action, &mut text);
         match &chain {
             Some(chain) if chain.unknown.is_empty() => {
                 let _ = writeln!(
@@ -515,7 +548,7 @@ fn explain_external(
                 args.principal,
                 role.ident
             );
-            explained_text(project, &explained, &mut text);
+            explained_text(project, &explained, "sts:AssumeRole", &mut text);
             print!("{text}");
         }
         Format::Json => {

@@ -288,9 +288,14 @@ fn the_permission_level_summary_follows_boundaries_and_groups() {
         !bob.1.iter().any(|g| g.starts_with("sts:AssumeRole")),
         "{bob:?}"
     );
+    // Deployed, bob is in `readonly` (AWS's ReadOnlyAccess, evaluated as AWS publishes it, so
+    // reading the logs is no gain); built, he is a developer, who writes the dev table with MFA.
     assert!(
-        bob.1
-            .contains(&"s3:GetObject on arn:aws:s3:::acme-logs/*".to_string()),
+        !bob.1.iter().any(|g| g.starts_with("s3:GetObject ")),
+        "{bob:?}"
+    );
+    assert!(
+        bob.1.contains(&"dynamodb:PutItem on arn:aws:dynamodb:eu-west-1:111111111111:table/orders-dev when aws:MultiFactorAuthPresent = true".to_string()),
         "{bob:?}"
     );
     // The boundary's deny is lifted: the role whose own policy writes reports may again.
@@ -626,10 +631,11 @@ fn a_trust_condition_of_several_tests_reads_once() {
     );
 }
 
-/// AWS managed policies: where deployed state holds their documents, both sides use them; where
-/// it does not, the answers that depend on them name them.
+/// AWS managed policies: the built side evaluates them as AWS publishes them; deployed state's own
+/// copy of one takes precedence; one that iamdsl's data does not list is named where it could
+/// change an answer.
 #[test]
-fn the_effective_access_diff_names_the_aws_managed_policies_it_does_not_hold() {
+fn the_effective_access_diff_evaluates_aws_managed_policies() {
     let dir = tempfile::tempdir().unwrap();
     let mut state = built_example(dir.path());
     // Deployed: the auditor does not have SecurityAudit yet.
@@ -643,15 +649,14 @@ fn the_effective_access_diff_names_the_aws_managed_policies_it_does_not_hold() {
         .unwrap()
         .retain(|p| p["PolicyName"] != "SecurityAudit");
     write(dir.path(), &state);
-    let text = stdout(&diff_deployed(dir.path(), &[]));
-    assert!(
-        text.contains("  role auditor:\n    no change iamdsl can evaluate, but arn:aws:iam::aws:policy/SecurityAudit may allow it: iamdsl does not hold the documents of AWS managed policies\n"),
-        "{text}"
-    );
     let report = json_output(&diff_as_json(dir.path()));
-    let [_, _, _, unknown] = access_of(&report, "role auditor");
-    assert_eq!(unknown, ["arn:aws:iam::aws:policy/SecurityAudit"]);
-    assert_eq!(report["access"][0]["certain"], false, "{report:#}");
+    let [gained, _, _, unknown] = access_of(&report, "role auditor");
+    assert!(
+        gained.contains(&"a4b:ListSkills on *".to_string()),
+        "{gained:?}"
+    );
+    assert!(unknown.is_empty(), "{unknown:?}");
+    assert_eq!(report["access"][0]["certain"], true, "{report:#}");
 
     // With the policy's document in the deployed state, the built side evaluates it too.
     state["Policies"].as_array_mut().unwrap().push(json!({
@@ -668,5 +673,24 @@ fn the_effective_access_diff_names_the_aws_managed_policies_it_does_not_hold() {
     assert!(
         lost.is_empty() && unknown.is_empty(),
         "{lost:?} {unknown:?}"
+    );
+
+    // A policy AWS published after iamdsl's data: its document is unknown, and said to be.
+    let roles = dir.path().join("platform/roles.iamdsl");
+    edit(
+        &roles,
+        "attach aws \"SecurityAudit\"",
+        "attach aws \"arn:aws:iam::aws:policy/SecurityAuditPublishedLater\"",
+    );
+    let text = stdout(&diff_deployed(dir.path(), &[]));
+    assert!(
+        text.contains("  role auditor:\n    no change iamdsl can evaluate, but arn:aws:iam::aws:policy/SecurityAuditPublishedLater may allow it: iamdsl does not hold the documents of AWS managed policies\n"),
+        "{text}"
+    );
+    let report = json_output(&diff_as_json(dir.path()));
+    let [_, _, _, unknown] = access_of(&report, "role auditor");
+    assert_eq!(
+        unknown,
+        ["arn:aws:iam::aws:policy/SecurityAuditPublishedLater"]
     );
 }

@@ -4,9 +4,9 @@ use iamdsl_syntax::Parsed;
 
 use crate::lints;
 use crate::lower::Lowerer;
-use crate::resolve::{NameIndex, Referent};
 use crate::model::Model;
 use crate::project::Project;
+use crate::resolve::{NameIndex, Referent};
 
 /// Everything known about a project after analysis.
 #[derive(Debug, Default)]
@@ -94,9 +94,12 @@ pub fn analyze_with(project: &Project, parse: &mut dyn FnMut(&str, FileId) -> Pa
     let clean = !syntax_errors && !found.iter().any(Diagnostic::is_error);
     if clean {
         let mut attributes = Vec::new();
-        let unused = lints::unused(&names, &lowerer.used, &project.config, &mut |prefix, file| {
-            lints::allowed_by(prefix, file, &mut attributes)
-        });
+        let unused = lints::unused(
+            &names,
+            &lowerer.used,
+            &project.config,
+            &mut |prefix, file| lints::allowed_by(prefix, file, &mut attributes),
+        );
         found.extend(unused);
         found.extend(attributes);
         found.extend(crate::quotas::check_quotas(&model));

@@ -10,12 +10,12 @@ use iamdsl_policy::eval::{Context, Decision, Operator, PolicyKind, Quantifier};
 use iamdsl_policy::{ActionBlock, Conditions, NameSet, ResourceBlock};
 use iamdsl_syntax::ast::*;
 
-use crate::lower::{Lowerer, Scope, Within};
-use crate::resolve::SymbolKind;
 use crate::explain::{
     context_of, escalations, evaluated_state, most_capable_context, subjects, Escalation,
 };
+use crate::lower::{Lowerer, Scope, Within};
 use crate::model::{DeclKind, Entity, Model};
+use crate::resolve::SymbolKind;
 
 /// An expectation ready to evaluate.
 enum Question {

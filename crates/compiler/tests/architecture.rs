@@ -21,14 +21,22 @@ fn sources(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn crate_src(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(name).join("src")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(name)
+        .join("src")
 }
 
 /// The top-level module a file of `src` belongs to (`lower/values.rs` → `lower`); `lib.rs` is
 /// the crate root, not a module.
 fn module_of(src: &Path, file: &Path) -> Option<String> {
     let relative = file.strip_prefix(src).unwrap();
-    let first = relative.components().next()?.as_os_str().to_string_lossy().to_string();
+    let first = relative
+        .components()
+        .next()?
+        .as_os_str()
+        .to_string_lossy()
+        .to_string();
     let name = first.strip_suffix(".rs").unwrap_or(&first).to_string();
     (name != "lib").then_some(name)
 }
@@ -64,7 +72,10 @@ fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
                     .unwrap_or("")]
             };
             for name in names {
-                if !name.is_empty() && name != module && name.chars().all(|c| c.is_lowercase() || c == '_') {
+                if !name.is_empty()
+                    && name != module
+                    && name.chars().all(|c| c.is_lowercase() || c == '_')
+                {
                     edges.insert(name.to_string());
                 }
             }
@@ -166,12 +177,19 @@ fn pass_state_stays_small() {
                 .lines()
                 .filter(|l| {
                     let l = l.trim_start();
-                    !l.starts_with("//") && !l.starts_with('#') && l.contains(": ") && l.ends_with(',')
+                    !l.starts_with("//")
+                        && !l.starts_with('#')
+                        && l.contains(": ")
+                        && l.ends_with(',')
                 })
                 .count();
             checked += 1;
             if !["Entity", "Quotas"].contains(&name.as_str()) {
-                assert!(fields <= 8, "{name} in {} has {fields} fields", file.display());
+                assert!(
+                    fields <= 8,
+                    "{name} in {} has {fields} fields",
+                    file.display()
+                );
             }
         }
     }

@@ -46,6 +46,8 @@ codes! {
     DUPLICATE_ACCOUNT_ID = "E0210", "duplicate-account-id", "two account names for one account id";
     RECURSIVE = "E0211", "recursive-definition", "a `let` or template that refers to itself";
     EMPTY_POLICY = "E0212", "empty-policy", "a managed policy without statements, which AWS rejects";
+    UNKNOWN_MANAGED_POLICY = "E0213", "unknown-managed-policy", "`attach aws` or `boundary aws` names no AWS managed policy";
+    SERVICE_LINKED_POLICY = "E0214", "service-linked-policy", "an AWS policy for service-linked roles, which AWS attaches to its own roles only";
     UNKNOWN_SERVICE = "E0301", "unknown-service", "a service prefix the AWS catalog does not know";
     UNKNOWN_ACTION = "E0302", "unknown-action", "an action the AWS catalog does not know";
     UNKNOWN_RESOURCE_TYPE = "E0303", "unknown-resource-type", "a resource type the service does not have";
@@ -99,6 +101,9 @@ codes! {
     UNCHECKED_EXPECTATION = "W0112", "unchecked_expectation", "an `expect` iamdsl cannot decide: an AWS managed policy it does not hold could change the answer, or its `when` does not describe one request";
     UNGUARDED_OIDC_TRUST = "W0113", "unguarded_oidc_trust", "trust in an OIDC provider without a condition on the token's subject";
     UNCATALOGUED = "W0114", "uncatalogued", "a `#[verbatim]` statement names an action, service or condition key the catalog does not know";
+    RETIRED_MANAGED_POLICY = "W0115", "retired_managed_policy", "an AWS managed policy that AWS has retired";
+    ACCEPTED_BY_AWS = "W0116", "accepted_by_aws", "a `#[verbatim]` statement holds what the typed language refuses and AWS stores: an operator of another type than its key, an ARN of a form iamdsl does not take";
+    UNLISTED_MANAGED_POLICY = "W0117", "unlisted_managed_policy", "the ARN of an AWS managed policy that iamdsl's data does not list";
 }
 
 /// Lints: warnings with a name, silenced by `#[allow(name)]`, their level set in `iamdsl.toml`.

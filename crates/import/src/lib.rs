@@ -4,11 +4,14 @@
 //! Each statement is written in the most readable form that is exact: an access-level intent
 //! (`allow read on arn("…")`) when its actions are exactly what the catalog lists for those
 //! levels on that resource, explicit actions when every action applies to every resource, and
-//! otherwise `#[verbatim]`, which keeps actions and resources as AWS stores them (actions the
-//! catalog no longer knows included; `check` warns about those). The result is proved by
-//! compiling it with the same analysis as `build` and diffing it against the input; an entity
-//! that does not come back the same is written again with every statement verbatim, and one
-//! that still does not is an error.
+//! otherwise `#[verbatim]`, which keeps actions, resources and conditions as AWS stores them:
+//! actions and keys the catalog no longer knows (W0114), operators of another type than their
+//! key, values of another type than their operator and ARN parts iamdsl does not build (W0116);
+//! `check` warns about those. What AWS refuses (an ARN of fewer than six parts, an unknown
+//! Effect, a document that is not JSON) is an error naming the place: the JSON path, or the
+//! entity and the diagnostic. The result is proved by compiling it with the same analysis as
+//! `build` and diffing it against the input; an entity that does not come back the same is
+//! written again with every statement verbatim, and one that still does not is an error.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -378,7 +381,12 @@ impl Writer<'_> {
             return Ok(name.clone());
         }
         if let Some(rest) = arn.split_once(":iam::aws:policy/").map(|(_, r)| r) {
-            return Ok(format!("aws {}", quote(rest)));
+            // A policy iamdsl's data does not list (AWS published it since) keeps its ARN,
+            // which the checker takes with a warning; a name it would refuse.
+            let listed = iamdsl_catalog::managed::managed_policies()
+                .by_arn(arn)
+                .is_some();
+            return Ok(format!("aws {}", quote(if listed { rest } else { arn })));
         }
         Err(format!(
             "`{arn}` is neither an AWS managed policy nor one of this state's policies"
@@ -823,10 +831,16 @@ fn verify(
                     .and_then(|ident| names.entity(&ident))
             })
             .unwrap_or_else(|| ("project".to_string(), String::new()));
+        // The label says what is wrong: "an ARN has six parts separated by `:`".
+        let detail = diagnostic
+            .primary
+            .as_ref()
+            .map(|label| format!(": {}", label.message))
+            .unwrap_or_default();
         mismatches.push(Mismatch {
             kind,
             name,
-            why: format!("{}: {}", diagnostic.code, diagnostic.message),
+            why: format!("{}: {}{detail}", diagnostic.code, diagnostic.message),
         });
     }
     if !mismatches.is_empty() {

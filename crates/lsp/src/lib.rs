@@ -433,6 +433,31 @@ impl Backend {
         }
     }
 
+    /// The snapshot of the project of `url` once it holds the latest text of every open
+    /// document of the project: what edits (rename) and places (definition, references) are
+    /// computed on, since positions from an older text would land elsewhere in the newer one.
+    async fn current_snapshot(&self, url: &Url) -> Option<Arc<Snapshot>> {
+        loop {
+            let analysed = self.shared.analysed.notified();
+            let snapshot = self.snapshot(url).await?;
+            let behind = {
+                let state = self.shared.state.lock().ok()?;
+                let outdated = snapshot.urls.values().any(|u| {
+                    state
+                        .documents
+                        .get(u)
+                        .is_some_and(|d| snapshot.versions.get(u) != Some(&d.version))
+                });
+                // Only while an analysis is to come: it will catch up.
+                outdated && !state.stale.is_empty()
+            };
+            if !behind {
+                return Some(snapshot);
+            }
+            analysed.await;
+        }
+    }
+
     fn text(&self, url: &Url) -> Option<String> {
         let state = self.shared.state.lock().ok()?;
         if let Some(document) = state.documents.get(url) {
@@ -675,7 +700,7 @@ impl LanguageServer for Backend {
     ) -> RpcResult<Option<GotoDefinitionResponse>> {
         let position = params.text_document_position_params;
         Ok(self
-            .snapshot(&position.text_document.uri)
+            .current_snapshot(&position.text_document.uri)
             .await
             .and_then(|s| features::definition(&s, &position.text_document.uri, position.position))
             .map(GotoDefinitionResponse::Scalar))
@@ -683,19 +708,22 @@ impl LanguageServer for Backend {
 
     async fn references(&self, params: ReferenceParams) -> RpcResult<Option<Vec<Location>>> {
         let position = params.text_document_position;
-        Ok(self.snapshot(&position.text_document.uri).await.map(|s| {
-            features::references(
-                &s,
-                &position.text_document.uri,
-                position.position,
-                params.context.include_declaration,
-            )
-        }))
+        Ok(self
+            .current_snapshot(&position.text_document.uri)
+            .await
+            .map(|s| {
+                features::references(
+                    &s,
+                    &position.text_document.uri,
+                    position.position,
+                    params.context.include_declaration,
+                )
+            }))
     }
 
     async fn rename(&self, params: RenameParams) -> RpcResult<Option<WorkspaceEdit>> {
         let position = params.text_document_position;
-        let Some(snapshot) = self.snapshot(&position.text_document.uri).await else {
+        let Some(snapshot) = self.current_snapshot(&position.text_document.uri).await else {
             return Ok(None);
         };
         features::rename(

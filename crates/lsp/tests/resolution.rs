@@ -30,9 +30,9 @@ fn agree(file: &Path) -> usize {
     assert!(!analysis.resolutions.is_empty());
     let mut checked = 0;
     for &(file, span, referent) in &analysis.resolutions {
-        let reference = names
-            .reference(file, span)
-            .unwrap_or_else(|| panic!("lowering resolved a name at {file:?} {span:?} that the table lacks"));
+        let reference = names.reference(file, span).unwrap_or_else(|| {
+            panic!("lowering resolved a name at {file:?} {span:?} that the table lacks")
+        });
         assert_eq!(reference.referent, referent, "{reference:?}");
         if referent != Referent::Declaration {
             continue;
@@ -133,9 +133,14 @@ fn parameters_shadow_names_only_where_values_are_taken() {
     agree(&main);
     // Renaming the policy renames the `attach`, not the parameter.
     let url = tower_lsp::lsp_types::Url::from_file_path(&main).unwrap();
-    let edit = features::rename(&snapshot, &url, position(text, text.find("reader {").unwrap()), "viewer")
-        .unwrap()
-        .unwrap();
+    let edit = features::rename(
+        &snapshot,
+        &url,
+        position(text, text.find("reader {").unwrap()),
+        "viewer",
+    )
+    .unwrap()
+    .unwrap();
     let edits = &edit.changes.unwrap()[&url];
     assert_eq!(edits.len(), 2, "{edits:?}");
 }

@@ -6,7 +6,7 @@
 
 use crate::NameSet;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use crate::authz::{AttachedPolicy, AuthorizationDetails, InlinePolicy};
 use crate::document::{ActionBlock, Effect, PolicyDocument, ResourceBlock, Statement};
@@ -132,14 +132,29 @@ pub fn unknown_documents_caveat(arns: &[String]) -> String {
     )
 }
 
-/// AWS managed policies whose content iamdsl knows without the deployed state: only the one
-/// whose meaning is its name.
-fn known_aws_policy(arn: &str) -> Option<&'static PolicyDocument> {
-    static ADMINISTRATOR: OnceLock<PolicyDocument> = OnceLock::new();
-    if !arn.ends_with(":iam::aws:policy/AdministratorAccess") {
-        return None;
+/// An AWS managed policy's document and name, from the policies AWS publishes
+/// (`iamdsl_catalog::managed`), when the deployed state does not hold it. Each document is
+/// parsed the first time it is asked for, and kept.
+pub fn aws_managed_policy(arn: &str) -> Option<(&'static PolicyDocument, &'static str)> {
+    type Parsed = Mutex<HashMap<String, Option<(&'static PolicyDocument, &'static str)>>>;
+    static PARSED: OnceLock<Parsed> = OnceLock::new();
+    let parsed = PARSED.get_or_init(Parsed::default);
+    let mut parsed = parsed
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(known) = parsed.get(arn) {
+        return *known;
     }
-    Some(ADMINISTRATOR.get_or_init(|| allow_document("*")))
+    let known = iamdsl_catalog::managed::managed_policies()
+        .by_arn(arn)
+        .and_then(|policy| {
+            let document = crate::reader::read_policy_text(policy.document()).ok()?;
+            // Kept for the life of the process, like the catalog: at most one per AWS policy.
+            let document: &'static PolicyDocument = Box::leak(Box::new(document));
+            Some((document, policy.name()))
+        });
+    parsed.insert(arn.to_string(), known);
+    known
 }
 
 /// `{"Effect": "Allow", "Action": ACTION, "Resource": "*"}`, alone.
@@ -272,10 +287,10 @@ impl<'a> Access<'a> {
                         document: &detail.document,
                         arn: Some(policy.arn.clone()),
                     });
-                } else if let Some(document) = known_aws_policy(&policy.arn) {
+                } else if let Some((document, name)) = aws_managed_policy(&policy.arn) {
                     sources.push(Source {
                         kind: PolicyKind::Identity,
-                        label: format!("AWS managed policy {}", policy.name),
+                        label: format!("AWS managed policy {name}"),
                         document,
                         arn: Some(policy.arn.clone()),
                     });
@@ -300,7 +315,7 @@ impl<'a> Access<'a> {
                 match managed
                     .get(arn.as_str())
                     .map(|d| (&d.document, d.name.as_str()))
-                    .or_else(|| known_aws_policy(arn).map(|d| (d, "AdministratorAccess")))
+                    .or_else(|| aws_managed_policy(arn))
                 {
                     Some((document, name)) => sources.push(Source {
                         kind: PolicyKind::Boundary,

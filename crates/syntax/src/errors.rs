@@ -6,8 +6,8 @@ use pest::error::{ErrorVariant, InputLocation};
 
 use std::sync::OnceLock;
 
-use crate::lexer::ITEM_KEYWORDS;
 use crate::grammar::R;
+use crate::lexer::ITEM_KEYWORDS;
 
 /// What a rule stands for in "expected …". Several rules can share one description (every
 /// declaration keyword is "a declaration"); rules that say nothing to a user map to `None`.

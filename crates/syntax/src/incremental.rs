@@ -9,8 +9,8 @@ use iamdsl_diagnostics::{FileId, Span};
 use pest::Parser as _;
 
 use crate::ast::*;
-use crate::lexer::{self, ITEM_KEYWORDS};
 use crate::grammar::{Grammar, R};
+use crate::lexer::{self, ITEM_KEYWORDS};
 use crate::parser::{parse, Parsed, Walker};
 
 /// Trees of declarations by their text, with spans relative to the declaration's start.

@@ -202,7 +202,7 @@ local function session()
       and table.concat(vim.api.nvim_buf_get_lines(other, 0, -1, false), "\n"):find("expect engineers can assume deployer", 1, true)
   end)
   local text = table.concat(vim.api.nvim_buf_get_lines(people, 0, -1, false), "\n")
-  check(text:find("group engineers {", 1, true) and text:find("groups = [engineers, readonly]", 1, true), "rename in people.iamdsl")
+  check(text:find("group engineers {", 1, true) and text:find("groups = [engineers, readonly]", 1, true), "rename in people.iamdsl:\n" .. text)
   check(text:find("/// Application developers.", 1, true), "rename leaves the doc comment's words")
 
   -- Formatting on save (the configuration's BufWritePre), with the server's formatter.

@@ -58,6 +58,9 @@ pub const LINTS: &[Lint] = &[
     lint(codes::UNCHECKED_EXPECTATION, Judged::Expectation),
     lint(codes::UNGUARDED_OIDC_TRUST, Judged::Statement),
     lint(codes::UNCATALOGUED, Judged::Statement),
+    lint(codes::RETIRED_MANAGED_POLICY, Judged::Statement),
+    lint(codes::UNLISTED_MANAGED_POLICY, Judged::Statement),
+    lint(codes::ACCEPTED_BY_AWS, Judged::Statement),
 ];
 
 /// Where a lint fires: the lints `#[allow(…)]` silences there, and the `use` sites (file, span,
@@ -69,7 +72,11 @@ pub(crate) struct Site<'s> {
 
 /// The lint as reported at `site`, or nothing when it is silenced there or turned off for the
 /// project; `deny` in iamdsl.toml makes it an error.
-pub(crate) fn emit(config: &Config, site: &Site<'_>, mut diagnostic: Diagnostic) -> Option<Diagnostic> {
+pub(crate) fn emit(
+    config: &Config,
+    site: &Site<'_>,
+    mut diagnostic: Diagnostic,
+) -> Option<Diagnostic> {
     let lint = LINTS.iter().find(|l| l.code == diagnostic.code)?;
     let name = codes::lookup(lint.code)?.name;
     if site.allowed.iter().any(|a| a == name) {
@@ -88,7 +95,10 @@ pub(crate) fn emit(config: &Config, site: &Site<'_>, mut diagnostic: Diagnostic)
 }
 
 /// A label at each `use` site a diagnostic was reached through, innermost first.
-pub(crate) fn with_use_labels(mut diagnostic: Diagnostic, uses: &[(FileId, Span, String)]) -> Diagnostic {
+pub(crate) fn with_use_labels(
+    mut diagnostic: Diagnostic,
+    uses: &[(FileId, Span, String)],
+) -> Diagnostic {
     for (file, span, template) in uses.iter().rev() {
         diagnostic = diagnostic.with_label(*file, *span, format!("in this use of `{template}`"));
     }
@@ -96,7 +106,11 @@ pub(crate) fn with_use_labels(mut diagnostic: Diagnostic, uses: &[(FileId, Span,
 }
 
 /// The lints named in `#[allow(…)]` attributes; unknown attributes and lints are reported.
-pub(crate) fn allowed_by(prefix: &Prefix, file: FileId, diagnostics: &mut Vec<Diagnostic>) -> Vec<String> {
+pub(crate) fn allowed_by(
+    prefix: &Prefix,
+    file: FileId,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<String> {
     let mut names = Vec::new();
     for attr in &prefix.attrs {
         if attr.name.name == "verbatim" && attr.args.is_empty() {

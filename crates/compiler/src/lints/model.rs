@@ -70,53 +70,61 @@ pub(crate) fn half_configured_assume(
     config: &Config,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-        let partition = model.partition.clone();
-        for trust in declared {
-            let (Some(role), Some(principal)) = (
-                model
-                    .entities
-                    .iter()
-                    .find(|e| e.kind == DeclKind::Role && e.ident == trust.role),
-                model.entities.iter().find(|e| {
-                    matches!(e.kind, DeclKind::User | DeclKind::Role) && e.ident == trust.principal
-                }),
-            ) else {
-                continue;
-            };
-            let role_arn = role.arn(&partition);
-            // The principal's documents: its own, its groups', and the managed policies attached.
-            let mut documents = vec![&principal.document];
-            let mut attached: Vec<&String> = principal.managed.iter().collect();
-            for group in model.entities.iter().filter(|e| {
-                e.kind == DeclKind::Group
-                    && e.account.id == principal.account.id
-                    && principal.groups.contains(&e.name)
-            }) {
-                documents.push(&group.document);
-                attached.extend(group.managed.iter());
+    let partition = model.partition.clone();
+    'trusts: for trust in declared {
+        let (Some(role), Some(principal)) = (
+            model
+                .entities
+                .iter()
+                .find(|e| e.kind == DeclKind::Role && e.ident == trust.role),
+            model.entities.iter().find(|e| {
+                matches!(e.kind, DeclKind::User | DeclKind::Role) && e.ident == trust.principal
+            }),
+        ) else {
+            continue;
+        };
+        let role_arn = role.arn(&partition);
+        // The principal's documents: its own, its groups', and the managed policies attached.
+        let mut documents = vec![&principal.document];
+        let mut attached: Vec<&String> = principal.managed.iter().collect();
+        for group in model.entities.iter().filter(|e| {
+            e.kind == DeclKind::Group
+                && e.account.id == principal.account.id
+                && principal.groups.contains(&e.name)
+        }) {
+            documents.push(&group.document);
+            attached.extend(group.managed.iter());
+        }
+        // An AWS managed policy that iamdsl does not hold may grant it.
+        let mut aws_documents = Vec::new();
+        for arn in attached
+            .iter()
+            .filter(|arn| arn.contains(":iam::aws:policy/"))
+        {
+            match iamdsl_policy::access::aws_managed_policy(arn) {
+                Some((document, _)) => aws_documents.push(document),
+                None => continue 'trusts,
             }
-            // An AWS managed policy may grant it; iamdsl does not know its contents.
-            if attached.iter().any(|arn| arn.contains(":iam::aws:policy/")) {
-                continue;
+        }
+        documents.extend(aws_documents);
+        for arn in attached {
+            if let Some(policy) = model
+                .entities
+                .iter()
+                .find(|e| e.kind == DeclKind::Policy && &e.arn(&partition) == arn)
+            {
+                documents.push(&policy.document);
             }
-            for arn in attached {
-                if let Some(policy) = model
-                    .entities
-                    .iter()
-                    .find(|e| e.kind == DeclKind::Policy && &e.arn(&partition) == arn)
-                {
-                    documents.push(&policy.document);
-                }
-            }
-            if documents.iter().any(|d| grants_assume(d, &role_arn)) {
-                continue;
-            }
-            let kind = principal.kind.keyword();
-            let site = Site {
-                allowed: &trust.allowed,
-                uses: &trust.uses,
-            };
-            out.extend(emit(
+        }
+        if documents.iter().any(|d| grants_assume(d, &role_arn)) {
+            continue;
+        }
+        let kind = principal.kind.keyword();
+        let site = Site {
+            allowed: &trust.allowed,
+            uses: &trust.uses,
+        };
+        out.extend(emit(
                 config,
                 &site,
                 Diagnostic::warning(
@@ -132,10 +140,9 @@ pub(crate) fn half_configured_assume(
                     trust.principal, trust.role
                 )),
             ));
-        }
+    }
     out
 }
-
 
 /// Whether a document allows `sts:AssumeRole` on `role_arn` (conditions aside).
 pub(crate) fn grants_assume(document: &PolicyDocument, role_arn: &str) -> bool {

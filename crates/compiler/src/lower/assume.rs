@@ -19,9 +19,14 @@ pub(crate) struct PendingTrust {
     pub span: Span,
 }
 
-
 impl<'a> Lowerer<'a> {
-    pub(super) fn lower_assume(&mut self, scope: &Scope, stmt: &Stmt, assume: &Assume, entity: &mut Entity) {
+    pub(super) fn lower_assume(
+        &mut self,
+        scope: &Scope,
+        stmt: &Stmt,
+        assume: &Assume,
+        entity: &mut Entity,
+    ) {
         let (role_arn, role_ident) = match &assume.target {
             Target::Arn(lit) => {
                 let Some(arn) = self.eval_string(scope, lit) else {
@@ -61,14 +66,20 @@ impl<'a> Lowerer<'a> {
         let Some(role) = role_ident else { return };
         let principals: Vec<String> = match scope.owner_kind {
             SymbolKind::Group => {
-                let users = self.names.members.get(&scope.owner).cloned().unwrap_or_default();
+                let users = self
+                    .names
+                    .members
+                    .get(&scope.owner)
+                    .cloned()
+                    .unwrap_or_default();
                 users.iter().filter_map(|u| self.entity_arn(u)).collect()
             }
             _ => self.entity_arn(&scope.owner).into_iter().collect(),
         };
         if principals.is_empty() {
             if scope.owner_kind == SymbolKind::Group {
-                self.assumes.memberless
+                self.assumes
+                    .memberless
                     .entry(role)
                     .or_default()
                     .push(scope.owner.clone());
@@ -79,7 +90,8 @@ impl<'a> Lowerer<'a> {
         principal
             .0
             .insert("AWS".to_string(), principals.into_iter().collect());
-        self.assumes.pending
+        self.assumes
+            .pending
             .entry(role)
             .or_default()
             .push(PendingTrust {
@@ -148,7 +160,6 @@ impl<'a> Lowerer<'a> {
                 .push(statement);
         }
     }
-
 }
 
 /// Whether a trust statement's actions include `sts:AssumeRole`.

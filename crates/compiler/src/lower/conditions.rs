@@ -10,7 +10,7 @@ use iamdsl_syntax::ast::{
     Clause, ClauseKind, CompareOp, CondKey, Condition, Quantifier, Spanned, Value,
 };
 
-use super::{Lowerer, Scope, Val};
+use super::{Lowerer, Scope, Val, Within};
 use crate::vocabulary::{OPERATORS, PROVIDER_KEYS, SHORTHANDS};
 
 /// The AWS operator for a comparison on a key of this type, if it has one.
@@ -233,14 +233,46 @@ impl Lowerer<'_> {
                     return;
                 };
                 // The operator's family must fit the key (String operators also read ARN keys),
-                // and the values must fit the operator.
+                // and the values must fit the operator. A key the catalog does not know is
+                // read as the operator reads it.
                 let family = operator_family(base);
+                let kind = kind.unwrap_or(KeyKind {
+                    base: family.unwrap_or(KeyType::String),
+                    multivalued: false,
+                });
                 let fits = match family {
                     None => true,
                     Some(KeyType::String) => matches!(kind.base, KeyType::String | KeyType::Arn),
                     Some(other) => other == kind.base,
                 };
-                if !fits {
+                if !fits && scope.within == Within::Verbatim {
+                    // AWS stores such a condition and compares by the operator: the key's value
+                    // is read as the operator's type (IAM Access Analyzer calls it a "type
+                    // mismatch", a warning, not an error of the policy grammar:
+                    // <https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html>;
+                    // the operators: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html>).
+                    let read_as = family.map_or("a string", compared_as);
+                    self.lint(
+                        scope,
+                        Diagnostic::warning(
+                            codes::ACCEPTED_BY_AWS,
+                            format!(
+                                "`{base}` on `{name}`, {} key: AWS compares the key's value as {read_as}",
+                                with_article(kind.base.name())
+                            ),
+                        )
+                        .at(
+                            scope.file,
+                            operator.span(),
+                            format!("not an operator for {} keys", kind.base.name()),
+                        )
+                        .with_help(format!(
+                            "kept as written (`#[verbatim]`); in source of your own, {} keys take {}",
+                            kind.base.name(),
+                            operators_of(kind.base)
+                        )),
+                    );
+                } else if !fits {
                     self.report(
                         Some(scope),
                         Diagnostic::error(
@@ -280,9 +312,26 @@ impl Lowerer<'_> {
                     } else {
                         self.typed_value(value_kind, CompareOp::Like, v)
                     };
-                    match checked {
-                        Ok(text) => texts.push(text),
-                        Err(expected) => {
+                    // In a `#[verbatim]` statement a single value of another type is kept:
+                    // AWS stores it (Access Analyzer's "type mismatch" warnings, cited above).
+                    let stored = (scope.within == Within::Verbatim)
+                        .then(|| self.val_text(v))
+                        .flatten();
+                    match (checked, stored) {
+                        (Ok(text), _) => texts.push(text),
+                        (Err(expected), Some(text)) => {
+                            self.lint(
+                                scope,
+                                Diagnostic::warning(
+                                    codes::ACCEPTED_BY_AWS,
+                                    format!("`{base}` takes {expected}, not `{text}`: AWS stores it as written"),
+                                )
+                                .at(scope.file, value.span(), format!("not {expected}"))
+                                .with_help("kept as written (`#[verbatim]`); to IAM Access Analyzer it is a type mismatch"),
+                            );
+                            texts.push(text);
+                        }
+                        (Err(expected), None) => {
                             self.report(
                                 Some(scope),
                                 Diagnostic::error(
@@ -311,6 +360,13 @@ impl Lowerer<'_> {
                 let Some((name, kind)) = self.resolve_key(scope, key, services) else {
                     return;
                 };
+                // A key the catalog does not know (kept in a `#[verbatim]` statement) is
+                // compared as a string, and nothing is known of how many values it holds.
+                let catalogued = kind.is_some();
+                let kind = kind.unwrap_or(KeyKind {
+                    base: KeyType::String,
+                    multivalued: false,
+                });
                 let Some(base_operator) = operator_for(kind.base, op.node) else {
                     self.report(
                         Some(scope),
@@ -341,6 +397,7 @@ impl Lowerer<'_> {
                     return;
                 };
                 match (quantifier, kind.multivalued) {
+                    _ if !catalogued => {}
                     (None, true) => self.lint(
                         scope,
                         Diagnostic::warning(codes::MULTIVALUED_KEY, format!("`{name}` can hold several values; say whether any or all must match"))
@@ -435,12 +492,15 @@ impl Lowerer<'_> {
     }
 
     /// A key's AWS name and type. Checks that it exists and belongs to the statement's services.
+    /// In a `#[verbatim]` statement a key the catalog does not know is kept as written, of no
+    /// known type (`None`), with the warning `report` makes of the error: AWS stores it, and
+    /// dropping the test would change what the statement grants.
     fn resolve_key(
         &mut self,
         scope: &Scope,
         key: &CondKey,
         services: Option<&BTreeSet<String>>,
-    ) -> Option<(String, KeyKind)> {
+    ) -> Option<(String, Option<KeyKind>)> {
         let span = key.loc.span();
         let string = KeyKind {
             base: KeyType::String,
@@ -452,22 +512,22 @@ impl Lowerer<'_> {
                     let multivalued = key.name == "amr";
                     return Some((
                         format!("{provider}:{}", key.name),
-                        KeyKind {
+                        Some(KeyKind {
                             base: KeyType::String,
                             multivalued,
-                        },
+                        }),
                     ));
                 }
                 if !oidc && key.name == "aud" {
-                    return Some(("SAML:aud".to_string(), string));
+                    return Some(("SAML:aud".to_string(), Some(string)));
                 }
             }
             if let Some((_, full)) = SHORTHANDS.iter().find(|(short, _)| *short == key.name) {
                 return self
                     .catalog
                     .condition_key(full)
-                    .map(|k| ((*full).to_string(), k.kind))
-                    .or(Some(((*full).to_string(), string)));
+                    .map(|k| ((*full).to_string(), Some(k.kind)))
+                    .or(Some(((*full).to_string(), Some(string))));
             }
             let mut diagnostic = Diagnostic::error(
                 codes::UNKNOWN_CONDITION_KEY,
@@ -484,12 +544,12 @@ impl Lowerer<'_> {
                 )),
             };
             self.report(Some(scope), diagnostic);
-            return None;
+            return (scope.within == Within::Verbatim).then(|| (key.name.clone(), None));
         }
         let (prefix, _) = key.name.split_once(':').unwrap_or(("", ""));
         if let Some((provider, _)) = scope.provider() {
             if prefix.eq_ignore_ascii_case(provider) || prefix.eq_ignore_ascii_case("saml") {
-                return Some((key.name.clone(), string));
+                return Some((key.name.clone(), Some(string)));
             }
         }
         let Some(found) = self.catalog.condition_key(&key.name) else {
@@ -512,7 +572,7 @@ impl Lowerer<'_> {
                 diagnostic = diagnostic.with_suggestion(scope.file, span, close);
             }
             self.report(Some(scope), diagnostic);
-            return None;
+            return (scope.within == Within::Verbatim).then(|| (key.name.clone(), None));
         };
         let global = self
             .catalog
@@ -533,7 +593,20 @@ impl Lowerer<'_> {
                 }
             }
         }
-        Some((key.name.clone(), found.kind))
+        Some((key.name.clone(), Some(found.kind)))
+    }
+}
+
+/// How AWS reads a value for an operator of this type.
+fn compared_as(family: KeyType) -> &'static str {
+    match family {
+        KeyType::String => "a string",
+        KeyType::Arn => "an ARN",
+        KeyType::Numeric => "a number",
+        KeyType::Date => "a date",
+        KeyType::Bool => "a Boolean",
+        KeyType::IpAddress => "an IP address",
+        KeyType::Binary => "binary data",
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod assume;
 mod conditions;
+mod managed;
 mod permissions;
 mod properties;
 mod templates;
@@ -258,7 +259,6 @@ impl<'a> Lowerer<'a> {
         suggest::closest(name, candidates).map(str::to_string)
     }
 
-
     /// Lowers every declaration: the model, complete when there were no errors.
     pub fn lower(&mut self) -> Model {
         let decls: Vec<Decl<'a>> = self.names.decls.values().copied().collect();
@@ -460,9 +460,7 @@ impl<'a> Lowerer<'a> {
     pub fn lower_statements(&mut self, scope: &Scope, body: &[Stmt], entity: &mut Entity) {
         for stmt in body {
             let mut scope = scope.clone();
-            scope
-                .allowed
-                .extend(self.allowed(scope.file, &stmt.prefix));
+            scope.allowed.extend(self.allowed(scope.file, &stmt.prefix));
             self.lower_statement(&scope, stmt, entity);
         }
     }
@@ -561,23 +559,7 @@ impl<'a> Lowerer<'a> {
 
     pub(super) fn policy_arn(&mut self, scope: &Scope, policy: &PolicyRef) -> Option<String> {
         match policy {
-            PolicyRef::AwsManaged(lit) => {
-                let name = self.eval_string(scope, lit)?;
-                let name = name.trim_matches('/');
-                if name.is_empty() || name.contains(char::is_whitespace) {
-                    self.report(
-                        Some(scope),
-                        Diagnostic::error(codes::INVALID_NAME, format!("`{name}` is not an AWS managed policy name"))
-                            .at(scope.file, lit.span(), "expected a name such as \"ReadOnlyAccess\"")
-                            .with_help("AWS managed policies with a path are written with it: \"service-role/AWSLambdaBasicExecutionRole\""),
-                    );
-                    return None;
-                }
-                Some(format!(
-                    "arn:{}:iam::aws:policy/{name}",
-                    self.config.partition()
-                ))
-            }
+            PolicyRef::AwsManaged(lit) => self.aws_managed_arn(scope, lit),
             PolicyRef::Named(ident) => {
                 let decl = self.resolve(Some(scope), scope.file, ident, &[SymbolKind::Policy])?;
                 let account = self.account_of(&decl)?;
@@ -595,5 +577,4 @@ impl<'a> Lowerer<'a> {
             }
         }
     }
-
 }

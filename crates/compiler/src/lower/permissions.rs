@@ -9,8 +9,8 @@ use iamdsl_policy::{ActionBlock, Conditions, Effect, NameSet, ResourceBlock, Sta
 use iamdsl_syntax::ast::{self, AccessLevel, ActionItem, Permission, Resource, Stmt};
 
 use super::{Lowerer, Scope, Val, Within};
-use crate::resolve::SymbolKind;
 use crate::model::origin;
+use crate::resolve::SymbolKind;
 
 /// A resource after evaluation: its ARN and the catalog types it is of.
 pub(crate) struct Resolved {
@@ -388,8 +388,9 @@ impl Lowerer<'_> {
 
     /// `#[verbatim] allow ACTIONS on RESOURCES`: one statement with exactly the actions and
     /// resources written, every action on every resource, as AWS stores imported policies.
-    /// NameSet the catalog does not know are warnings (W0114); access levels are refused, since
-    /// what they mean depends on the catalog.
+    /// Names the catalog does not know are warnings (W0114), and so is what AWS stores that the
+    /// typed language refuses (W0116: ARN forms here, operators in `conditions.rs`); access
+    /// levels are refused, since what they mean depends on the catalog.
     fn lower_verbatim(
         &mut self,
         scope: &Scope,
@@ -939,19 +940,34 @@ impl Lowerer<'_> {
         })
     }
 
-    /// Checks the form of an ARN; reports and returns false when it is malformed.
+    /// Checks the form of an ARN; reports and returns false when it is malformed. In a
+    /// `#[verbatim]` statement, a form AWS stores all the same is kept, with a warning.
     pub fn check_arn(&mut self, scope: &Scope, arn: &str, span: Span) -> bool {
-        let problem = facts::arn_problem(arn);
-        if let Some(problem) = problem {
-            self.report(
-                Some(scope),
-                Diagnostic::error(codes::MALFORMED_ARN, format!("`{arn}` is not a valid ARN"))
-                    .at(scope.file, span, problem)
-                    .with_help("an ARN reads `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`"),
+        let Some(problem) = facts::arn_problem(arn) else {
+            return true;
+        };
+        if problem.aws_accepts && scope.within == Within::Verbatim {
+            self.lint(
+                scope,
+                Diagnostic::warning(
+                    codes::ACCEPTED_BY_AWS,
+                    format!(
+                        "`{arn}`: {}; AWS stores it and matches it as written",
+                        problem.what
+                    ),
+                )
+                .at(scope.file, span, "not an ARN iamdsl builds")
+                .with_help("kept as written (`#[verbatim]`): AWS matches an ARN part by part, so an empty part matches only an empty one"),
             );
-            return false;
+            return true;
         }
-        true
+        self.report(
+            Some(scope),
+            Diagnostic::error(codes::MALFORMED_ARN, format!("`{arn}` is not a valid ARN"))
+                .at(scope.file, span, problem.what)
+                .with_help("an ARN reads `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`"),
+        );
+        false
     }
 
     fn permission_lints(

@@ -1,6 +1,5 @@
 //! Properties of a declaration (`name`, `path`, `description`, `max_session`, `groups`).
 
-
 use iamdsl_diagnostics::{codes, suggest, Diagnostic, Span};
 use iamdsl_syntax::ast::*;
 
@@ -9,7 +8,12 @@ use crate::model::{DeclKind, Entity};
 use crate::resolve::{Decl, SymbolKind};
 
 impl<'a> Lowerer<'a> {
-    pub(super) fn lower_property(&mut self, scope: &Scope, property: &Property, entity: &mut Entity) {
+    pub(super) fn lower_property(
+        &mut self,
+        scope: &Scope,
+        property: &Property,
+        entity: &mut Entity,
+    ) {
         use SymbolKind as K;
         let known: &[&str] = match scope.owner_kind {
             K::Role => crate::vocabulary::properties(DeclKind::Role),
@@ -150,7 +154,6 @@ impl<'a> Lowerer<'a> {
             }
         }
     }
-
 }
 
 /// A description AWS accepts: it takes tab, line breaks, printable ASCII and Latin-1 only. The

@@ -7,11 +7,17 @@ use iamdsl_syntax::ast::*;
 
 use super::{Lowerer, Scope, Val};
 use crate::model::Entity;
-use crate::resolve::SymbolKind;
 use crate::resolve::std_name;
+use crate::resolve::SymbolKind;
 
 impl<'a> Lowerer<'a> {
-    pub(super) fn lower_use(&mut self, scope: &Scope, stmt: &Stmt, use_stmt: &UseStmt, entity: &mut Entity) {
+    pub(super) fn lower_use(
+        &mut self,
+        scope: &Scope,
+        stmt: &Stmt,
+        use_stmt: &UseStmt,
+        entity: &mut Entity,
+    ) {
         let name = std_name(&use_stmt.path);
         let Some(first) = use_stmt.path.first() else {
             return;
@@ -23,7 +29,12 @@ impl<'a> Lowerer<'a> {
             match self.names.std_templates.get(&name).copied() {
                 Some(decl) => decl,
                 None => {
-                    let names: Vec<&str> = self.names.std_templates.keys().map(String::as_str).collect();
+                    let names: Vec<&str> = self
+                        .names
+                        .std_templates
+                        .keys()
+                        .map(String::as_str)
+                        .collect();
                     let mut diagnostic = Diagnostic::error(
                         codes::UNKNOWN_NAME,
                         format!("unknown template `{name}`"),
@@ -191,5 +202,4 @@ impl<'a> Lowerer<'a> {
         }
         ok.then_some(bound)
     }
-
 }

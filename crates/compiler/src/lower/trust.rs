@@ -8,8 +8,8 @@ use iamdsl_syntax::ast::{NameOrString, Principal, Target, TrustBlock, TrustEntry
 
 use super::{Lowerer, Scope, Within};
 use crate::lints::DeclaredTrust;
-use crate::resolve::SymbolKind;
 use crate::model::origin;
+use crate::resolve::SymbolKind;
 
 impl Lowerer<'_> {
     pub fn lower_trust(&mut self, scope: &Scope, trust: &TrustBlock) -> Vec<Statement> {

@@ -20,7 +20,11 @@ impl<'a> Lowerer<'a> {
         match placement {
             Some(ident) => {
                 let resolved = self.resolve(None, decl.file, ident, &[SymbolKind::Account])?;
-                self.names.accounts.by_name.get(&resolved.name.name).cloned()
+                self.names
+                    .accounts
+                    .by_name
+                    .get(&resolved.name.name)
+                    .cloned()
             }
             None => match &self.names.accounts.default {
                 Some(name) => self.names.accounts.by_name.get(name).cloned(),
@@ -110,7 +114,9 @@ impl<'a> Lowerer<'a> {
             Val::Str(s) | Val::Num(s) | Val::Dur(s) | Val::Date(s) => Some(s.clone()),
             Val::Bool(b) => Some(b.to_string()),
             Val::Star => Some("*".to_string()),
-            Val::Decl(name, SymbolKind::Account) => self.names.accounts.by_name.get(name).map(|a| a.id.clone()),
+            Val::Decl(name, SymbolKind::Account) => {
+                self.names.accounts.by_name.get(name).map(|a| a.id.clone())
+            }
             Val::Decl(name, _) => Some(self.aws_name(name).1),
             Val::List(_) => None,
         }
@@ -243,5 +249,4 @@ impl<'a> Lowerer<'a> {
             name
         ))
     }
-
 }
