@@ -122,3 +122,49 @@ fn the_version_names_the_aws_data_it_carries() {
         "{version}"
     );
 }
+
+/// `iamdsl catalog` shows the AWS managed policies iamdsl holds: all of them (`aws`), and one by
+/// name, by name without its path, or by ARN.
+#[test]
+fn the_catalog_shows_aws_managed_policies() {
+    let root = repo_root();
+    let one = iamdsl(&root, &["catalog", "ReadOnlyAccess"]);
+    assert!(one.status.success(), "{}", stderr(&one));
+    let text = stdout(&one);
+    assert!(
+        text.starts_with("ReadOnlyAccess  AWS managed policy, version v"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  ARN   arn:aws:iam::aws:policy/ReadOnlyAccess\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  statement 1 (ReadOnlyActionsGroup1)  Allow  "),
+        "{text}"
+    );
+    let by_arn = iamdsl(
+        &root,
+        &[
+            "catalog",
+            "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        ],
+    );
+    let pathless = iamdsl(&root, &["catalog", "AWSLambdaBasicExecutionRole"]);
+    assert_eq!(stdout(&by_arn), stdout(&pathless));
+    assert!(
+        stdout(&by_arn).contains("  path  /service-role/\n  statement 1  Allow  3 actions on *\n"),
+        "{}",
+        stdout(&by_arn)
+    );
+    let all = stdout(&iamdsl(&root, &["catalog", "aws"]));
+    assert!(all.lines().count() > 1500, "{all}");
+    assert!(
+        all.contains("\nAWSOpsWorks_FullAccess  v1  (retired)\n"),
+        "{all}"
+    );
+    assert!(
+        all.contains("\nservice-role/AWSLambdaBasicExecutionRole  v"),
+        "{all}"
+    );
+}
