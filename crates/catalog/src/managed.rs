@@ -111,6 +111,123 @@ impl ManagedPolicy {
     }
 }
 
+/// What one statement of a managed policy grants or denies, in brief: for `iamdsl catalog` and
+/// the editor's hover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementSummary {
+    pub sid: Option<String>,
+    /// `Allow` or `Deny`, as written.
+    pub effect: String,
+    /// The catalog's actions it names (for `NotAction`, those it leaves out of every action).
+    pub actions: usize,
+    /// Written as `NotAction`.
+    pub not_action: bool,
+    /// Its `Resource` (or, with `not_resource`, `NotResource`) entries.
+    pub resources: Vec<String>,
+    pub not_resource: bool,
+    pub conditions: bool,
+}
+
+impl StatementSummary {
+    /// `Allow  3 actions on *, with conditions`
+    pub fn describe(&self) -> String {
+        let count = |n: usize| format!("{n} action{}", if n == 1 { "" } else { "s" });
+        let actions = if self.not_action {
+            format!("{} (all but those it names)", count(self.actions))
+        } else {
+            count(self.actions)
+        };
+        let on = if self.not_resource {
+            format!("everything but {}", self.resources.join(", "))
+        } else {
+            self.resources.join(", ")
+        };
+        let conditions = if self.conditions {
+            ", with conditions"
+        } else {
+            ""
+        };
+        format!("{}  {actions} on {on}{conditions}", self.effect)
+    }
+}
+
+impl ManagedPolicy {
+    /// Each statement of the default version, in brief. Actions are counted against the
+    /// catalog: `s3:Get*` counts every action of S3 that starts with `Get`.
+    pub fn statements(&self) -> Vec<StatementSummary> {
+        let Ok(document) = serde_json::from_str::<serde_json::Value>(self.document()) else {
+            return Vec::new();
+        };
+        let list = |value: Option<&serde_json::Value>| -> Vec<String> {
+            match value {
+                Some(serde_json::Value::String(one)) => vec![one.clone()],
+                Some(serde_json::Value::Array(many)) => many
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        let statements = match document.get("Statement") {
+            Some(serde_json::Value::Array(many)) => many.clone(),
+            Some(one) => vec![one.clone()],
+            None => Vec::new(),
+        };
+        let catalog = crate::catalog();
+        let count = |patterns: &[String]| -> usize {
+            let mut names = std::collections::BTreeSet::new();
+            for pattern in patterns {
+                let pattern = if pattern == "*" {
+                    "*:*"
+                } else {
+                    pattern.as_str()
+                };
+                for (_, action) in catalog.match_actions(pattern) {
+                    names.insert(action.full_name());
+                }
+            }
+            names.len()
+        };
+        statements
+            .iter()
+            .map(|statement| {
+                let not_action = statement.get("NotAction").is_some();
+                let named = count(&list(
+                    statement.get("Action").or(statement.get("NotAction")),
+                ));
+                let actions = if not_action {
+                    let all: usize = catalog.services().map(|s| s.actions.len()).sum();
+                    all.saturating_sub(named)
+                } else {
+                    named
+                };
+                let not_resource = statement.get("NotResource").is_some();
+                let mut resources =
+                    list(statement.get("Resource").or(statement.get("NotResource")));
+                if resources.is_empty() {
+                    resources.push("*".to_string());
+                }
+                StatementSummary {
+                    sid: statement
+                        .get("Sid")
+                        .and_then(|s| s.as_str())
+                        .map(str::to_string),
+                    effect: statement
+                        .get("Effect")
+                        .and_then(|e| e.as_str())
+                        .unwrap_or("Allow")
+                        .to_string(),
+                    actions,
+                    not_action,
+                    resources,
+                    not_resource,
+                    conditions: statement.get("Condition").is_some(),
+                }
+            })
+            .collect()
+    }
+}
+
 impl std::fmt::Debug for ManagedPolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ManagedPolicy")

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use iamdsl_catalog::managed::{managed_policies, ManagedPolicy};
 use iamdsl_catalog::{catalog, constructor_name, ArnTemplate, Level, Service};
 use iamdsl_diagnostics::suggest;
-use iamdsl_policy::ActionBlock;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -50,7 +49,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     } else if query == "aws" {
         out = aws_managed_list();
     } else if let Some(policy) = policy {
-        out = aws_managed_policy(policy)?;
+        out = aws_managed_policy(policy);
     } else if query.contains(':') {
         if let Some(key) = catalog
             .condition_key(query)
@@ -245,9 +244,7 @@ fn aws_managed_list() -> String {
 }
 
 /// One AWS managed policy: its ARN, path and version, and what each statement grants.
-fn aws_managed_policy(policy: &ManagedPolicy) -> Result<String, String> {
-    let document = iamdsl_policy::reader::read_policy_text(policy.document())
-        .map_err(|e| format!("the document of `{}` does not read: {e}", policy.name()))?;
+fn aws_managed_policy(policy: &ManagedPolicy) -> String {
     let mut out = format!(
         "{}  AWS managed policy, version {}{}\n  ARN   {}\n  path  {}\n",
         policy.name(),
@@ -260,62 +257,23 @@ fn aws_managed_policy(policy: &ManagedPolicy) -> Result<String, String> {
         policy.arn("aws"),
         policy.path()
     );
-    let all_actions: usize = catalog().services().map(|s| s.actions.len()).sum();
-    for (index, statement) in document.statements.iter().enumerate() {
-        let count = |patterns: &iamdsl_policy::NameSet| -> usize {
-            let mut names = std::collections::BTreeSet::new();
-            for pattern in patterns.iter() {
-                let pattern = if pattern == "*" {
-                    "*:*"
-                } else {
-                    pattern.as_str()
-                };
-                for (_, action) in catalog().match_actions(pattern) {
-                    names.insert(action.full_name().to_string());
-                }
-            }
-            names.len()
-        };
-        let plural = |n: usize| format!("{n} action{}", if n == 1 { "" } else { "s" });
-        let actions = match &statement.action {
-            ActionBlock::Action(set) => plural(count(set)),
-            ActionBlock::NotAction(set) => format!(
-                "{} (all but {})",
-                plural(all_actions.saturating_sub(count(set))),
-                set.len()
-            ),
-        };
-        let resources = match &statement.resource {
-            Some(iamdsl_policy::ResourceBlock::Resource(set)) => {
-                set.iter().cloned().collect::<Vec<_>>().join(", ")
-            }
-            Some(iamdsl_policy::ResourceBlock::NotResource(set)) => format!(
-                "everything but {}",
-                set.iter().cloned().collect::<Vec<_>>().join(", ")
-            ),
-            None => "*".to_string(),
-        };
-        let conditions = if statement.condition.0.is_empty() {
-            ""
-        } else {
-            ", with conditions"
-        };
+    for (index, statement) in policy.statements().iter().enumerate() {
         let sid = statement
             .sid
             .as_deref()
             .map(|sid| format!(" ({sid})"))
             .unwrap_or_default();
         out.push_str(&format!(
-            "  statement {}{sid}  {:?}  {actions} on {resources}{conditions}\n",
+            "  statement {}{sid}  {}\n",
             index + 1,
-            statement.effect
+            statement.describe()
         ));
     }
     out.push_str(&format!(
         "(AWS managed policies: {})\n",
         managed_policies().source()
     ));
-    Ok(out)
+    out
 }
 
 fn not_found(query: &str) -> String {

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use iamdsl_catalog::managed::managed_policies;
 use iamdsl_catalog::{catalog, constructor_name};
 use iamdsl_compiler::vocabulary::{self, OPERATORS, PROVIDER_KEYS, SHORTHANDS};
 use iamdsl_policy::canonical::document_json;
@@ -66,10 +67,67 @@ fn declaration<'a>(snapshot: &'a Snapshot, name: &str) -> Option<&'a Item> {
         .find_map(|(_, module)| find(&module.items, name))
 }
 
+/// The text of the `attach aws "…"` or `boundary aws "…"` string at `offset`, if any.
+fn aws_policy_at(items: &[Item], offset: usize) -> Option<String> {
+    use iamdsl_syntax::ast::{PolicyRef, StmtKind};
+    items.iter().find_map(|item| {
+        let body = match &item.kind {
+            ItemKind::Block(b) => &b.body,
+            ItemKind::Template(t) => &t.body,
+            ItemKind::In(block) => return aws_policy_at(&block.items, offset),
+            _ => return None,
+        };
+        body.iter().find_map(|stmt| match &stmt.kind {
+            StmtKind::Attach(PolicyRef::AwsManaged(lit))
+            | StmtKind::Boundary(PolicyRef::AwsManaged(lit))
+                if lit.span().contains(offset) =>
+            {
+                lit.as_plain()
+            }
+            _ => None,
+        })
+    })
+}
+
+/// An AWS managed policy, as `iamdsl catalog NAME` shows it.
+fn aws_policy_hover(written: &str) -> Option<Hover> {
+    let policies = managed_policies();
+    let policy = policies.get(written).or_else(|| policies.by_arn(written))?;
+    let mut value = format!(
+        "**AWS managed policy** `{}`, version {}{}\n\n`{}`\n",
+        policy.name(),
+        policy.version(),
+        if policy.retired() {
+            ", **retired by AWS**"
+        } else {
+            ""
+        },
+        policy.arn("aws")
+    );
+    for (index, statement) in policy.statements().iter().enumerate() {
+        let sid = statement
+            .sid
+            .as_deref()
+            .map(|sid| format!(" `{sid}`"))
+            .unwrap_or_default();
+        value.push_str(&format!(
+            "\n- statement {}{sid}: {}",
+            index + 1,
+            statement.describe()
+        ));
+    }
+    Some(markdown(value))
+}
+
 pub fn hover(snapshot: &Snapshot, url: &Url, at: Position) -> Option<Hover> {
     let file = snapshot.file_of(url)?;
     let text = snapshot.project.sources.text(file);
     let offset = offset(text, at);
+    if let Some((_, module)) = snapshot.module_of(url) {
+        if let Some(written) = aws_policy_at(&module.items, offset) {
+            return aws_policy_hover(&written);
+        }
+    }
     if let Some(name) = snapshot.analysis.names.name_at(file, offset) {
         let item = declaration(snapshot, name)?;
         let (kind, entity_kind) = match &item.kind {
@@ -417,9 +475,41 @@ fn candidates(snapshot: Option<&Snapshot>, query: &Query, token: &str) -> Vec<Co
         Slot::Account => declared(&["account"]),
         Slot::Group => declared(&["group"]),
         Slot::Subject => declared(&["group", "user", "role"]),
+        Slot::AwsManagedPolicy => aws_managed_policies(token),
     };
     items.extend(keywords(&query.keywords));
     items
+}
+
+/// AWS managed policies whose path and name start like `token` (ignoring case), current ones
+/// first, each with its version.
+fn aws_managed_policies(token: &str) -> Vec<CompletionItem> {
+    let lower = token.to_ascii_lowercase();
+    let mut found: Vec<&iamdsl_catalog::managed::ManagedPolicy> = managed_policies()
+        .iter()
+        .filter(|p| {
+            p.qualified_name().to_ascii_lowercase().starts_with(&lower)
+                || p.name().to_ascii_lowercase().starts_with(&lower)
+        })
+        .collect();
+    found.sort_by_key(|p| p.retired());
+    found
+        .into_iter()
+        .map(|p| {
+            let detail = format!(
+                "AWS managed policy {}{}",
+                p.version(),
+                if p.retired() { ", retired" } else { "" }
+            );
+            let mut completion = item(
+                p.qualified_name().to_string(),
+                CompletionItemKind::MODULE,
+                Some(detail),
+            );
+            completion.deprecated = Some(p.retired());
+            completion
+        })
+        .collect()
 }
 
 /// Where the syntax does not say: by the token's shape (`s3:` actions or keys, `s3.`

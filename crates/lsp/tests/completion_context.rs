@@ -256,3 +256,64 @@ fn nothing_inside_strings_and_comments() {
         );
     }
 }
+
+/// Inside the string of `attach aws "…"`, the AWS managed policies whose path and name start
+/// like what is typed (a name without its path finds the policy filed under one); the edit
+/// replaces what is typed inside the quotes. Hover over the string shows the policy.
+#[test]
+fn aws_managed_policies_inside_attach_aws() {
+    let (_dir, snapshot) = snapshot();
+    let items = complete(&snapshot, "group g {\n  attach aws \"ReadOnlyAcc|\n}\n");
+    assert!(
+        items.iter().any(|(label, _, _)| label == "ReadOnlyAccess"),
+        "{items:?}"
+    );
+    let (_, _, range) = &items[0];
+    assert_eq!((range.start.character, range.end.character), (14, 25));
+    let lambda = complete(
+        &snapshot,
+        "role r {\n  attach aws \"AWSLambdaBasicExec|\n}\n",
+    );
+    assert!(
+        lambda
+            .iter()
+            .any(|(label, _, _)| label == "service-role/AWSLambdaBasicExecutionRole"),
+        "{lambda:?}"
+    );
+    // Another string completes nothing.
+    assert!(complete(&snapshot, "role r {\n  name = \"ReadOnlyAcc|\n}\n").is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        "account prod = \"111111111111\" default\ngroup g { attach aws \"ReadOnlyAccess\" }\n";
+    let main = dir.path().join("main.iamdsl");
+    std::fs::write(&main, text).unwrap();
+    let snapshot = Snapshot::build(&main, &HashMap::new());
+    let url = Url::from_file_path(&main).unwrap();
+    let hover = features::hover(
+        &snapshot,
+        &url,
+        Position {
+            line: 1,
+            character: 25,
+        },
+    )
+    .unwrap();
+    let HoverContents::Markup(markup) = hover.contents else {
+        panic!()
+    };
+    assert!(
+        markup
+            .value
+            .starts_with("**AWS managed policy** `ReadOnlyAccess`, version v"),
+        "{}",
+        markup.value
+    );
+    assert!(
+        markup
+            .value
+            .contains("\n- statement 1 `ReadOnlyActionsGroup1`: Allow  "),
+        "{}",
+        markup.value
+    );
+}

@@ -96,6 +96,9 @@ pub enum Slot {
     Subject,
     /// A value: of a property, a `let`, an argument.
     Value,
+    /// Inside the string of `attach aws "…"` or `boundary aws "…"`: an AWS managed policy's
+    /// path and name (the token is what is typed of it inside the quotes).
+    AwsManagedPolicy,
 }
 
 /// The answer of [`Query::at`].
@@ -140,6 +143,23 @@ impl Query {
         let before = tokens.partition_point(|t| (t.span.start as usize) < offset);
         if let Some(last) = before.checked_sub(1).and_then(|i| tokens.get(i)) {
             if holds_cursor(last, source, offset) {
+                // `attach aws "Rea`: the name of an AWS managed policy, inside its string.
+                let mut words = tokens[..before - 1]
+                    .iter()
+                    .rev()
+                    .filter(|t| !is_comment(t))
+                    .map(|t| t.text(source));
+                let (aws, verb) = (words.next(), words.next());
+                if last.kind == TokenKind::Str
+                    && aws == Some("aws")
+                    && matches!(verb, Some("attach" | "boundary"))
+                {
+                    let inside = (last.span.start as usize + 1).min(offset);
+                    return Query {
+                        slot: Slot::AwsManagedPolicy,
+                        ..nothing(Span::new(inside, offset))
+                    };
+                }
                 return nothing(Span::empty(offset));
             }
         }
@@ -970,6 +990,27 @@ impl Walk<'_> {
             self.follow(&["when"], false, true)?;
         }
         self.condition(false)
+    }
+}
+
+#[cfg(test)]
+mod managed_policy_tests {
+    use super::*;
+
+    #[test]
+    fn inside_the_string_of_attach_aws_is_a_managed_policy() {
+        let source = "role r {\n  attach aws \"service-role/AWSLam";
+        let query = Query::at(source, source.len());
+        assert_eq!(query.slot, Slot::AwsManagedPolicy);
+        let typed = &source[query.token.start as usize..query.token.end as usize];
+        assert_eq!(typed, "service-role/AWSLam");
+        let empty = "role r {\n  boundary aws \"";
+        let query = Query::at(empty, empty.len());
+        assert_eq!(query.slot, Slot::AwsManagedPolicy);
+        assert_eq!(query.token.start, query.token.end);
+        // Any other string holds nothing to complete.
+        let other = "role r {\n  name = \"Rea";
+        assert_eq!(Query::at(other, other.len()).slot, Slot::Nothing);
     }
 }
 
