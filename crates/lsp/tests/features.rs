@@ -321,27 +321,33 @@ fn code_actions_apply_the_fix_each_diagnostic_carries() {
     assert_eq!(stale.len(), 2, "{stale:?}");
 }
 
-#[test]
-fn semantic_tokens_and_inlay_hints() {
-    let (_dir, main, snapshot) = project();
-    let u = url(&main);
-    let tokens = features::semantic_tokens(Some(&snapshot), &u, MAIN);
-    // Decode positions and check a few classifications.
+/// The semantic tokens of `text` as (the text each covers, its type): the protocol's relative
+/// encoding decoded.
+fn decoded(tokens: &[SemanticToken], text: &str) -> Vec<(String, u32)> {
     let (mut line, mut start) = (0, 0);
-    let mut decoded = Vec::new();
-    for t in &tokens {
+    let mut out = Vec::new();
+    for t in tokens {
         line += t.delta_line;
         start = if t.delta_line == 0 {
             start + t.delta_start
         } else {
             t.delta_start
         };
-        let text_line = MAIN.lines().nth(line as usize).unwrap();
-        decoded.push((
+        let text_line = text.lines().nth(line as usize).unwrap();
+        out.push((
             text_line[start as usize..(start + t.length) as usize].to_string(),
             t.token_type,
         ));
     }
+    out
+}
+
+#[test]
+fn semantic_tokens_and_inlay_hints() {
+    let (_dir, main, snapshot) = project();
+    let u = url(&main);
+    let tokens = features::semantic_tokens(Some(&snapshot), &u, MAIN);
+    let decoded = decoded(&tokens, MAIN);
     assert!(
         decoded.contains(&("s3:GetObject".to_string(), 4)),
         "{decoded:?}"
@@ -380,21 +386,7 @@ fn semantic_tokens_of_properties_and_contextual_names() {
     std::fs::write(&main, text).unwrap();
     let snapshot = Snapshot::build(&main, &HashMap::new());
     let tokens = features::semantic_tokens(Some(&snapshot), &url(&main), text);
-    let (mut line, mut start) = (0, 0);
-    let mut decoded = Vec::new();
-    for t in &tokens {
-        line += t.delta_line;
-        start = if t.delta_line == 0 {
-            start + t.delta_start
-        } else {
-            t.delta_start
-        };
-        let text_line = text.lines().nth(line as usize).unwrap();
-        decoded.push((
-            text_line[start as usize..(start + t.length) as usize].to_string(),
-            t.token_type,
-        ));
-    }
+    let decoded = decoded(&tokens, text);
     assert!(
         decoded.contains(&("max_session".to_string(), 0)),
         "{decoded:?}"
