@@ -12,14 +12,52 @@ pub struct Args {
     /// The directory to write the project to; it must not hold `.iamdsl` files yet
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
+    #[command(flatten)]
+    pub names: AccountNames,
+}
+
+/// How the imported accounts are named.
+#[derive(clap::Args, Default)]
+pub struct AccountNames {
+    /// Name an account of the state in the source: `prod=111111111111` (repeatable); an account
+    /// not named is `main` when it is the only one, else `account_ID`
+    #[arg(long = "account-name", value_name = "NAME=ID", value_parser = account_name)]
+    account_names: Vec<(String, String)>,
+}
+
+/// `prod=111111111111`: a name the language takes and a 12-digit account id.
+fn account_name(text: &str) -> Result<(String, String), String> {
+    let Some((name, id)) = text.split_once('=') else {
+        return Err("write NAME=ID, such as prod=111111111111".into());
+    };
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid || iamdsl_syntax::lexer::is_reserved(name) {
+        return Err(format!(
+            "`{name}` is not a name: use letters, digits, `_` and `-`, starting with a letter, and no reserved word"
+        ));
+    }
+    if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{id}` is not an AWS account id (12 digits)"));
+    }
+    Ok((name.to_string(), id.to_string()))
 }
 
 pub fn run(args: Args) -> Result<ExitCode, crate::Failure> {
-    import_into(&args.file, &args.output)
+    import_into(&args.file, &args.output, &args.names)
 }
 
 /// Imports the deployed state in `file` into a new project in `dir` (`import`, `init --from`).
-pub fn import_into(file: &Path, dir: &Path) -> Result<ExitCode, crate::Failure> {
+pub fn import_into(
+    file: &Path,
+    dir: &Path,
+    names: &AccountNames,
+) -> Result<ExitCode, crate::Failure> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
     let deployed =
@@ -31,7 +69,12 @@ pub fn import_into(file: &Path, dir: &Path) -> Result<ExitCode, crate::Failure> 
         )
         .into());
     }
-    let imported = iamdsl_import::import(&deployed)?;
+    let by_id = names
+        .account_names
+        .iter()
+        .map(|(name, id)| (id.clone(), name.clone()))
+        .collect();
+    let imported = iamdsl_import::import_named(&deployed, &by_id)?;
     crate::output::add_files(dir, &imported.files)?;
     for skipped in &imported.skipped {
         eprintln!("note: not imported: {skipped}");

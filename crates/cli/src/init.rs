@@ -15,6 +15,9 @@ pub struct Args {
     /// output) instead of writing the skeleton
     #[arg(long, value_name = "FILE")]
     from: Option<PathBuf>,
+    /// With `--from`: how its accounts are named
+    #[command(flatten)]
+    names: crate::import::AccountNames,
 }
 
 /// The skeleton: settings, an account, a role with trust and a boundary, expectations.
@@ -35,7 +38,7 @@ pub fn run(args: Args) -> Result<ExitCode, crate::Failure> {
         .into());
     }
     if let Some(file) = &args.from {
-        return crate::import::import_into(file, &dir);
+        return crate::import::import_into(file, &dir, &args.names);
     }
     let files: BTreeMap<String, String> = SKELETON
         .iter()

@@ -260,3 +260,78 @@ fn import_refuses_a_directory_with_sources_and_bad_input() {
     );
     assert!(!dir.path().join("new").exists());
 }
+
+/// `--account-name NAME=ID` names the imported accounts; what names nothing of the state, or is
+/// not a name or an id, is refused and nothing is written.
+#[test]
+fn accounts_are_named_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &repo_root().join("examples/platform"),
+        &dir.path().join("platform"),
+    );
+    let build = iamdsl(dir.path(), &["build", "platform", "-o", "out"]);
+    assert!(build.status.success(), "{}", stderr(&build));
+    let state = "out/prod/account-authorization-details.json";
+    let import = iamdsl(
+        dir.path(),
+        &[
+            "import",
+            state,
+            "-o",
+            "named",
+            "--account-name",
+            "production=111111111111",
+        ],
+    );
+    assert!(import.status.success(), "{}", stderr(&import));
+    let accounts = std::fs::read_to_string(dir.path().join("named/accounts.iamdsl")).unwrap();
+    assert!(
+        accounts.contains("account production = \"111111111111\""),
+        "{accounts}"
+    );
+    let diff = iamdsl(
+        dir.path(),
+        &["diff", "named", "--deployed", state, "--exit-code"],
+    );
+    assert_eq!(
+        diff.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&diff),
+        stderr(&diff)
+    );
+
+    let unknown = iamdsl(
+        dir.path(),
+        &[
+            "import",
+            state,
+            "-o",
+            "unknown",
+            "--account-name",
+            "audit=222222222222",
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown)
+            .contains("the state holds no account 222222222222 (it holds 111111111111)"),
+        "{}",
+        stderr(&unknown)
+    );
+    assert!(!dir.path().join("unknown").exists());
+    for bad in ["allow=111111111111", "prod=1111", "prod"] {
+        let refused = iamdsl(
+            dir.path(),
+            &["import", state, "-o", "bad", "--account-name", bad],
+        );
+        assert!(!refused.status.success(), "{bad}");
+        assert!(
+            stderr(&refused).contains("--account-name"),
+            "{}",
+            stderr(&refused)
+        );
+        assert!(!dir.path().join("bad").exists());
+    }
+}

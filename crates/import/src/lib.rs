@@ -67,7 +67,8 @@ fn identifier_for(name: &str) -> String {
 }
 
 impl Names {
-    fn new(details: &AuthorizationDetails) -> Names {
+    /// `accounts`: the names the accounts get, which no entity may take.
+    fn new(details: &AuthorizationDetails, accounts: &BTreeMap<String, String>) -> Names {
         let mut entities: Vec<(DeclKind, String)> = Vec::new();
         entities.extend(
             details
@@ -94,7 +95,8 @@ impl Names {
                 .map(|r| (DeclKind::Role, r.name.clone())),
         );
         entities.sort();
-        let mut taken: BTreeSet<String> = ["main".to_string()].into();
+        let mut taken: BTreeSet<String> = accounts.values().cloned().collect();
+        taken.insert("main".to_string());
         let mut by_entity = BTreeMap::new();
         // Roles first, then users, groups, policies: the principals keep their plain names.
         for (kind, name) in entities.iter().rev() {
@@ -671,6 +673,16 @@ fn write_sources(
 
 /// Source for the deployed state `details`, proved to build back to it.
 pub fn import(details: &AuthorizationDetails) -> Result<Imported, String> {
+    import_named(details, &BTreeMap::new())
+}
+
+/// [`import`], with the accounts named by the caller (`--account-name prod=111111111111`):
+/// account id to name. An account not named is `main` when it is the only one, else
+/// `account_ID`.
+pub fn import_named(
+    details: &AuthorizationDetails,
+    account_names: &BTreeMap<String, String>,
+) -> Result<Imported, String> {
     let mut details = details.clone();
     let mut skipped = Vec::new();
     details.roles.retain(|role| {
@@ -686,17 +698,39 @@ pub fn import(details: &AuthorizationDetails) -> Result<Imported, String> {
         !owned_by_aws
     });
     let ids = details.account_ids();
-    let accounts: BTreeMap<String, String> = if ids.len() <= 1 {
-        ids.into_iter().map(|id| (id, "main".to_string())).collect()
-    } else {
-        ids.into_iter()
-            .map(|id| (id.clone(), format!("account_{id}")))
-            .collect()
-    };
+    let single = ids.len() <= 1;
+    for (id, name) in account_names {
+        if !ids.contains(id) {
+            let held: Vec<&str> = ids.iter().map(String::as_str).collect();
+            return Err(format!(
+                "`--account-name {name}={id}`: the state holds no account {id} (it holds {})",
+                held.join(", ")
+            ));
+        }
+    }
+    let accounts: BTreeMap<String, String> = ids
+        .into_iter()
+        .map(|id| {
+            let name = match account_names.get(&id) {
+                Some(name) => name.clone(),
+                None if single => "main".to_string(),
+                None => format!("account_{id}"),
+            };
+            (id, name)
+        })
+        .collect();
+    let mut seen = BTreeSet::new();
+    for name in accounts.values() {
+        if !seen.insert(name) {
+            return Err(format!(
+                "two accounts would be named `{name}`: give each its own name"
+            ));
+        }
+    }
     if accounts.is_empty() {
         return Err("the state holds no users, groups, roles or customer managed policies".into());
     }
-    let names = Names::new(&details);
+    let names = Names::new(&details, &accounts);
     let policy_arns = details
         .policies
         .iter()
