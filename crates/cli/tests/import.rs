@@ -45,8 +45,8 @@ fn round_trip(
     (import, check)
 }
 
-#[test]
-fn the_example_imports_and_builds_back_to_the_same_bytes() {
+/// A copy of the example in `platform/`, built into `out/`.
+fn example_built() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(
         &repo_root().join("examples/platform"),
@@ -54,6 +54,12 @@ fn the_example_imports_and_builds_back_to_the_same_bytes() {
     );
     let build = iamdsl(dir.path(), &["build", "platform", "-o", "out"]);
     assert!(build.status.success(), "{}", stderr(&build));
+    dir
+}
+
+#[test]
+fn the_example_imports_and_builds_back_to_the_same_bytes() {
+    let dir = example_built();
     let (_, check) = round_trip(
         dir.path(),
         "out/prod/account-authorization-details.json",
@@ -265,13 +271,7 @@ fn import_refuses_a_directory_with_sources_and_bad_input() {
 /// not a name or an id, is refused and nothing is written.
 #[test]
 fn accounts_are_named_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(
-        &repo_root().join("examples/platform"),
-        &dir.path().join("platform"),
-    );
-    let build = iamdsl(dir.path(), &["build", "platform", "-o", "out"]);
-    assert!(build.status.success(), "{}", stderr(&build));
+    let dir = example_built();
     let state = "out/prod/account-authorization-details.json";
     let import = iamdsl(
         dir.path(),
