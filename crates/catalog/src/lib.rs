@@ -8,6 +8,7 @@
 pub mod arn;
 pub mod facts;
 pub mod managed;
+pub mod resource_policies;
 mod model;
 pub mod wildcard;
 

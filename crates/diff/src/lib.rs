@@ -63,6 +63,12 @@ pub fn only_account(details: &AuthorizationDetails, account: &str) -> Authorizat
         roles: of(&details.roles, |r| &r.arn, account),
         policies: of(&details.policies, |p| &p.arn, account),
         aws_managed: details.aws_managed.clone(),
+        resources: details
+            .resources
+            .iter()
+            .filter(|r| r.account == account)
+            .cloned()
+            .collect(),
     }
 }
 

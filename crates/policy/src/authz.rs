@@ -84,6 +84,39 @@ pub struct ManagedPolicyDetail {
     pub document: PolicyDocument,
 }
 
+/// What deployed (or built) state knows of a resource's own policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourcePolicyState {
+    /// The resource has no policy.
+    Absent,
+    Document(PolicyDocument),
+    /// The policy could not be read (access denied, say): evaluation must not guess it.
+    Unknown(String),
+}
+
+/// A resource of the account with its own policy: a bucket, a key, a queue… The kind is a row
+/// of `iamdsl_catalog::resource_policies` (`s3.bucket`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourcePolicyDetail {
+    /// `s3.bucket`, `kms.key`, …
+    pub kind: String,
+    /// The resource's name in its service (the bucket name, the key id, the queue name).
+    pub name: String,
+    pub arn: String,
+    /// The account that owns it: an S3 ARN does not say.
+    pub account: String,
+    pub policy: ResourcePolicyState,
+}
+
+impl ResourcePolicyDetail {
+    pub fn document(&self) -> Option<&PolicyDocument> {
+        match &self.policy {
+            ResourcePolicyState::Document(document) => Some(document),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthorizationDetails {
     pub users: Vec<UserDetail>,
@@ -94,6 +127,9 @@ pub struct AuthorizationDetails {
     /// AWS managed policies in use, as deployed state shows them: references, never entities
     /// (not written, not diffed), read only so that evaluation knows what they grant.
     pub aws_managed: Vec<ManagedPolicyDetail>,
+    /// Resources of the account with their own policies (iamdsl's addition to AWS's shape:
+    /// `ResourcePolicies`, documented in docs/state.md).
+    pub resources: Vec<ResourcePolicyDetail>,
 }
 
 /// Documents in authorization details are canonical (callers canonicalize what they read).
@@ -158,6 +194,7 @@ impl AuthorizationDetails {
             .chain(self.policies.iter().map(|p| &p.arn))
             .filter_map(|arn| arn.split(':').nth(4))
             .map(str::to_string)
+            .chain(self.resources.iter().map(|r| r.account.clone()))
             .collect()
     }
 
@@ -167,6 +204,8 @@ impl AuthorizationDetails {
         self.groups.sort_by(|a, b| a.arn.cmp(&b.arn));
         self.roles.sort_by(|a, b| a.arn.cmp(&b.arn));
         self.policies.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.resources
+            .sort_by(|a, b| (&a.account, &a.kind, &a.arn).cmp(&(&b.account, &b.kind, &b.arn)));
         for user in &mut self.users {
             user.groups.sort();
             user.inline.sort_by(|a, b| a.name.cmp(&b.name));
@@ -278,12 +317,39 @@ impl AuthorizationDetails {
                 Json::Object(f)
             })
             .collect();
-        Json::Object(vec![
+        let mut fields = vec![
             ("UserDetailList".into(), Json::Array(users)),
             ("GroupDetailList".into(), Json::Array(groups)),
             ("RoleDetailList".into(), Json::Array(roles)),
             ("Policies".into(), Json::Array(policies)),
-        ])
+        ];
+        // Only when there are some: without them the file is exactly AWS's shape.
+        if !self.resources.is_empty() {
+            let resources = self
+                .resources
+                .iter()
+                .map(|r| {
+                    let mut f = vec![
+                        ("Kind".into(), Json::str(&r.kind)),
+                        ("Name".into(), Json::str(&r.name)),
+                        ("Arn".into(), Json::str(&r.arn)),
+                        ("Account".into(), Json::str(&r.account)),
+                    ];
+                    match &r.policy {
+                        ResourcePolicyState::Absent => f.push(("Policy".into(), Json::Null)),
+                        ResourcePolicyState::Document(document) => {
+                            f.push(("Policy".into(), doc(document)))
+                        }
+                        ResourcePolicyState::Unknown(why) => {
+                            f.push(("PolicyUnknown".into(), Json::str(why)))
+                        }
+                    }
+                    Json::Object(f)
+                })
+                .collect();
+            fields.push(("ResourcePolicies".into(), Json::Array(resources)));
+        }
+        Json::Object(fields)
     }
 }
 
@@ -499,6 +565,40 @@ impl AuthorizationDetails {
                 id: optional(policy, "PolicyId"),
                 description: optional(policy, "Description"),
                 document: read?,
+            });
+        }
+        for (i, resource) in list("ResourcePolicies")?.into_iter().enumerate() {
+            let place = format!("ResourcePolicies[{i}]");
+            let kind = text(resource, "Kind", &place)?;
+            if !kind.contains('.') {
+                return Err(format!(
+                    "{place}.Kind: `{kind}` is not a kind of resource policy (`s3.bucket`, `kms.key`, …)"
+                ));
+            }
+            let policy = match (resource.get("Policy"), resource.get("PolicyUnknown")) {
+                (_, Some(why)) => ResourcePolicyState::Unknown(
+                    why.as_str()
+                        .unwrap_or("the policy could not be read")
+                        .to_string(),
+                ),
+                (None | Some(Value::Null), None) => ResourcePolicyState::Absent,
+                // Services hand the policy out as JSON text (SQS, SNS, Lambda, ECR…).
+                (Some(Value::String(text)), None) => ResourcePolicyState::Document(
+                    crate::reader::read_policy_text(text)
+                        .map(canonicalize_owned)
+                        .map_err(|e| format!("{place}.Policy: {e}"))?,
+                ),
+                (Some(value), None) => ResourcePolicyState::Document(document(
+                    Some(value),
+                    &format!("{place}.Policy"),
+                )?),
+            };
+            self.resources.push(ResourcePolicyDetail {
+                kind,
+                name: text(resource, "Name", &place)?,
+                arn: text(resource, "Arn", &place)?,
+                account: text(resource, "Account", &place)?,
+                policy,
             });
         }
         Ok(())
