@@ -118,6 +118,7 @@ pub enum ItemKind {
     Block(BlockDecl),
     Template(TemplateDecl),
     In(InBlock),
+    Resource(ResourceDecl),
     Expect(Expect),
     /// Text that did not parse; its diagnostics were reported.
     Error,
@@ -170,6 +171,17 @@ pub struct BlockDecl {
     pub name: Ident,
     pub account: Option<Ident>,
     pub body: Vec<Stmt>,
+}
+
+/// `resource NAME [in ACCOUNT] = service.type(…) [{ … }]`: a resource of a kind that carries a
+/// policy of its own (`iamdsl_catalog::resource_policies`), with that policy. Without a block the
+/// resource is declared to have none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceDecl {
+    pub name: Ident,
+    pub account: Option<Ident>,
+    pub constructor: Constructor,
+    pub body: Option<Vec<Stmt>>,
 }
 
 /// `template NAME(param, param = default) { … }`
@@ -239,12 +251,16 @@ pub enum Effect {
     Deny,
 }
 
-/// `allow ACTIONS on RESOURCES [when CONDITION] [until DATE]`
+/// `allow ACTIONS on RESOURCES [when CONDITION] [until DATE]`; in a resource's policy
+/// `allow ACTIONS [on RESOURCES] to PRINCIPALS …`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permission {
     pub effect: Spanned<Effect>,
     pub actions: ActionList,
+    /// Empty (`items` and `except`) when `on` is left out: the resource whose policy it is.
     pub resources: ResourceList,
+    /// `to role x, service cloudtrail`: empty outside resource policies.
+    pub principals: Vec<Spanned<Principal>>,
     pub condition: Option<Condition>,
     pub until: Option<Spanned<String>>,
 }
@@ -328,6 +344,8 @@ pub enum Resource {
     Arn(StringLit),
     /// `s3.object(logs, "*", region: "eu-west-1")`
     Constructor(Constructor),
+    /// `logs`: a declared resource (and, for a bucket, its objects).
+    Named(Ident),
 }
 
 impl Resource {
@@ -336,6 +354,7 @@ impl Resource {
             Resource::Star(loc) => loc.span(),
             Resource::Arn(s) => s.span(),
             Resource::Constructor(c) => c.loc.span(),
+            Resource::Named(ident) => ident.span(),
         }
     }
 }
@@ -489,6 +508,8 @@ pub enum Principal {
     Saml(NameOrString),
     /// `oidc "token.actions.githubusercontent.com"`
     Oidc(NameOrString),
+    /// `org "o-a1b2c3d4e5"`: every principal of the organization (resource policies only).
+    Org(NameOrString),
     /// `*`: parsed so that the checker can reject it with a clear message.
     Star(Loc),
 }

@@ -249,10 +249,12 @@ fn context<'a>(expected: &[&'a str]) -> (Vec<&'a str>, Option<&'static str>, Opt
     if has("`on`")
         && expected
             .iter()
-            .all(|d| matches!(*d, "`on`" | "`,`" | "`except`"))
+            .all(|d| matches!(*d, "`on`" | "`,`" | "`except`" | "`to`"))
     {
+        // `to` starts a resource policy's principals; the usual mistake is a missing `on`.
+        let without_to: Vec<&str> = expected.iter().copied().filter(|d| *d != "`to`").collect();
         return (
-            expected.to_vec(),
+            without_to,
             Some("after the action list"),
             Some("a permission reads `allow ACTIONS on RESOURCES`"),
         );

@@ -288,6 +288,22 @@ impl Printer<'_> {
                     self.block(&header, body, span, depth);
                 }
             }
+            ItemKind::Resource(decl) => {
+                let placement = decl
+                    .account
+                    .as_ref()
+                    .map(|a| format!(" in {}", a.name))
+                    .unwrap_or_default();
+                let header = format!(
+                    "resource {}{placement} = {}",
+                    decl.name.name,
+                    constructor(&decl.constructor)
+                );
+                match &decl.body {
+                    Some(body) => self.block(&header, body, span, depth),
+                    None => self.push_line(depth, &header),
+                }
+            }
             ItemKind::In(block) => {
                 self.push_line(depth, &format!("in {} {{", block.account.name));
                 self.items(&block.items, depth + 1, span.end as usize);
@@ -464,7 +480,7 @@ fn one_line_stmt(stmt: &Stmt) -> Option<String> {
         StmtKind::Permission(p) if p.condition.is_none() && p.until.is_none() => {
             // Only a permission that fits on one line by itself; never its first line alone.
             match permission_lines(p, 0).as_slice() {
-                [line] if p.resources.items.len() == 1 => line.clone(),
+                [line] if p.resources.items.len() <= 1 => line.clone(),
                 _ => return None,
             }
         }
@@ -572,7 +588,19 @@ fn permission_lines(permission: &Permission, depth: usize) -> Vec<String> {
         }
     }
     let head = format!("{effect} {}", actions.join(", "));
-    let mut clauses = vec![format!("on {}", resources.join(", "))];
+    // `on` is left out in a resource's policy when it is the resource itself.
+    let mut clauses = Vec::new();
+    if !resources.is_empty() {
+        clauses.push(format!("on {}", resources.join(", ")));
+    }
+    if !permission.principals.is_empty() {
+        let principals: Vec<String> = permission
+            .principals
+            .iter()
+            .map(|p| principal(&p.node))
+            .collect();
+        clauses.push(format!("to {}", principals.join(", ")));
+    }
     clauses.extend(condition_clauses(permission.condition.as_ref()));
     if let Some(until) = &permission.until {
         clauses.push(format!("until {}", until.node));
@@ -596,12 +624,14 @@ fn permission_lines(permission: &Permission, depth: usize) -> Vec<String> {
     }
     // Still too long: break the action and resource lists themselves.
     let mut lines = list_lines(effect, &actions, depth);
-    let on = list_lines("on", &resources, depth + 1);
-    lines.extend(on);
+    let on_clauses = usize::from(!resources.is_empty());
+    if !resources.is_empty() {
+        lines.extend(list_lines("on", &resources, depth + 1));
+    }
     lines.extend(
         clauses
             .into_iter()
-            .skip(1)
+            .skip(on_clauses)
             .map(|clause| format!("{}{clause}", indent(depth + 1))),
     );
     lines
@@ -696,13 +726,18 @@ fn resource(resource: &Resource) -> String {
     match resource {
         Resource::Star(_) => "*".to_string(),
         Resource::Arn(arn) => format!("arn({})", string(arn)),
-        Resource::Constructor(c) => format!(
-            "{}.{}({})",
-            c.service.name,
-            c.resource_type.name,
-            args(&c.args)
-        ),
+        Resource::Constructor(c) => constructor(c),
+        Resource::Named(name) => name.name.clone(),
     }
+}
+
+fn constructor(c: &Constructor) -> String {
+    format!(
+        "{}.{}({})",
+        c.service.name,
+        c.resource_type.name,
+        args(&c.args)
+    )
 }
 
 fn args(args: &[Arg]) -> String {
@@ -756,6 +791,7 @@ fn principal(principal: &Principal) -> String {
         Principal::User(user) => format!("user {}", target(user)),
         Principal::Saml(saml) => format!("saml {}", name_or_string(saml)),
         Principal::Oidc(oidc) => format!("oidc {}", name_or_string(oidc)),
+        Principal::Org(org) => format!("org {}", name_or_string(org)),
         Principal::Star(_) => "*".to_string(),
     }
 }

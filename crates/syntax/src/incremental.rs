@@ -128,6 +128,16 @@ fn shift_item(item: &mut Item, by: usize) {
             }
             b.body.iter_mut().for_each(|s| shift_stmt(s, by));
         }
+        ItemKind::Resource(r) => {
+            shift_ident(&mut r.name, by);
+            if let Some(account) = &mut r.account {
+                shift_ident(account, by);
+            }
+            shift_constructor(&mut r.constructor, by);
+            if let Some(body) = &mut r.body {
+                body.iter_mut().for_each(|s| shift_stmt(s, by));
+            }
+        }
         ItemKind::Template(t) => {
             shift_ident(&mut t.name, by);
             for param in &mut t.params {
@@ -193,6 +203,10 @@ fn shift_stmt(stmt: &mut Stmt, by: usize) {
                 .iter_mut()
                 .chain(p.resources.except.iter_mut())
                 .for_each(|r| shift_resource(r, by));
+            for principal in &mut p.principals {
+                shift(&mut principal.loc, by);
+                shift_principal(&mut principal.node, by);
+            }
             if let Some(condition) = &mut p.condition {
                 shift_condition(condition, by);
             }
@@ -219,14 +233,7 @@ fn shift_stmt(stmt: &mut Stmt, by: usize) {
             for entry in &mut trust.entries {
                 shift(&mut entry.loc, by);
                 shift_prefix(&mut entry.prefix, by);
-                match &mut entry.principal {
-                    Principal::Service(s) => shift(&mut s.loc, by),
-                    Principal::Account(n) | Principal::Saml(n) | Principal::Oidc(n) => {
-                        shift_name_or_string(n, by)
-                    }
-                    Principal::Role(t) | Principal::User(t) => shift_target(t, by),
-                    Principal::Star(loc) => shift(loc, by),
-                }
+                shift_principal(&mut entry.principal, by);
                 if let Some(condition) = &mut entry.condition {
                     shift_condition(condition, by);
                 }
@@ -241,6 +248,24 @@ fn shift_stmt(stmt: &mut Stmt, by: usize) {
     }
 }
 
+fn shift_principal(principal: &mut Principal, by: usize) {
+    match principal {
+        Principal::Service(s) => shift(&mut s.loc, by),
+        Principal::Account(n) | Principal::Saml(n) | Principal::Oidc(n) | Principal::Org(n) => {
+            shift_name_or_string(n, by)
+        }
+        Principal::Role(t) | Principal::User(t) => shift_target(t, by),
+        Principal::Star(loc) => shift(loc, by),
+    }
+}
+
+fn shift_constructor(c: &mut Constructor, by: usize) {
+    shift(&mut c.loc, by);
+    shift_ident(&mut c.service, by);
+    shift_ident(&mut c.resource_type, by);
+    c.args.iter_mut().for_each(|a| shift_arg(a, by));
+}
+
 fn shift_action(action: &mut ActionItem, by: usize) {
     match action {
         ActionItem::Star(loc) => shift(loc, by),
@@ -253,11 +278,9 @@ fn shift_resource(resource: &mut Resource, by: usize) {
     match resource {
         Resource::Star(loc) => shift(loc, by),
         Resource::Arn(s) => shift_string(s, by),
+        Resource::Named(name) => shift_ident(name, by),
         Resource::Constructor(c) => {
-            shift(&mut c.loc, by);
-            shift_ident(&mut c.service, by);
-            shift_ident(&mut c.resource_type, by);
-            c.args.iter_mut().for_each(|a| shift_arg(a, by));
+            shift_constructor(c, by);
         }
     }
 }

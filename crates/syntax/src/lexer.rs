@@ -74,6 +74,7 @@ pub const GRAMMAR_WORDS: &[(&str, Reservation)] = &[
     ("group", Contextual),
     ("user", Contextual),
     ("role", Contextual),
+    ("resource", Contextual),
     ("in", Reserved),
     ("default", Contextual),
     ("allow", Reserved),
@@ -98,6 +99,7 @@ pub const GRAMMAR_WORDS: &[(&str, Reservation)] = &[
     ("service", Contextual),
     ("saml", Contextual),
     ("oidc", Contextual),
+    ("org", Contextual),
     ("tag_session", Contextual),
     ("instance_profile", Contextual),
     ("expect", Contextual),
@@ -174,7 +176,7 @@ const fn words_of<const N: usize>(only: Option<Reservation>) -> [&'static str; N
 
 /// Words that begin a top-level declaration.
 pub const ITEM_KEYWORDS: &[&str] = &[
-    "account", "let", "policy", "template", "group", "user", "role", "in", "expect",
+    "account", "let", "policy", "template", "group", "user", "role", "resource", "in", "expect",
 ];
 /// Words that begin a statement inside a declaration's block.
 pub const STMT_KEYWORDS: &[&str] = &[
@@ -188,7 +190,7 @@ pub const STMT_KEYWORDS: &[&str] = &[
     "instance_profile",
 ];
 /// Words that begin an entry of a `trust` block.
-pub const TRUST_KEYWORDS: &[&str] = &["service", "account", "role", "user", "saml", "oidc"];
+pub const TRUST_KEYWORDS: &[&str] = &["service", "account", "role", "user", "saml", "oidc", "org"];
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'

@@ -353,6 +353,25 @@ impl Walker {
                     body,
                 })
             }
+            R::resource_decl => {
+                let mut inner = Children::new(decl);
+                inner.skip(R::kw_resource);
+                let name = self.ident(inner.expect(R::name)?)?;
+                let account = self.placement(&mut inner)?;
+                inner.skip(R::eq);
+                let Resource::Constructor(constructor) =
+                    self.resource(inner.expect(R::constructor)?)?
+                else {
+                    return Err(Malformed(loc.span()));
+                };
+                let body = inner.take(R::block).map(|b| self.block(b)).transpose()?;
+                ItemKind::Resource(ResourceDecl {
+                    name,
+                    account,
+                    constructor,
+                    body,
+                })
+            }
             R::template_decl => {
                 let mut inner = Children::new(decl);
                 inner.skip(R::kw_template);
@@ -557,8 +576,35 @@ impl Walker {
             _ => Effect::Allow,
         };
         let actions = self.action_list(inner.expect(R::action_list)?)?;
-        inner.skip(R::kw_on);
-        let resources = self.resource_list(inner.expect(R::resource_list)?)?;
+        let resources = if inner.skip(R::kw_on) {
+            self.resource_list(inner.expect(R::resource_list)?)?
+        } else {
+            // Left out: an empty list where `on` would be.
+            ResourceList {
+                items: Vec::new(),
+                except: Vec::new(),
+                loc: Loc(Span::new(
+                    actions.loc.span().end as usize,
+                    actions.loc.span().end as usize,
+                )),
+            }
+        };
+        let principals = match inner.take(R::principals) {
+            Some(list) => {
+                let mut list = Children::new(list);
+                list.skip(R::kw_to);
+                let mut principals = Vec::new();
+                while let Some(principal) = list.next() {
+                    let loc = self.loc(&principal);
+                    principals.push(Spanned {
+                        node: self.principal(principal)?,
+                        loc,
+                    });
+                }
+                exact(principals)
+            }
+            None => Vec::new(),
+        };
         let condition = inner
             .take(R::condition)
             .map(|c| self.condition(c))
@@ -582,6 +628,7 @@ impl Walker {
             },
             actions,
             resources,
+            principals,
             condition,
             until,
         })
@@ -653,6 +700,7 @@ impl Walker {
         match pair.as_rule() {
             R::star => Ok(Resource::Star(self.loc(&pair))),
             R::arn_call => Ok(Resource::Arn(self.arn_call(pair)?)),
+            R::name => Ok(Resource::Named(self.ident(pair)?)),
             R::constructor => {
                 let loc = self.loc(&pair);
                 let mut inner = Children::new(pair);
@@ -824,11 +872,26 @@ impl Walker {
         let loc = self.loc(&pair);
         let mut children = Children::new(pair);
         let prefix = self.prefix(&mut children)?;
-        let principal_pair = children.any()?;
-        let principal = match principal_pair.as_rule() {
-            R::star => Principal::Star(self.loc(&principal_pair)),
+        let principal = self.principal(children.any()?)?;
+        let tag_session = children.skip(R::kw_tag_session);
+        let condition = children
+            .take(R::condition)
+            .map(|c| self.condition(c))
+            .transpose()?;
+        Ok(TrustEntry {
+            prefix,
+            principal,
+            tag_session,
+            condition,
+            loc,
+        })
+    }
+
+    fn principal(&self, pair: Pair<'_, R>) -> Walk<Principal> {
+        Ok(match pair.as_rule() {
+            R::star => Principal::Star(self.loc(&pair)),
             rule => {
-                let mut inner = Children::new(principal_pair);
+                let mut inner = Children::new(pair);
                 inner.any()?; // the keyword
                 let arg = inner.any()?;
                 match rule {
@@ -844,21 +907,10 @@ impl Walker {
                     R::p_user => Principal::User(self.target(arg)?),
                     R::p_saml => Principal::Saml(self.name_or_string(arg)?),
                     R::p_oidc => Principal::Oidc(self.name_or_string(arg)?),
+                    R::p_org => Principal::Org(self.name_or_string(arg)?),
                     _ => return Err(self.malformed(&arg)),
                 }
             }
-        };
-        let tag_session = children.skip(R::kw_tag_session);
-        let condition = children
-            .take(R::condition)
-            .map(|c| self.condition(c))
-            .transpose()?;
-        Ok(TrustEntry {
-            prefix,
-            principal,
-            tag_session,
-            condition,
-            loc,
         })
     }
 

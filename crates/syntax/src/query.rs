@@ -19,6 +19,8 @@ pub enum Item {
     Account,
     Let,
     Block(DeclKind),
+    /// `resource NAME = service.type(…) { … }`
+    Resource,
     Template,
     /// `in ACCOUNT { … }`
     In,
@@ -40,7 +42,7 @@ pub enum Statement {
     Property,
 }
 
-/// The kind of a trust entry.
+/// The kind of a trust entry, or of a principal after `to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Principal {
     Service,
@@ -49,6 +51,8 @@ pub enum Principal {
     User,
     Saml,
     Oidc,
+    /// `org "o-…"`
+    Org,
     /// `*`
     Anyone,
 }
@@ -72,15 +76,18 @@ pub enum Slot {
     Keyword,
     /// An action: `s3:GetObject`, an access level, `*`.
     Action,
-    /// A resource: `s3.object(…)`, `arn(…)`, `*`.
+    /// A resource: `s3.object(…)`, `arn(…)`, `*`, a declared resource's name.
     Resource,
+    /// The kind of resource a `resource` declaration declares: `s3.bucket`.
+    ResourceKind,
     /// The key of a condition clause (or a shorthand, or an operator by name).
     ConditionKey,
     /// The value a condition clause compares with.
     ConditionValue,
-    /// The kind of a trust entry: `service`, `account`, `role`, …
+    /// The kind of a trust entry, or of a principal after `to` in a resource's policy:
+    /// `service`, `account`, `role`, …
     TrustPrincipal,
-    /// What the kind of a trust entry names: `service lambda`, `role deployer`.
+    /// What the kind of a trust entry or principal names: `service lambda`, `role deployer`.
     TrustTarget(Principal),
     /// The policy of `attach` or `boundary`.
     Policy,
@@ -704,6 +711,7 @@ impl Walk<'_> {
                 return self.finish();
             }
             Some("expect") => return self.expectation(),
+            Some("resource") => return self.resource_declaration(),
             Some("policy") => DeclKind::Policy,
             Some("group") => DeclKind::Group,
             Some("user") => DeclKind::User,
@@ -725,6 +733,34 @@ impl Walk<'_> {
         }
         self.group(Frame::Statements)?;
         self.finish()
+    }
+
+    /// `resource NAME [in ACCOUNT] = service.type(…) [{ … }]`, after `resource`.
+    fn resource_declaration(&mut self) -> Result<(), Stop> {
+        self.item = Some(Item::Resource);
+        self.expect(slot(Slot::Nothing))?;
+        let mut unit = self.expect(slot_with(Slot::Keyword, &["in"]))?;
+        if self.is(unit, "in") {
+            self.expect(slot(Slot::Account))?;
+            unit = self.expect(slot(Slot::Keyword))?;
+        }
+        if unit.punct != Some('=') {
+            return Err(Stop::Lost);
+        }
+        self.expect(slot(Slot::ResourceKind))?;
+        self.bracket('(', Frame::Arguments)?;
+        // Without a block the resource has no policy.
+        match self.take() {
+            None => Err(Stop::End(Vec::new())),
+            Some(unit) if unit.punct == Some('{') => {
+                self.group(Frame::Statements)?;
+                self.finish()
+            }
+            Some(_) => {
+                self.pos -= 1;
+                self.finish()
+            }
+        }
     }
 
     /// The `=` of a declaration or property.
@@ -766,7 +802,7 @@ impl Walk<'_> {
             self.take();
             self.expect(slot(Slot::Role))?;
         } else {
-            self.actions(&["assume"])?;
+            self.actions(&["assume"], false)?;
             self.resource()?;
         }
         self.follow(&["when"], false, true)?;
@@ -831,28 +867,49 @@ impl Walk<'_> {
         }
     }
 
-    /// `ACTIONS on RESOURCES [when CONDITION] [until DATE]`, after the effect.
+    /// `ACTIONS on RESOURCES [when CONDITION] [until DATE]`, after the effect; in a resource's
+    /// policy `ACTIONS [on RESOURCES] to PRINCIPALS …`.
     fn permission(&mut self) -> Result<(), Stop> {
-        self.actions(&[])?;
+        let grants = self.item == Some(Item::Resource);
+        if self.actions(&[], grants)? == "to" {
+            return self.principals();
+        }
         let mut except = false;
         loop {
             self.resource()?;
-            let keywords: &'static [&'static str] = match except {
-                true => &["when", "until"],
-                false => &["except", "when", "until"],
+            // A statement of a resource's policy goes on to whom it lets in.
+            let keywords: &'static [&'static str] = match (except, grants) {
+                (true, false) => &["when", "until"],
+                (false, false) => &["except", "when", "until"],
+                (true, true) => &["to"],
+                (false, true) => &["except", "to"],
             };
-            match self.follow(keywords, true, true)? {
+            match self.follow(keywords, true, !grants)? {
                 Next::Comma => {}
                 Next::Keyword("except") => except = true,
+                Next::Keyword("to") => return self.principals(),
                 Next::Keyword("when") => return self.condition(true),
                 Next::Keyword(_) => return self.until(),
             }
         }
     }
 
-    /// `ACTION, … [except ACTION, …]`, through the `on` after it. `first` are keywords that may
-    /// stand instead of the first action.
-    fn actions(&mut self, first: &[&'static str]) -> Result<(), Stop> {
+    /// `PRINCIPAL, …` after `to`, and the condition and date after them.
+    fn principals(&mut self) -> Result<(), Stop> {
+        loop {
+            let unit = self.expect(slot(Slot::TrustPrincipal))?;
+            self.principal(unit)?;
+            match self.follow(&["when", "until"], true, true)? {
+                Next::Comma => {}
+                Next::Keyword("when") => return self.condition(true),
+                Next::Keyword(_) => return self.until(),
+            }
+        }
+    }
+
+    /// `ACTION, … [except ACTION, …]`, through the `on` after it (or `to`, when `to`), which it
+    /// returns. `first` are keywords that may stand instead of the first action.
+    fn actions(&mut self, first: &[&'static str], to: bool) -> Result<&'static str, Stop> {
         let mut except = false;
         let mut extra = first;
         loop {
@@ -866,25 +923,28 @@ impl Walk<'_> {
                 Some('[') => self.group(Frame::List(Slot::Action))?,
                 Some(_) => return Err(Stop::Lost),
             }
-            let keywords: &'static [&'static str] = match except {
-                true => &["on"],
-                false => &["on", "except"],
+            let keywords: &'static [&'static str] = match (except, to) {
+                (true, false) => &["on"],
+                (false, false) => &["on", "except"],
+                (true, true) => &["on", "to"],
+                (false, true) => &["on", "to", "except"],
             };
             match self.follow(keywords, true, false)? {
                 Next::Comma => {}
                 Next::Keyword("except") => except = true,
-                Next::Keyword(_) => return Ok(()),
+                Next::Keyword(keyword) => return Ok(keyword),
             }
         }
     }
 
-    /// `*`, `arn("…")` or `service.type(…)`.
+    /// `*`, `arn("…")`, `service.type(…)` or a declared resource's name.
     fn resource(&mut self) -> Result<(), Stop> {
         let unit = self.expect(slot_with(Slot::Resource, &["arn"]))?;
         if unit.punct.is_some() {
             return Err(Stop::Lost);
         }
-        if self.text(unit) == "*" {
+        let opens = self.peek().is_some_and(|u| u.punct == Some('('));
+        if self.text(unit) == "*" || (!opens && self.word(unit).is_some()) {
             return Ok(());
         }
         let frame = match self.is(unit, "arn") {
@@ -970,6 +1030,15 @@ impl Walk<'_> {
         let Some(unit) = self.take() else {
             return Err(Stop::End(Vec::new()));
         };
+        self.principal(unit)?;
+        if let Next::Keyword("tag_session") = self.follow(&["tag_session", "when"], false, true)? {
+            self.follow(&["when"], false, true)?;
+        }
+        self.condition(false)
+    }
+
+    /// A principal, from its kind (`unit`), through what it names: `role deployer`, `*`.
+    fn principal(&mut self, unit: Unit) -> Result<(), Stop> {
         let principal = match self.text(unit) {
             "service" => Principal::Service,
             "account" => Principal::Account,
@@ -977,6 +1046,7 @@ impl Walk<'_> {
             "user" => Principal::User,
             "saml" => Principal::Saml,
             "oidc" => Principal::Oidc,
+            "org" => Principal::Org,
             _ => Principal::Anyone,
         };
         self.principal = Some(principal);
@@ -986,10 +1056,7 @@ impl Walk<'_> {
                 self.bracket('(', Frame::Closed)?;
             }
         }
-        if let Next::Keyword("tag_session") = self.follow(&["tag_session", "when"], false, true)? {
-            self.follow(&["when"], false, true)?;
-        }
-        self.condition(false)
+        Ok(())
     }
 }
 
@@ -1301,6 +1368,54 @@ mod tests {
         );
     }
 
+    /// `resource NAME [in ACCOUNT] = KIND(…) [{ … }]`, and `to PRINCIPAL, …` in its block.
+    #[test]
+    fn resources_and_their_principals() {
+        let block = "resource r = s3.bucket(\"b\") {\n  ";
+        let cases = [
+            ("resource |".to_string(), Slot::Nothing),
+            ("resource r in |".into(), Slot::Account),
+            ("resource r = |".into(), Slot::ResourceKind),
+            ("resource r in prod = s3.b|".into(), Slot::ResourceKind),
+            ("resource r = s3.bucket(|".into(), Slot::Value),
+            ("resource r = s3.bucket(\"b\")\n|".into(), Slot::ItemKeyword),
+            (format!("{block}|"), Slot::StatementKeyword),
+            (format!("{block}allow read to |"), Slot::TrustPrincipal),
+            (
+                format!("{block}allow read on * to role a, |"),
+                Slot::TrustPrincipal,
+            ),
+            (
+                format!("{block}allow read to org |"),
+                Slot::TrustTarget(Principal::Org),
+            ),
+            (format!("{block}allow read to * when |"), Slot::ConditionKey),
+            ("role x {\n  allow read on logs, |".into(), Slot::Resource),
+        ];
+        for (marked, expected) in cases {
+            assert_eq!(slot_of(&marked), expected, "{marked:?}");
+        }
+        let (q, _) = query(&format!("{block}allow read to role a |"));
+        assert_eq!(
+            (q.item, q.statement, q.keywords),
+            (
+                Some(Item::Resource),
+                Some(Statement::Allow),
+                vec!["when", "until"]
+            )
+        );
+        assert_eq!(query("resource r |").0.keywords, vec!["in"]);
+        // `to` continues a statement of a resource's policy only.
+        assert_eq!(
+            query(&format!("{block}allow read on * |")).0.keywords,
+            vec!["except", "to"]
+        );
+        assert_eq!(
+            query("role x {\n  allow read on logs |").0.keywords,
+            vec!["except", "when", "until"]
+        );
+    }
+
     #[test]
     fn nothing_inside_strings_and_comments() {
         for marked in [
@@ -1341,6 +1456,7 @@ mod tests {
     fn every_position_of_some_sources() {
         let sources = [
             include_str!("../../../examples/platform/roles.iamdsl"),
+            include_str!("../../../examples/platform/resources.iamdsl"),
             "role r { allow s3:Get* on s3.object(\"b\", \"*\") when StringLike(aws:x, [\"a\", \"b\"]) and aws:y? == 2027-01-31T12:00+02:00 until 2027-01-31 }\n}}]) ( [ { \"unterminated\n/* open",
             "😀 role é { allow ¥ }",
         ];

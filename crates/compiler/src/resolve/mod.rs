@@ -28,6 +28,8 @@ pub enum SymbolKind {
     User,
     Role,
     Template,
+    /// A resource with its own policy (`resource logs = s3.bucket(…)`).
+    Resource,
 }
 
 impl SymbolKind {
@@ -40,6 +42,7 @@ impl SymbolKind {
             SymbolKind::User => "a user",
             SymbolKind::Role => "a role",
             SymbolKind::Template => "a template",
+            SymbolKind::Resource => "a resource",
         }
     }
 
@@ -49,6 +52,7 @@ impl SymbolKind {
             SymbolKind::Account => "account",
             SymbolKind::Let => "let",
             SymbolKind::Template => "template",
+            SymbolKind::Resource => "resource",
             other => other.entity().map_or("", DeclKind::keyword),
         }
     }
@@ -279,6 +283,7 @@ fn collect_items<'a>(
             ItemKind::Let(l) => (SymbolKind::Let, &l.name),
             ItemKind::Block(b) => (SymbolKind::from(b.kind), &b.name),
             ItemKind::Template(t) => (SymbolKind::Template, &t.name),
+            ItemKind::Resource(r) => (SymbolKind::Resource, &r.name),
             ItemKind::In(block) => {
                 let account = Some(&block.account);
                 collect_items(

@@ -22,6 +22,7 @@ const VALUE: &[SymbolKind] = &[
     K::User,
     K::Role,
     K::Template,
+    K::Resource,
 ];
 const PRINCIPALS: &[SymbolKind] = &[K::Group, K::User, K::Role];
 
@@ -100,6 +101,17 @@ impl Walker<'_> {
                     }
                     self.stmts(&b.body, b.kind == DeclKind::User);
                 }
+                ItemKind::Resource(r) => {
+                    if let Some(account) = &r.account {
+                        self.declaration(account, &[K::Account]);
+                    }
+                    for arg in &r.constructor.args {
+                        self.value(&arg.value);
+                    }
+                    if let Some(body) = &r.body {
+                        self.stmts(body, false);
+                    }
+                }
                 ItemKind::Template(t) => {
                     // Defaults are evaluated where the template is used, without parameters.
                     for param in &t.params {
@@ -153,6 +165,9 @@ impl Walker<'_> {
                 StmtKind::Permission(p) => {
                     for r in p.resources.items.iter().chain(&p.resources.except) {
                         self.resource(r);
+                    }
+                    for principal in &p.principals {
+                        self.principal(&principal.node);
                     }
                     if let Some(condition) = &p.condition {
                         self.condition(condition);
@@ -210,12 +225,13 @@ impl Walker<'_> {
             Principal::Account(NameOrString::Name(n)) => self.declaration(n, &[K::Account]),
             Principal::Role(Target::Named(n)) => self.declaration(n, &[K::Role]),
             Principal::User(Target::Named(n)) => self.declaration(n, &[K::User]),
-            Principal::Saml(NameOrString::Name(n)) | Principal::Oidc(NameOrString::Name(n)) => {
-                self.value_name(n)
-            }
+            Principal::Saml(NameOrString::Name(n))
+            | Principal::Oidc(NameOrString::Name(n))
+            | Principal::Org(NameOrString::Name(n)) => self.value_name(n),
             Principal::Account(NameOrString::String(s))
             | Principal::Saml(NameOrString::String(s))
             | Principal::Oidc(NameOrString::String(s))
+            | Principal::Org(NameOrString::String(s))
             | Principal::Role(Target::Arn(s))
             | Principal::User(Target::Arn(s)) => self.string(s),
             _ => {}
@@ -230,6 +246,7 @@ impl Walker<'_> {
                 }
             }
             Resource::Arn(s) => self.string(s),
+            Resource::Named(name) => self.declaration(name, &[K::Resource]),
             Resource::Star(_) => {}
         }
     }
