@@ -8,8 +8,8 @@
 pub mod arn;
 pub mod facts;
 pub mod managed;
-pub mod resource_policies;
 mod model;
+pub mod resource_policies;
 pub mod wildcard;
 
 use std::sync::OnceLock;

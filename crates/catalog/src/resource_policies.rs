@@ -23,7 +23,9 @@ pub enum StoredForm {
     /// One policy document, set as a whole.
     Document,
     /// A list of permissions, each added by `AddPermission` with a statement id: one action, one
-    /// principal, and only the conditions `AddPermission` takes (a Lambda function policy).
+    /// principal, and only the conditions `AddPermission` takes (a Lambda function policy; Lambda
+    /// has since added `PutResourcePolicy`, which takes a whole document, denies included:
+    /// iamdsl writes the `AddPermission` form, which every account and tool reads).
     Permissions,
 }
 
@@ -56,6 +58,9 @@ pub struct ResourcePolicyKind {
     pub quota: usize,
     pub quota_counts_whitespace: bool,
     pub quota_source: &'static str,
+    /// What AWS adds to the name in the resource's ARN, as a pattern: a secret's ARN ends in
+    /// `-` and six random characters (<https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources>).
+    pub arn_suffix: &'static str,
     /// The API calls that read, write and delete the policy.
     pub read_api: &'static str,
     pub write_api: &'static str,
@@ -81,11 +86,13 @@ pub static RESOURCE_POLICY_KINDS: &[ResourcePolicyKind] = &[
         required_in_account: false,
         denies: true,
         policy_id: false,
-        // "Bucket policies are limited to 20 KB in size."
+        // "Bucket policies are limited to 20 KB in size." AWS does not say whether white space
+        // counts: iamdsl sends and measures the compact form.
         quota_setting: "bucket_policy_size",
         quota: 20_480,
-        quota_counts_whitespace: false,
+        quota_counts_whitespace: true,
         quota_source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html",
+        arn_suffix: "",
         read_api: "s3:GetBucketPolicy",
         write_api: "s3:PutBucketPolicy",
         delete_api: "s3:DeleteBucketPolicy",
@@ -105,6 +112,7 @@ pub static RESOURCE_POLICY_KINDS: &[ResourcePolicyKind] = &[
         quota: 32_768,
         quota_counts_whitespace: true,
         quota_source: "https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html",
+        arn_suffix: "",
         read_api: "kms:GetKeyPolicy",
         write_api: "kms:PutKeyPolicy",
         delete_api: "",
@@ -125,6 +133,7 @@ pub static RESOURCE_POLICY_KINDS: &[ResourcePolicyKind] = &[
         quota_counts_whitespace: true,
         quota_source:
             "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-policies.html",
+        arn_suffix: "",
         read_api: "sqs:GetQueueAttributes",
         write_api: "sqs:SetQueueAttributes",
         delete_api: "sqs:SetQueueAttributes",
@@ -139,12 +148,14 @@ pub static RESOURCE_POLICY_KINDS: &[ResourcePolicyKind] = &[
         required_in_account: false,
         denies: true,
         policy_id: true,
-        // "Bytes: 30 kb"; "Each policy must have a unique policy Id".
+        // "Bytes: 30 kb" (read as 30,000, the safe side); "Each policy must have a unique
+        // policy Id".
         quota_setting: "topic_policy_size",
-        quota: 30_720,
+        quota: 30_000,
         quota_counts_whitespace: true,
         quota_source:
             "https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html",
+        arn_suffix: "",
         read_api: "sns:GetTopicAttributes",
         write_api: "sns:SetTopicAttributes",
         delete_api: "sns:SetTopicAttributes",
@@ -164,6 +175,7 @@ pub static RESOURCE_POLICY_KINDS: &[ResourcePolicyKind] = &[
         quota: 20_480,
         quota_counts_whitespace: true,
         quota_source: "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html",
+        arn_suffix: "",
         read_api: "lambda:GetPolicy",
         write_api: "lambda:AddPermission",
         delete_api: "lambda:RemovePermission",
@@ -183,6 +195,7 @@ pub static RESOURCE_POLICY_KINDS: &[ResourcePolicyKind] = &[
         quota: 20_480,
         quota_counts_whitespace: true,
         quota_source: "https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html",
+        arn_suffix: "-??????",
         read_api: "secretsmanager:GetResourcePolicy",
         write_api: "secretsmanager:PutResourcePolicy",
         delete_api: "secretsmanager:DeleteResourcePolicy",
@@ -192,16 +205,18 @@ pub static RESOURCE_POLICY_KINDS: &[ResourcePolicyKind] = &[
         resource_type: "repository",
         covers: &[],
         label: "repository policy",
-        resource_element: ResourceElement::Omitted,
+        // AWS's current examples write `"Resource": "*"`; older ones leave it out (both read).
+        resource_element: ResourceElement::Star,
         stored: StoredForm::Document,
         required_in_account: false,
         denies: true,
         policy_id: false,
-        // "Repository policy length: 10,240 characters".
+        // SetRepositoryPolicy's `policyText`: at most 10,240 characters.
         quota_setting: "repository_policy_size",
         quota: 10_240,
         quota_counts_whitespace: true,
-        quota_source: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html",
+        quota_source: "https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_SetRepositoryPolicy.html",
+        arn_suffix: "",
         read_api: "ecr:GetRepositoryPolicy",
         write_api: "ecr:SetRepositoryPolicy",
         delete_api: "ecr:DeleteRepositoryPolicy",

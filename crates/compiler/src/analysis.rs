@@ -73,8 +73,10 @@ pub fn analyze_with(project: &Project, parse: &mut dyn FnMut(&str, FileId) -> Pa
     let model = lowerer.lower();
     // Pass 3: the lints about the whole project.
     let half_configured =
-        lints::half_configured_assume(&model, &lowerer.assumes.declared, &project.config);
+        lints::half_configured_assume(&model, &lowerer.deferred.declared, &project.config);
     lowerer.diagnostics.extend(half_configured);
+    let one_sided = lints::one_sided_grants(&model, &names, &project.config);
+    lowerer.diagnostics.extend(one_sided);
     // Pass 4: the expectations, evaluated on the model.
     lowerer.expectations(&model, !syntax_errors);
     found.append(&mut lowerer.diagnostics);

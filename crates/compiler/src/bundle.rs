@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use iamdsl_diagnostics::{codes, Diagnostic};
 use iamdsl_policy::authz::{
     AttachedPolicy, AuthorizationDetails, GroupDetail, InlinePolicy, InstanceProfile,
-    ManagedPolicyDetail, RoleDetail, UserDetail,
+    ManagedPolicyDetail, ResourcePolicyDetail, ResourcePolicyState, RoleDetail, UserDetail,
 };
 use iamdsl_policy::canonical::{canonical_size, canonicalize, document_json, quota_size};
 use iamdsl_policy::json::Json;
@@ -65,6 +65,7 @@ pub fn built_counterpart(model: &Model, deployed: &AuthorizationDetails) -> Auth
             built.groups.extend(details.groups);
             built.roles.extend(details.roles);
             built.policies.extend(details.policies);
+            built.resources.extend(details.resources);
         }
     }
     built
@@ -151,8 +152,95 @@ pub fn account_details(model: &Model, account: &str) -> AuthorizationDetails {
             }),
         }
     }
+    for resource in model.resources.iter().filter(|r| r.account.name == account) {
+        out.resources.push(ResourcePolicyDetail {
+            kind: resource.kind.key(),
+            name: resource.name.clone(),
+            arn: resource.arn.clone(),
+            account: resource.account.id.clone(),
+            policy: match &resource.policy {
+                Some(document) => ResourcePolicyState::Document(document.clone()),
+                None => ResourcePolicyState::Absent,
+            },
+        });
+    }
     out.sort();
     out
+}
+
+/// A resource's policy in the form its service stores it: a document, with an `Id` where the
+/// service asks for one (SNS); for a Lambda function, the statements `AddPermission` writes, one
+/// per principal and action, each with its statement id.
+pub fn stored_form(resource: &crate::model::Resource, document: &PolicyDocument) -> Json<'static> {
+    use iamdsl_catalog::resource_policies::StoredForm;
+    let document = match resource.kind.stored {
+        StoredForm::Document => document.clone(),
+        StoredForm::Permissions => lambda_permissions(document),
+    };
+    let Json::Object(mut fields) = owned(document_json(&document)) else {
+        return owned(document_json(&document));
+    };
+    if resource.kind.policy_id || resource.kind.stored == StoredForm::Permissions {
+        let id = match resource.kind.stored {
+            // What Lambda calls the policy it keeps.
+            StoredForm::Permissions => "default".to_string(),
+            StoredForm::Document => format!("iamdsl-{}", resource.name),
+        };
+        fields.insert(1, ("Id".into(), Json::String(id.into())));
+    }
+    Json::Object(fields)
+}
+
+/// A JSON value that borrows nothing.
+fn owned(json: Json<'_>) -> Json<'static> {
+    match json {
+        Json::Null => Json::Null,
+        Json::Bool(b) => Json::Bool(b),
+        Json::Number(n) => Json::Number(n),
+        Json::String(s) => Json::String(s.into_owned().into()),
+        Json::Array(items) => Json::Array(items.into_iter().map(owned).collect()),
+        Json::Object(fields) => Json::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k.into_owned().into(), owned(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// One statement per principal and action, as `AddPermission` adds them (its statement id
+/// derived from the content, so that it is stable).
+fn lambda_permissions(document: &PolicyDocument) -> PolicyDocument {
+    let mut statements = Vec::new();
+    for statement in &document.statements {
+        let ActionBlock::Action(actions) = &statement.action else {
+            statements.push(statement.clone());
+            continue;
+        };
+        let principals: Vec<(String, String)> = statement
+            .principal
+            .iter()
+            .flat_map(|p| p.0.iter())
+            .flat_map(|(kind, values)| values.iter().map(move |v| (kind.clone(), v.clone())))
+            .collect();
+        for action in actions {
+            for (kind, value) in &principals {
+                let mut one = statement.clone();
+                one.action = ActionBlock::Action(NameSet::from([action.clone()]));
+                let mut principal = iamdsl_policy::Principals::default();
+                principal
+                    .0
+                    .insert(kind.clone(), NameSet::from([value.clone()]));
+                one.principal = Some(principal);
+                one.sid = None;
+                statements.push(one);
+            }
+        }
+    }
+    let mut split = PolicyDocument { statements };
+    // Content-derived Sids, but no merging: each statement stays one permission.
+    iamdsl_policy::canonical::assign_sids(&mut split);
+    split
 }
 
 /// Builds the artifacts of a checked model (call only when analysis found no errors), in
@@ -290,6 +378,18 @@ pub fn build_into(
                         )?;
                     }
                 }
+            }
+        }
+        for resource in model
+            .resources
+            .iter()
+            .filter(|r| r.account.id == account.id)
+        {
+            if let Some(policy) = &resource.policy {
+                push(
+                    format!("resources/{}.json", resource.ident),
+                    stored_form(resource, policy),
+                )?;
             }
         }
         // One account's bundle at a time, dropped once written.

@@ -43,6 +43,15 @@ pub struct Quotas {
     pub group_managed_policies: usize,
     /// Groups one user is a member of.
     pub groups_per_user: usize,
+    /// The size of each kind of resource policy (`iamdsl_catalog::resource_policies`: AWS's
+    /// quota, and where AWS documents it, is in each kind's row).
+    pub bucket_policy_size: usize,
+    pub key_policy_size: usize,
+    pub queue_policy_size: usize,
+    pub topic_policy_size: usize,
+    pub function_policy_size: usize,
+    pub secret_policy_size: usize,
+    pub repository_policy_size: usize,
 }
 
 impl Default for Quotas {
@@ -57,6 +66,13 @@ impl Default for Quotas {
             user_managed_policies: 10,
             group_managed_policies: 10,
             groups_per_user: 10,
+            bucket_policy_size: 20_480,
+            key_policy_size: 32_768,
+            queue_policy_size: 8_192,
+            topic_policy_size: 30_000,
+            function_policy_size: 20_480,
+            secret_policy_size: 20_480,
+            repository_policy_size: 10_240,
         }
     }
 }
@@ -74,11 +90,18 @@ impl Quotas {
             user_managed_policies: value,
             group_managed_policies: value,
             groups_per_user: value,
+            bucket_policy_size: value,
+            key_policy_size: value,
+            queue_policy_size: value,
+            topic_policy_size: value,
+            function_policy_size: value,
+            secret_policy_size: value,
+            repository_policy_size: value,
         }
     }
 
     /// Each quota with its setting name, in the order `iamdsl.toml` lists them.
-    pub fn settings(&self) -> [(&'static str, usize); 9] {
+    pub fn settings(&self) -> [(&'static str, usize); 16] {
         [
             ("managed_policy_size", self.managed_policy_size),
             ("role_inline_size", self.role_inline_size),
@@ -89,7 +112,22 @@ impl Quotas {
             ("user_managed_policies", self.user_managed_policies),
             ("group_managed_policies", self.group_managed_policies),
             ("groups_per_user", self.groups_per_user),
+            ("bucket_policy_size", self.bucket_policy_size),
+            ("key_policy_size", self.key_policy_size),
+            ("queue_policy_size", self.queue_policy_size),
+            ("topic_policy_size", self.topic_policy_size),
+            ("function_policy_size", self.function_policy_size),
+            ("secret_policy_size", self.secret_policy_size),
+            ("repository_policy_size", self.repository_policy_size),
         ]
+    }
+
+    /// The quota named by a resource policy kind's `quota_setting`.
+    pub fn setting(&self, name: &str) -> Option<usize> {
+        self.settings()
+            .into_iter()
+            .find(|(setting, _)| *setting == name)
+            .map(|(_, value)| value)
     }
 }
 

@@ -243,6 +243,7 @@ impl Lowerer<'_> {
                 except: Vec::new(),
                 loc,
             },
+            principals: Vec::new(),
             condition: condition.clone(),
             until: None,
         };

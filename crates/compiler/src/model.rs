@@ -52,6 +52,21 @@ impl Entity {
     }
 }
 
+/// A resource with a policy of its own: `resource logs = s3.bucket("acme-logs") { … }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub kind: &'static iamdsl_catalog::resource_policies::ResourcePolicyKind,
+    /// The name in iamdsl source.
+    pub ident: String,
+    /// The name in its service: the bucket's, the key's id, the queue's.
+    pub name: String,
+    pub arn: String,
+    pub account: Account,
+    pub origin: Origin,
+    /// Its policy (canonical); `None` when it is declared without one.
+    pub policy: Option<PolicyDocument>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Model {
     pub partition: String,
@@ -60,6 +75,8 @@ pub struct Model {
     pub accounts: Vec<Account>,
     /// Sorted by kind, account and name.
     pub entities: Vec<Entity>,
+    /// Sorted by account, kind and ARN.
+    pub resources: Vec<Resource>,
     /// The quotas of `iamdsl.toml` (AWS's defaults unless raised).
     pub quotas: crate::config::Quotas,
 }

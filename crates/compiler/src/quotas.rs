@@ -96,7 +96,7 @@ pub fn check_quotas(model: &Model) -> Vec<Diagnostic> {
 
 /// The model's entities over `quotas`.
 pub fn quota_violations(model: &Model, quotas: &Quotas) -> Vec<Diagnostic> {
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = resource_policy_violations(model, quotas);
     for entity in &model.entities {
         let size = canonical_size(&entity.document);
         match entity.kind {
@@ -178,4 +178,36 @@ pub fn quota_usage(model: &Model) -> Quotas {
         }
     }
     usage
+}
+
+/// Each resource policy against its service's size quota (the kind's row says where AWS
+/// documents it), measured on the compact JSON iamdsl sends.
+fn resource_policy_violations(model: &Model, quotas: &Quotas) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for resource in &model.resources {
+        let Some(policy) = &resource.policy else {
+            continue;
+        };
+        let setting = resource.kind.quota_setting;
+        let limit = quotas.setting(setting).unwrap_or(resource.kind.quota);
+        let size = canonical_size(policy);
+        if size > limit {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::POLICY_TOO_LARGE,
+                    format!(
+                        "the {} of `{}` is {size} characters, over the quota of {limit}",
+                        resource.kind.label, resource.ident
+                    ),
+                )
+                .at(
+                    resource.origin.file,
+                    resource.origin.span,
+                    format!("{size} > {limit} ({})", resource.kind.quota_source),
+                )
+                .with_help("merge statements (one statement may list several principals), or grant by account or organization instead of by role"),
+            );
+        }
+    }
+    diagnostics
 }

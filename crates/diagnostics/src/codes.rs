@@ -86,6 +86,14 @@ codes! {
     EXPAND_INPUT = "E0806", "expand-input", "`expand` was given something other than a statement without `allow`";
     CANNOT_SPLIT = "E0807", "cannot-split", "`--split` cannot split a policy without changing its meaning";
     UNKNOWN_ACCOUNT = "E0810", "unknown-account", "`diff --account` names no account the project declares";
+    NOT_A_POLICY_RESOURCE = "E0901", "not-a-policy-resource", "a `resource` of a kind that has no policy of its own (or that iamdsl does not write)";
+    RESOURCE_STATEMENT_WITHOUT_PRINCIPAL = "E0902", "resource-statement-without-principal", "a statement of a resource's policy that names no principal (`to …`)";
+    PRINCIPAL_IN_IDENTITY_POLICY = "E0903", "principal-in-identity-policy", "`to …` in the policy of a user, group, role or managed policy";
+    RESOURCE_OUTSIDE_POLICY = "E0905", "resource-outside-policy", "a resource policy statement names a resource other than the one the policy is attached to";
+    WRONG_RESOURCE_PRINCIPAL = "E0906", "wrong-resource-principal", "a principal a resource policy cannot name (an identity provider, a group)";
+    KEY_POLICY_LOCKOUT = "E0907", "key-policy-lockout", "a KMS key policy that lets nobody administer the key";
+    NOT_STORABLE = "E0908", "not-storable", "a statement the resource's service cannot store (a `deny` in a Lambda function's permissions)";
+    RESOURCE_NOT_CONCRETE = "E0909", "resource-not-concrete", "a declared resource whose ARN is a pattern (a region or name left as `*`)";
     UNKNOWN_LINT = "W0100", "unknown-lint", "an attribute or setting names a lint that does not exist";
     WILDCARD_ACTION = "W0101", "wildcard_action", "`*` as an action in an allow";
     WILDCARD_RESOURCE = "W0102", "wildcard_resource", "write or permissions access on `*` where the actions take specific resources";
@@ -104,6 +112,9 @@ codes! {
     RETIRED_MANAGED_POLICY = "W0115", "retired_managed_policy", "an AWS managed policy that AWS has retired";
     ACCEPTED_BY_AWS = "W0116", "accepted_by_aws", "a `#[verbatim]` statement holds what the typed language refuses and AWS stores: an operator of another type than its key, an ARN of a form iamdsl does not take";
     UNLISTED_MANAGED_POLICY = "W0117", "unlisted_managed_policy", "the ARN of an AWS managed policy that iamdsl's data does not list";
+    PUBLIC_RESOURCE_POLICY = "W0118", "public_resource_policy", "a resource policy lets anyone (`*`) in, with no condition that narrows who";
+    CONFUSED_DEPUTY = "W0119", "confused_deputy", "a resource policy lets an AWS service in without `aws:SourceArn` or `aws:SourceAccount`";
+    ONE_SIDED_GRANT = "W0120", "one_sided_grant", "a grant across accounts (or on a KMS key) that only one side allows: the identity policy or the resource's policy";
 }
 
 /// Lints: warnings with a name, silenced by `#[allow(name)]`, their level set in `iamdsl.toml`.

@@ -3,12 +3,13 @@
 use std::collections::HashMap;
 
 use iamdsl_catalog::managed::managed_policies;
+use iamdsl_catalog::resource_policies::RESOURCE_POLICY_KINDS;
 use iamdsl_catalog::{catalog, constructor_name};
 use iamdsl_compiler::vocabulary::{self, OPERATORS, PROVIDER_KEYS, SHORTHANDS};
 use iamdsl_policy::canonical::document_json;
 use iamdsl_syntax::ast::{DeclKind, Item, ItemKind};
 use iamdsl_syntax::lexer::{ITEM_KEYWORDS, KEYWORDS, STMT_KEYWORDS, TRUST_KEYWORDS};
-use iamdsl_syntax::query::{Principal, Query, Slot};
+use iamdsl_syntax::query::{Principal, Query, Slot, Statement};
 use tower_lsp::lsp_types::*;
 
 use crate::convert::{offset, position, range};
@@ -57,6 +58,7 @@ fn declaration<'a>(snapshot: &'a Snapshot, name: &str) -> Option<&'a Item> {
             ItemKind::Let(l) if l.name.name == name => Some(item),
             ItemKind::Block(b) if b.name.name == name => Some(item),
             ItemKind::Template(t) if t.name.name == name => Some(item),
+            ItemKind::Resource(r) if r.name.name == name => Some(item),
             _ => None,
         })
     }
@@ -156,11 +158,27 @@ pub fn hover(snapshot: &Snapshot, url: &Url, at: Position) -> Option<Hover> {
                 format!("{} `{}`", b.kind.keyword(), b.name.name),
                 Some(b.kind),
             ),
+            ItemKind::Resource(r) => (
+                format!(
+                    "resource `{}` = {}.{}",
+                    r.name.name, r.constructor.service.name, r.constructor.resource_type.name
+                ),
+                None,
+            ),
             _ => return None,
         };
         let mut value = format!("**{kind}**");
         if let Some(doc) = item.prefix.doc_text() {
             value.push_str(&format!("\n\n{doc}"));
+        }
+        if let Some(resource) = snapshot
+            .analysis
+            .model
+            .resources
+            .iter()
+            .find(|r| r.ident == name)
+        {
+            value.push_str(&resource_policy_hover(resource));
         }
         if let Some(entity) = entity_kind.and_then(|k| snapshot.analysis.model.entity(k, name)) {
             value.push_str(&format!(
@@ -262,12 +280,7 @@ pub fn hover(snapshot: &Snapshot, url: &Url, at: Position) -> Option<Hover> {
     }
     // An access level: the statement's expansion, from the statements the source line produced.
     if ["list", "read", "write", "tagging", "permissions"].contains(&word) {
-        let statements: Vec<String> = snapshot
-            .analysis
-            .model
-            .entities
-            .iter()
-            .flat_map(|e| &e.document.statements)
+        let statements: Vec<String> = model_statements(&snapshot.analysis.model)
             .filter(|s| {
                 s.origins
                     .iter()
@@ -283,6 +296,47 @@ pub fn hover(snapshot: &Snapshot, url: &Url, at: Position) -> Option<Hover> {
         }
     }
     None
+}
+
+/// A declared resource's ARN, account and policy, in the form its service stores it (what
+/// `build` writes to `resources/NAME.json`).
+fn resource_policy_hover(resource: &iamdsl_compiler::model::Resource) -> String {
+    let mut label = resource.kind.label.to_string();
+    if let Some(first) = label.get(..1) {
+        label = first.to_ascii_uppercase() + &label[1..];
+    }
+    let mut value = format!(
+        "\n\n`{}`, in account `{}` ({})",
+        resource.arn, resource.account.name, resource.account.id
+    );
+    match &resource.policy {
+        Some(document) => value.push_str(&format!(
+            "\n\n{label}:\n```json\n{}```",
+            iamdsl_compiler::bundle::stored_form(resource, document).pretty()
+        )),
+        None => value.push_str(&format!(
+            "\n\nNo {}: declared without one.",
+            resource.kind.label
+        )),
+    }
+    value
+}
+
+/// Every statement the model holds: of the entities' policies and the resources'.
+fn model_statements(
+    model: &iamdsl_compiler::model::Model,
+) -> impl Iterator<Item = &iamdsl_policy::Statement> {
+    model
+        .entities
+        .iter()
+        .flat_map(|e| &e.document.statements)
+        .chain(
+            model
+                .resources
+                .iter()
+                .filter_map(|r| r.policy.as_ref())
+                .flat_map(|p| &p.statements),
+        )
 }
 
 /// Every declaration of the project: name and kind keyword, by name.
@@ -327,6 +381,10 @@ fn condition_key_completions(token: &str) -> Vec<CompletionItem> {
         })
         .collect()
 }
+
+/// The kinds of principal a resource's policy names after `to` (identity providers are let in
+/// through a role; `*` is written as it is).
+const RESOURCE_PRINCIPAL_KEYWORDS: &[&str] = &["role", "user", "account", "service", "org"];
 
 /// At most this many items are sent (EC2's 826 actions fit); a longer list is marked incomplete,
 /// so that the editor asks again as the user types.
@@ -400,10 +458,14 @@ fn candidates(snapshot: Option<&Snapshot>, query: &Query, token: &str) -> Vec<Co
         Some(iamdsl_syntax::query::Item::Block(kind)) => Some(kind),
         _ => None,
     };
+    let in_resource = query.item == Some(iamdsl_syntax::query::Item::Resource);
     let mut items = match query.slot {
         Slot::Nothing | Slot::Keyword => Vec::new(),
         Slot::Unknown => anything(snapshot, token),
         Slot::ItemKeyword => keywords(ITEM_KEYWORDS),
+        // A resource's policy holds permissions only.
+        Slot::StatementKeyword if in_resource => keywords(&["allow", "deny"]),
+        Slot::PropertyName if in_resource => Vec::new(),
         // A template's statements take no properties: the blocks that use it have them.
         Slot::StatementKeyword => {
             let mut items = keywords(STMT_KEYWORDS);
@@ -421,7 +483,18 @@ fn candidates(snapshot: Option<&Snapshot>, query: &Query, token: &str) -> Vec<Co
         },
         Slot::Action if token.contains(':') => actions(token).unwrap_or_default(),
         Slot::Resource if token.contains('.') => constructors(token),
-        Slot::Action | Slot::Resource => services(token),
+        Slot::Resource => {
+            let mut items = declared(&["resource"]);
+            items.extend(services(token));
+            items
+        }
+        Slot::Action => services(token),
+        Slot::ResourceKind => RESOURCE_POLICY_KINDS
+            .iter()
+            .map(|kind| (kind.key(), kind.label))
+            .filter(|(key, _)| key.starts_with(token))
+            .map(|(key, label)| item(key, CompletionItemKind::CONSTRUCTOR, Some(label.into())))
+            .collect(),
         Slot::ConditionKey => {
             let mut items = condition_key_completions(token);
             items.extend(
@@ -459,13 +532,24 @@ fn candidates(snapshot: Option<&Snapshot>, query: &Query, token: &str) -> Vec<Co
             }));
             items
         }
-        Slot::ConditionValue | Slot::Value => declared(&["let"]),
-        Slot::TrustPrincipal => keywords(TRUST_KEYWORDS),
+        // A declared resource's name stands for its ARN.
+        Slot::ConditionValue | Slot::Value => declared(&["let", "resource"]),
+        // After `to`: whom a resource's policy lets in; `*` is written as it is.
+        Slot::TrustPrincipal
+            if matches!(query.statement, Some(Statement::Allow | Statement::Deny)) =>
+        {
+            keywords(RESOURCE_PRINCIPAL_KEYWORDS)
+        }
+        // A trust policy names no organization (`org` is a resource policy's).
+        Slot::TrustPrincipal => keywords(TRUST_KEYWORDS)
+            .into_iter()
+            .filter(|item| item.label != "org")
+            .collect(),
         Slot::TrustTarget(principal) => match principal {
             Principal::Account => declared(&["account"]),
             Principal::Role => declared(&["role"]),
             Principal::User => declared(&["user"]),
-            Principal::Saml | Principal::Oidc => declared(&["let"]),
+            Principal::Saml | Principal::Oidc | Principal::Org => declared(&["let"]),
             Principal::Service | Principal::Anyone => Vec::new(),
         },
         Slot::Policy => declared(&["policy"]),
@@ -746,6 +830,7 @@ fn symbol_kind(kind: iamdsl_compiler::SymbolKind) -> SymbolKind {
         K::User => SymbolKind::STRUCT,
         K::Role => SymbolKind::CLASS,
         K::Template => SymbolKind::FUNCTION,
+        K::Resource => SymbolKind::PACKAGE,
     }
 }
 
@@ -1020,12 +1105,7 @@ pub fn inlay_hints(snapshot: &Snapshot, url: &Url) -> Vec<InlayHint> {
                 continue;
             }
             let span = stmt.loc.span();
-            let count: usize = snapshot
-                .analysis
-                .model
-                .entities
-                .iter()
-                .flat_map(|e| &e.document.statements)
+            let count: usize = model_statements(&snapshot.analysis.model)
                 .filter(|s| s.origins.iter().any(|o| o.file == file && o.span == span))
                 .map(|s| match &s.action {
                     iamdsl_policy::ActionBlock::Action(set)
@@ -1056,6 +1136,7 @@ pub fn inlay_hints(snapshot: &Snapshot, url: &Url) -> Vec<InlayHint> {
             .flat_map(|item| match &item.kind {
                 ItemKind::Block(b) => vec![b.body.as_slice()],
                 ItemKind::Template(t) => vec![t.body.as_slice()],
+                ItemKind::Resource(r) => r.body.iter().map(Vec::as_slice).collect(),
                 ItemKind::In(block) => blocks(&block.items),
                 _ => Vec::new(),
             })

@@ -593,6 +593,12 @@ impl AuthorizationDetails {
                     &format!("{place}.Policy"),
                 )?),
             };
+            let policy = match policy {
+                ResourcePolicyState::Document(document) => {
+                    ResourcePolicyState::Document(resource_element_as_written(&kind, document))
+                }
+                other => other,
+            };
             self.resources.push(ResourcePolicyDetail {
                 kind,
                 name: text(resource, "Name", &place)?,
@@ -603,4 +609,24 @@ impl AuthorizationDetails {
         }
         Ok(())
     }
+}
+
+/// A statement without `Resource` in a policy whose service names its resource `*` (an ECR
+/// repository policy of the older form) means the same as `"Resource": "*"`: read as that, so
+/// that both forms compare, evaluate and import alike.
+fn resource_element_as_written(kind: &str, mut document: PolicyDocument) -> PolicyDocument {
+    use iamdsl_catalog::resource_policies::{resource_policy_kind_by_key, ResourceElement};
+    if resource_policy_kind_by_key(kind)
+        .is_some_and(|k| k.resource_element == ResourceElement::Star)
+    {
+        for statement in &mut document.statements {
+            if statement.resource.is_none() {
+                statement.resource = Some(crate::document::ResourceBlock::Resource(
+                    crate::NameSet::from(["*".to_string()]),
+                ));
+            }
+        }
+        document = crate::canonical::canonicalize_owned(document);
+    }
+    document
 }

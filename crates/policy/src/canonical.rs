@@ -75,6 +75,17 @@ pub fn canonicalize_owned(document: PolicyDocument) -> PolicyDocument {
     PolicyDocument { statements }
 }
 
+/// Content-derived Sids and the canonical order, without merging statements: for policies a
+/// service stores one permission per statement (a Lambda function's).
+pub fn assign_sids(document: &mut PolicyDocument) {
+    document
+        .statements
+        .sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    for statement in &mut document.statements {
+        statement.sid = Some(sid(statement));
+    }
+}
+
 /// Statements that may merge their action lists: all else equal (NotAction lists only merge
 /// when they are the same list, that is never).
 fn same_but_actions(a: &Statement, b: &Statement) -> bool {

@@ -6,6 +6,7 @@
 //! lowering, over the model and the names table. Every lint is reported through [`emit`].
 
 mod model;
+mod resources;
 
 use iamdsl_diagnostics::{codes, suggest, Diagnostic, FileId, Severity, Span};
 use iamdsl_syntax::ast::Prefix;
@@ -13,6 +14,7 @@ use iamdsl_syntax::ast::Prefix;
 use crate::config::{Config, LintLevel};
 
 pub(crate) use model::{grants_assume, half_configured_assume, unused, DeclaredTrust};
+pub(crate) use resources::one_sided_grants;
 
 /// When a lint is judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +63,14 @@ pub const LINTS: &[Lint] = &[
     lint(codes::RETIRED_MANAGED_POLICY, Judged::Statement),
     lint(codes::UNLISTED_MANAGED_POLICY, Judged::Statement),
     lint(codes::ACCEPTED_BY_AWS, Judged::Statement),
+    // A public resource is an error unless `#[allow(public_resource_policy)]` says it is meant.
+    Lint {
+        code: codes::PUBLIC_RESOURCE_POLICY,
+        default: LintLevel::Deny,
+        judged: Judged::Statement,
+    },
+    lint(codes::CONFUSED_DEPUTY, Judged::Statement),
+    lint(codes::ONE_SIDED_GRANT, Judged::Project),
 ];
 
 /// Where a lint fires: the lints `#[allow(…)]` silences there, and the `use` sites (file, span,

@@ -78,7 +78,7 @@ impl<'a> Lowerer<'a> {
         };
         if principals.is_empty() {
             if scope.owner_kind == SymbolKind::Group {
-                self.assumes
+                self.deferred
                     .memberless
                     .entry(role)
                     .or_default()
@@ -90,7 +90,7 @@ impl<'a> Lowerer<'a> {
         principal
             .0
             .insert("AWS".to_string(), principals.into_iter().collect());
-        self.assumes
+        self.deferred
             .pending
             .entry(role)
             .or_default()

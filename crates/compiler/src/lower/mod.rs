@@ -9,6 +9,7 @@ mod conditions;
 mod managed;
 mod permissions;
 mod properties;
+mod resources;
 mod templates;
 mod trust;
 mod values;
@@ -82,15 +83,20 @@ impl Scope {
     }
 }
 
-/// What `assume` and `trust` statements leave for after every declaration is lowered.
+/// What `assume`, `trust` and grants on declared resources leave for after every declaration is
+/// lowered, and the resources they need.
 #[derive(Debug, Default)]
-pub(crate) struct Assumes {
+pub(crate) struct Deferred {
     /// The trust halves of `assume` statements: role name to entries.
     pub pending: BTreeMap<String, Vec<PendingTrust>>,
     /// Groups without users that `assume` a role: role name to group names.
     pub memberless: BTreeMap<String, Vec<String>>,
     /// Trust entries that name a declared user or role, for `half_configured_assume`.
     pub declared: Vec<DeclaredTrust>,
+    /// Declared resources by name, known before any policy is lowered.
+    pub resources: BTreeMap<String, resources::ResourceTarget>,
+    /// Statements for resources' policies written by grants elsewhere: resource name to them.
+    pub halves: BTreeMap<String, Vec<resources::PendingHalf>>,
 }
 
 /// The state of the lowering pass.
@@ -103,7 +109,7 @@ pub(crate) struct Lowerer<'a> {
     pub used: BTreeSet<String>,
     /// The `let`s being evaluated, innermost last, to report one defined by itself.
     evaluating: Vec<String>,
-    pub assumes: Assumes,
+    pub deferred: Deferred,
     /// Every name lowering resolved, and what it took it to mean (see `referent`).
     pub resolutions: Vec<(FileId, Span, Referent)>,
 }
@@ -117,7 +123,7 @@ impl<'a> Lowerer<'a> {
             diagnostics: Vec::new(),
             used: BTreeSet::new(),
             evaluating: Vec::new(),
-            assumes: Assumes::default(),
+            deferred: Deferred::default(),
             resolutions: Vec::new(),
         }
     }
@@ -262,6 +268,7 @@ impl<'a> Lowerer<'a> {
     /// Lowers every declaration: the model, complete when there were no errors.
     pub fn lower(&mut self) -> Model {
         let decls: Vec<Decl<'a>> = self.names.decls.values().copied().collect();
+        self.declare_resources();
         let mut entities = Vec::new();
         for decl in &decls {
             if let Some(entity) = self.lower_decl(decl) {
@@ -273,7 +280,7 @@ impl<'a> Lowerer<'a> {
             if entity.kind != DeclKind::Role {
                 continue;
             }
-            if let Some(pending) = self.assumes.pending.remove(&entity.ident) {
+            if let Some(pending) = self.deferred.pending.remove(&entity.ident) {
                 self.add_assumed_trust(entity, pending);
             }
             // A role whose trust entries were all rejected already has their errors; an empty
@@ -296,7 +303,7 @@ impl<'a> Lowerer<'a> {
                 .unwrap_or_default();
             let has_trust_entries = trust_blocks.iter().any(|t| !t.entries.is_empty());
             if entity.trust.as_ref().is_none_or(PolicyDocument::is_empty) && !has_trust_entries {
-                let (span, label, help) = match (trust_blocks.first(), self.assumes.memberless.get(&entity.ident)) {
+                let (span, label, help) = match (trust_blocks.first(), self.deferred.memberless.get(&entity.ident)) {
                     (Some(empty), _) => (
                         empty.loc.span(),
                         "an empty `trust { }`: AWS rejects a trust policy without statements",
@@ -357,6 +364,22 @@ impl<'a> Lowerer<'a> {
         entities.sort_by(|a, b| {
             (a.kind, &a.account.id, &a.name).cmp(&(b.kind, &b.account.id, &b.name))
         });
+        let mut resources: Vec<crate::model::Resource> = decls
+            .iter()
+            .filter(|d| d.kind == SymbolKind::Resource)
+            .filter_map(|d| self.lower_resource(d))
+            .collect();
+        self.add_halves(&mut resources);
+        for resource in &mut resources {
+            resource.policy = resource
+                .policy
+                .take()
+                .map(iamdsl_policy::canonical::canonicalize_owned);
+            self.check_key_lockout(resource.origin.file, resource);
+        }
+        resources.sort_by(|a, b| {
+            (&a.account.id, a.kind.key(), &a.arn).cmp(&(&b.account.id, b.kind.key(), &b.arn))
+        });
         let mut accounts: Vec<Account> = self.names.accounts.by_name.values().cloned().collect();
         accounts.sort_by(|a, b| a.id.cmp(&b.id));
         Model {
@@ -364,6 +387,7 @@ impl<'a> Lowerer<'a> {
             catalog_version: self.catalog.version(),
             accounts,
             entities,
+            resources,
             quotas: self.config.quotas,
         }
     }
@@ -483,8 +507,31 @@ impl<'a> Lowerer<'a> {
     pub(super) fn lower_statement(&mut self, scope: &Scope, stmt: &Stmt, entity: &mut Entity) {
         use SymbolKind as K;
         let owner = scope.owner_kind;
+        if owner == K::Resource {
+            return match &stmt.kind {
+                StmtKind::Error => {}
+                StmtKind::Permission(permission) => {
+                    let statements = self.lower_resource_permission(scope, permission, stmt);
+                    entity.document.statements.extend(statements);
+                }
+                StmtKind::Use(use_stmt) => self.lower_use(scope, stmt, use_stmt, entity),
+                _ => self.not_allowed(scope, stmt, "a group, a user or a role"),
+            };
+        }
         match &stmt.kind {
             StmtKind::Error => {}
+            StmtKind::Permission(permission) if !permission.principals.is_empty() => {
+                let first = &permission.principals[0];
+                self.report(
+                    Some(scope),
+                    Diagnostic::error(
+                        codes::PRINCIPAL_IN_IDENTITY_POLICY,
+                        format!("`to …` names who a resource lets in; {} `{}` is not a resource", scope.owner_kind.describe(), scope.owner),
+                    )
+                    .at(scope.file, first.loc.span(), "a principal in an identity policy")
+                    .with_help("an identity policy is about its own principal: remove `to …`, or write the statement in the resource's policy (`resource NAME = s3.bucket(…) { … }`)"),
+                );
+            }
             StmtKind::Permission(permission) => {
                 if owner == K::User {
                     self.lint(
@@ -498,6 +545,7 @@ impl<'a> Lowerer<'a> {
                     );
                 }
                 let statements = self.lower_permission(scope, permission, stmt);
+                self.two_sided(scope, &resources::named_resources(permission), &statements);
                 entity.document.statements.extend(statements);
             }
             StmtKind::Attach(policy) => {

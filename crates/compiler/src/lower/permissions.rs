@@ -13,6 +13,7 @@ use crate::model::origin;
 use crate::resolve::SymbolKind;
 
 /// A resource after evaluation: its ARN and the catalog types it is of.
+#[derive(Debug, Clone)]
 pub(crate) struct Resolved {
     pub arn: String,
     pub types: Vec<(&'static Service, &'static ResourceType)>,
@@ -81,13 +82,25 @@ impl Lowerer<'_> {
             ast::Effect::Allow => Effect::Allow,
             ast::Effect::Deny => Effect::Deny,
         };
-        let resources: Vec<Resolved> = permission
-            .resources
-            .items
-            .iter()
-            .filter_map(|r| self.resolve_resource(scope, r))
-            .collect();
-        let failed_resources = resources.len() != permission.resources.items.len();
+        let mut resources: Vec<Resolved> = Vec::new();
+        let mut failed_resources = false;
+        if permission.resources.items.is_empty() {
+            // `on` left out: the resource whose policy this is (checked by the caller).
+            match self.deferred.resources.get(&scope.owner) {
+                Some(target) if scope.owner_kind == SymbolKind::Resource => {
+                    resources = target.covered.clone();
+                }
+                // The grammar takes `on` or `to`, and `to` outside a resource's policy is
+                // reported before permissions are lowered.
+                _ => return Vec::new(),
+            }
+        }
+        for item in &permission.resources.items {
+            match self.resolve_resource(scope, item) {
+                Some(resolved) => resources.extend(resolved),
+                None => failed_resources = true,
+            }
+        }
         let only_star = |items: &[Resource]| matches!(items, [Resource::Star(_)]);
         let mut not_resource = NameSet::new();
         if !permission.resources.except.is_empty() {
@@ -105,7 +118,7 @@ impl Lowerer<'_> {
                 return Vec::new();
             }
             for resource in &permission.resources.except {
-                if let Some(resolved) = self.resolve_resource(scope, resource) {
+                for resolved in self.resolve_resource(scope, resource).unwrap_or_default() {
                     not_resource.insert(resolved.arn);
                 }
             }
@@ -451,6 +464,13 @@ impl Lowerer<'_> {
                     Resource::Constructor(c) => {
                         checker.resolve_constructor(scope, c).map(|r| r.arn)
                     }
+                    Resource::Named(_) => match checker.resolve_resource(scope, item) {
+                        Some(all) => {
+                            out.extend(all.into_iter().map(|r| r.arn));
+                            continue;
+                        }
+                        None => None,
+                    },
                 };
                 match arn {
                     Some(arn) => {
@@ -685,8 +705,20 @@ impl Lowerer<'_> {
         }
     }
 
-    fn resolve_resource(&mut self, scope: &Scope, resource: &Resource) -> Option<Resolved> {
+    /// A resource as written: most are one ARN; a declared resource is itself and what its
+    /// policy covers (a bucket and its objects).
+    fn resolve_resource(&mut self, scope: &Scope, resource: &Resource) -> Option<Vec<Resolved>> {
+        if let Resource::Named(ident) = resource {
+            self.resolve(Some(scope), scope.file, ident, &[SymbolKind::Resource])?;
+            let target = self.deferred.resources.get(&ident.name)?;
+            return Some(target.covered.clone());
+        }
+        self.resolve_one_resource(scope, resource).map(|r| vec![r])
+    }
+
+    fn resolve_one_resource(&mut self, scope: &Scope, resource: &Resource) -> Option<Resolved> {
         match resource {
+            Resource::Named(_) => None,
             Resource::Star(loc) => Some(Resolved {
                 arn: "*".into(),
                 types: Vec::new(),
@@ -721,7 +753,11 @@ impl Lowerer<'_> {
         }
     }
 
-    fn resolve_constructor(&mut self, scope: &Scope, c: &ast::Constructor) -> Option<Resolved> {
+    pub(super) fn resolve_constructor(
+        &mut self,
+        scope: &Scope,
+        c: &ast::Constructor,
+    ) -> Option<Resolved> {
         let span = c.loc.span();
         let Some(service) = self.catalog.service(&c.service.name) else {
             let mut diagnostic = Diagnostic::error(

@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 
 use iamdsl_diagnostics::{codes, Diagnostic, Span};
 use iamdsl_policy::{ActionBlock, Conditions, Effect, NameSet, Principals, Statement};
-use iamdsl_syntax::ast::{NameOrString, Principal, Target, TrustBlock, TrustEntry};
+use iamdsl_syntax::ast::{
+    NameOrString, Principal, Spanned, StringLit, Target, TrustBlock, TrustEntry,
+};
 
 use super::{Lowerer, Scope, Within};
 use crate::lints::DeclaredTrust;
@@ -41,36 +43,21 @@ impl Lowerer<'_> {
                 );
                     return None;
                 }
-                Principal::Service(name) => {
-                    let host = if name.node.contains('.') {
-                        name.node.clone()
-                    } else {
-                        format!("{}.amazonaws.com", name.node)
+                Principal::Org(org) => {
+                    let span = match org {
+                        NameOrString::Name(ident) => ident.span(),
+                        NameOrString::String(lit) => lit.span(),
                     };
-                    let valid = (host.ends_with(".amazonaws.com")
-                        || host.ends_with(".amazonaws.com.cn"))
-                        && host
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-                        && !host.starts_with('.');
-                    if !valid {
-                        self.report(
-                            Some(scope),
-                            Diagnostic::error(
-                                codes::INVALID_PRINCIPAL,
-                                format!("`{}` is not an AWS service principal", name.node),
-                            )
-                            .at(
-                                scope.file,
-                                name.span(),
-                                "service principals end in `.amazonaws.com`",
-                            )
-                            .with_help(
-                                "write `service ec2` or `service \"ecs-tasks.amazonaws.com\"`",
-                            ),
-                        );
-                        return None;
-                    }
+                    self.report(
+                        Some(scope),
+                        Diagnostic::error(codes::INVALID_PRINCIPAL, format!("role `{}` cannot trust a whole organization", scope.owner))
+                            .at(scope.file, span, "`org` in a trust policy")
+                            .with_help("trust the accounts that assume it (`account NAME`), with `when org == \"o-…\"`; `org` names principals in a resource's policy"),
+                    );
+                    return None;
+                }
+                Principal::Service(name) => {
+                    let host = self.service_principal(scope, name)?;
                     ("Service", host, "sts:AssumeRole", None)
                 }
                 Principal::Account(account) => {
@@ -99,7 +86,7 @@ impl Lowerer<'_> {
                             let decl = self.resolve(Some(scope), scope.file, ident, &[want])?;
                             let account = self.account_of(&decl)?;
                             let arn = self.entity_arn(&ident.name)?;
-                            self.assumes.declared.push(DeclaredTrust {
+                            self.deferred.declared.push(DeclaredTrust {
                                 role: scope.owner.clone(),
                                 principal: ident.name.clone(),
                                 file: scope.file,
@@ -110,35 +97,7 @@ impl Lowerer<'_> {
                             ("AWS", arn, "sts:AssumeRole", Some(account.id))
                         }
                         Target::Arn(lit) => {
-                            let arn = self.eval_string(scope, lit)?;
-                            if !self.check_arn(scope, &arn, lit.span()) {
-                                return None;
-                            }
-                            if arn.contains(['*', '?']) {
-                                self.report(
-                                Some(scope),
-                                Diagnostic::error(codes::WILDCARD_PRINCIPAL, format!("`{arn}` is a pattern; a trusted principal is one {word}"))
-                                    .at(scope.file, lit.span(), "a wildcard in a principal")
-                                    .with_help("AWS does not accept wildcards in principal ARNs: name the principal, or trust the account with a condition"),
-                            );
-                                return None;
-                            }
-                            if !arn.contains(&format!(":{word}/")) {
-                                self.report(
-                                    Some(scope),
-                                    Diagnostic::error(
-                                        codes::INVALID_PRINCIPAL,
-                                        format!("`{arn}` is not the ARN of a {word}"),
-                                    )
-                                    .at(
-                                        scope.file,
-                                        lit.span(),
-                                        format!("expected `arn:aws:iam::ACCOUNT:{word}/NAME`"),
-                                    ),
-                                );
-                                return None;
-                            }
-                            let account = arn.split(':').nth(4).map(str::to_string);
+                            let (arn, account) = self.principal_arn(scope, lit, word)?;
                             ("AWS", arn, "sts:AssumeRole", account)
                         }
                     }
@@ -297,7 +256,86 @@ impl Lowerer<'_> {
         }
     }
 
-    fn account_id(&mut self, scope: &Scope, account: &NameOrString) -> Option<(String, Span)> {
+    /// `service ec2` → `ec2.amazonaws.com`, checked.
+    pub(crate) fn service_principal(
+        &mut self,
+        scope: &Scope,
+        name: &Spanned<String>,
+    ) -> Option<String> {
+        let host = if name.node.contains('.') {
+            name.node.clone()
+        } else {
+            format!("{}.amazonaws.com", name.node)
+        };
+        let valid = (host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn"))
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            && !host.starts_with('.');
+        if !valid {
+            self.report(
+                Some(scope),
+                Diagnostic::error(
+                    codes::INVALID_PRINCIPAL,
+                    format!("`{}` is not an AWS service principal", name.node),
+                )
+                .at(
+                    scope.file,
+                    name.span(),
+                    "service principals end in `.amazonaws.com`",
+                )
+                .with_help("write `service ec2` or `service \"ecs-tasks.amazonaws.com\"`"),
+            );
+            return None;
+        }
+        Some(host)
+    }
+
+    /// `role arn("…")`, `user arn("…")`: the ARN of one principal of that kind (`word`), and its
+    /// account.
+    pub(crate) fn principal_arn(
+        &mut self,
+        scope: &Scope,
+        lit: &StringLit,
+        word: &str,
+    ) -> Option<(String, Option<String>)> {
+        let arn = self.eval_string(scope, lit)?;
+        if !self.check_arn(scope, &arn, lit.span()) {
+            return None;
+        }
+        if arn.contains(['*', '?']) {
+            self.report(
+                Some(scope),
+                Diagnostic::error(codes::WILDCARD_PRINCIPAL, format!("`{arn}` is a pattern; a principal is one {word}"))
+                    .at(scope.file, lit.span(), "a wildcard in a principal")
+                    .with_help("AWS does not accept wildcards in principal ARNs: name the principal, or the account with a condition"),
+            );
+            return None;
+        }
+        if !arn.contains(&format!(":{word}/")) {
+            self.report(
+                Some(scope),
+                Diagnostic::error(
+                    codes::INVALID_PRINCIPAL,
+                    format!("`{arn}` is not the ARN of a {word}"),
+                )
+                .at(
+                    scope.file,
+                    lit.span(),
+                    format!("expected `arn:aws:iam::ACCOUNT:{word}/NAME`"),
+                ),
+            );
+            return None;
+        }
+        let account = arn.split(':').nth(4).map(str::to_string);
+        Some((arn, account))
+    }
+
+    pub(crate) fn account_id(
+        &mut self,
+        scope: &Scope,
+        account: &NameOrString,
+    ) -> Option<(String, Span)> {
         match account {
             NameOrString::Name(ident) => {
                 let decl = self.resolve(Some(scope), scope.file, ident, &[SymbolKind::Account])?;
@@ -326,7 +364,11 @@ impl Lowerer<'_> {
         }
     }
 
-    fn name_or_string(&mut self, scope: &Scope, value: &NameOrString) -> Option<(String, Span)> {
+    pub(crate) fn name_or_string(
+        &mut self,
+        scope: &Scope,
+        value: &NameOrString,
+    ) -> Option<(String, Span)> {
         match value {
             NameOrString::String(lit) => Some((self.eval_string(scope, lit)?, lit.span())),
             NameOrString::Name(ident) => {

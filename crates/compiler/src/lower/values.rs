@@ -14,6 +14,7 @@ impl<'a> Lowerer<'a> {
     pub fn account_of(&mut self, decl: &Decl<'a>) -> Option<Account> {
         let placement = match &decl.item.kind {
             ItemKind::Block(block) => block.account.as_ref(),
+            ItemKind::Resource(resource) => resource.account.as_ref(),
             _ => None,
         }
         .or(decl.in_block);
@@ -116,6 +117,10 @@ impl<'a> Lowerer<'a> {
             Val::Star => Some("*".to_string()),
             Val::Decl(name, SymbolKind::Account) => {
                 self.names.accounts.by_name.get(name).map(|a| a.id.clone())
+            }
+            // A declared resource stands for its ARN (`aws:SourceArn == topic`).
+            Val::Decl(name, SymbolKind::Resource) => {
+                self.deferred.resources.get(name).map(|t| t.arn.clone())
             }
             Val::Decl(name, _) => Some(self.aws_name(name).1),
             Val::List(_) => None,
