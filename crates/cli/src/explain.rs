@@ -199,7 +199,22 @@ fn explained_json<'s>(
             "unknown_policies".into(),
             Json::strings(explained.unknown.iter().cloned()),
         ),
+        (
+            "unknown_resource_policy".into(),
+            optional_text(&explained.unknown_resource_policy),
+        ),
+        (
+            "undeclared_resource".into(),
+            optional_text(&explained.undeclared_resource),
+        ),
     ]
+}
+
+fn optional_text<'s>(text: &Option<String>) -> Json<'s> {
+    match text {
+        Some(text) => Json::str(text.clone()),
+        None => Json::Null,
+    }
 }
 
 /// A statement that decided (or would have, but for its condition), with where it is written.
@@ -267,6 +282,22 @@ fn explained_text(
             unknown_documents_caveat(&explained.unknown)
         );
     }
+    if let Some(caveat) = &explained.unknown_resource_policy {
+        let _ = writeln!(out, "  but {caveat}");
+    }
+    if let Some(note) = &explained.undeclared_resource {
+        let _ = writeln!(out, "  note: {note}");
+    }
+}
+
+/// What an uncertain chain depends on, in the wording `explain` uses.
+fn chain_caveat(chain: &Chain) -> String {
+    let mut caveats = Vec::new();
+    if !chain.unknown.is_empty() {
+        caveats.push(unknown_documents_caveat(&chain.unknown));
+    }
+    caveats.extend(chain.unknown_resource_policy.clone());
+    caveats.join("; ")
 }
 
 /// Where a statement is written, a line each; its JSON when it has no source (deployed state,
@@ -430,7 +461,7 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
         );
         explained_text(&project, &explained, &action, &mut text);
         match &chain {
-            Some(chain) if chain.unknown.is_empty() => {
+            Some(chain) if chain.is_certain() => {
                 let _ = writeln!(
                     text,
                     "  but allowed through assumed roles: {}",
@@ -442,7 +473,7 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
                     text,
                     "  and maybe through assumed roles: {}; {}",
                     chain_text(&access, chain),
-                    unknown_documents_caveat(&chain.unknown)
+                    chain_caveat(chain)
                 );
             }
             None => {}
@@ -481,6 +512,7 @@ pub fn explain(args: ExplainArgs, style: HumanStyle) -> Result<ExitCode, String>
             None if explained.decision() == Decision::Allow => Some(Chain {
                 steps: vec![subject],
                 unknown: Vec::new(),
+                unknown_resource_policy: explained.unknown_resource_policy.clone(),
             }),
             None => None,
         });
@@ -531,10 +563,41 @@ fn explain_external(
     context: &Context,
 ) -> Result<ExitCode, String> {
     let Some(role) = role else {
-        return Err(format!(
-            "`{}` is not a principal of the project: only `--assume ROLE` can be asked of it",
-            args.principal
-        ));
+        // A request on a resource the project declares: its policy decides what it lets in.
+        let (action, resource) = (args.action.as_deref(), args.resource.as_deref());
+        let asked = action.zip(resource).and_then(|(action, resource)| {
+            let quantifier = Quantifier::of_request(action, resource);
+            access.external_evaluate(&args.principal, action, resource, context, quantifier)
+        });
+        let Some(explained) = asked else {
+            return Err(format!(
+                "`{}` is not a principal of the project: only `--assume ROLE` can be asked of it, or a request on a resource the project declares",
+                args.principal
+            ));
+        };
+        let (action, resource) = (action.unwrap_or_default(), resource.unwrap_or_default());
+        match args.format {
+            Format::Text | Format::Dot | Format::Mermaid => {
+                let mut text = format!(
+                    "{}: {} -> {action} on {resource}\n",
+                    explained.decision().as_str(),
+                    args.principal
+                );
+                explained_text(project, &explained, action, &mut text);
+                print!("{text}");
+            }
+            Format::Json => {
+                let mut fields: Vec<(Cow<'_, str>, Json<'_>)> = vec![
+                    ("principal".into(), Json::str(&args.principal)),
+                    ("arn".into(), Json::str(&args.principal)),
+                    ("action".into(), Json::str(action)),
+                    ("resource".into(), Json::str(resource)),
+                ];
+                fields.extend(explained_json(project, &explained));
+                println!("{}", Json::Object(fields).pretty());
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
     };
     let Some(index) = access.by_arn(&role.arn(&model.partition)) else {
         return Err(format!("`{}` is not a role", role.ident));
@@ -580,12 +643,9 @@ pub fn who_can(args: WhoCanArgs, style: HumanStyle) -> Result<ExitCode, String> 
     let state = evaluated_state(model);
     let access = Access::new(&state);
     let context = request_context(&args.context);
-    let chains = access.who_can(
-        &args.action,
-        &args.resource,
-        &context,
-        Quantifier::of_request(&args.action, &args.resource),
-    );
+    let quantifier = Quantifier::of_request(&args.action, &args.resource);
+    let chains = access.who_can(&args.action, &args.resource, &context, quantifier);
+    let external = access.external_principals(&args.action, &args.resource, &context, quantifier);
     if let Some(picture) = args.format.picture() {
         let request = format!("{} on {}", args.action, args.resource);
         print!(
@@ -597,7 +657,7 @@ pub fn who_can(args: WhoCanArgs, style: HumanStyle) -> Result<ExitCode, String> 
     match args.format {
         Format::Text | Format::Dot | Format::Mermaid => {
             let (certain, uncertain): (Vec<&Chain>, Vec<&Chain>) =
-                chains.iter().partition(|c| c.unknown.is_empty());
+                chains.iter().partition(|c| c.is_certain());
             for chain in &certain {
                 println!("{}", chain_text(&access, chain));
             }
@@ -605,7 +665,13 @@ pub fn who_can(args: WhoCanArgs, style: HumanStyle) -> Result<ExitCode, String> 
                 println!(
                     "{} (unknown: {})",
                     chain_text(&access, chain),
-                    unknown_documents_caveat(&chain.unknown)
+                    chain_caveat(chain)
+                );
+            }
+            for outside in &external {
+                println!(
+                    "external {} (its own policies are not seen: taken to allow it)",
+                    outside.principal
                 );
             }
             let direct = certain.iter().filter(|c| c.steps.len() == 1).count();
@@ -618,8 +684,14 @@ pub fn who_can(args: WhoCanArgs, style: HumanStyle) -> Result<ExitCode, String> 
             );
             if !uncertain.is_empty() {
                 summary.push_str(&format!(
-                    "; {} more may, if AWS managed policies whose documents iamdsl does not hold allow it",
+                    "; {} more may, if policies whose documents iamdsl does not hold allow it",
                     uncertain.len()
+                ));
+            }
+            if !external.is_empty() {
+                summary.push_str(&format!(
+                    "; {} principal(s) outside the project are let in by the resource's policy",
+                    external.len()
                 ));
             }
             eprintln!("{summary}");
@@ -646,13 +718,27 @@ pub fn who_can(args: WhoCanArgs, style: HumanStyle) -> Result<ExitCode, String> 
                             ),
                         ),
                         // Uncertain: it may, if these AWS managed policies allow it.
-                        ("certain".into(), Json::Bool(chain.unknown.is_empty())),
+                        ("certain".into(), Json::Bool(chain.is_certain())),
                         (
                             "unknown_policies".into(),
                             Json::strings(chain.unknown.iter().cloned()),
                         ),
+                        (
+                            "unknown_resource_policy".into(),
+                            optional_text(&chain.unknown_resource_policy),
+                        ),
                     ])
                 })
+                .chain(external.iter().map(|outside| {
+                    // Outside the project: let in by the resource's policy, its own unseen.
+                    Json::Object(vec![
+                        ("principal".into(), Json::str(outside.principal.clone())),
+                        ("arn".into(), Json::str(outside.principal.clone())),
+                        ("chain".into(), Json::Array(Vec::new())),
+                        ("certain".into(), Json::Bool(false)),
+                        ("external".into(), Json::Bool(true)),
+                    ])
+                }))
                 .collect();
             println!("{}", Json::Array(list).pretty());
         }

@@ -77,7 +77,7 @@ fn each_role_is_allowed_denied_explicitly_by_its_boundary_and_implicitly_with_so
             "arn:aws:s3:::acme-reports/2026-11.csv".into(),
             "Allow",
             vec![
-                inline("report_runtime", "roles.iamdsl:50"),
+                inline("report_runtime", "roles.iamdsl:51"),
                 boundary_allows.into(),
             ],
         ),

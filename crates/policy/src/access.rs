@@ -1,19 +1,28 @@
 //! Accounts as the evaluator sees them: each principal with the policies that apply to its
 //! requests (its own and its groups' inline and managed policies, its permissions boundary) and
 //! each role's trust policy, read from authorization details, so that built and deployed state
-//! are evaluated alike. On top: requests of one principal, assume-role checks (both halves),
-//! assume-role chains and "who can".
+//! are evaluated alike; and the resources with policies of their own (`details.resources`:
+//! bucket, key, queue… policies), each deciding the requests on what it holds, as a resource of
+//! its owner's account. On top: requests of one principal, assume-role checks (both halves),
+//! assume-role chains and "who can", with the principals outside the project that resource
+//! policies let in.
+
+mod resources;
+
+use resources::{governed_resources, secret_without_suffix, undeclared_note, Parts};
+pub use resources::{ExternalPrincipal, GovernedResource};
 
 use crate::NameSet;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Mutex, OnceLock};
 
-use crate::authz::{AttachedPolicy, AuthorizationDetails, InlinePolicy};
+use crate::authz::{AttachedPolicy, AuthorizationDetails, InlinePolicy, ResourcePolicyState};
 use crate::document::{ActionBlock, Effect, PolicyDocument, ResourceBlock, Statement};
 use crate::eval::{
-    evaluate, Cited, Context, Decision, Evaluation, Policy, PolicyKind, Principal, Quantifier,
-    Request,
+    assumes_role, evaluate, Cited, Context, Decision, Evaluation, Policy, PolicyKind, Principal,
+    Quantifier, Request,
 };
+use iamdsl_catalog::resource_policies::ResourcePolicyKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PrincipalKind {
@@ -81,6 +90,12 @@ pub struct Explained<'s, 'a> {
     pub unknown: Vec<String>,
     /// For an implicit deny: the allows that name the request but whose condition failed.
     pub unmet: Vec<UnmetStatement<'s, 'a>>,
+    /// The resource's own policy is not known (the state says it could not be read) and could
+    /// change the answer: what to say of it.
+    pub unknown_resource_policy: Option<String>,
+    /// The resource is of a kind that carries a policy, but the state does not hold it: how it
+    /// was evaluated instead, in one line.
+    pub undeclared_resource: Option<String>,
 }
 
 /// An allow that would apply but for its condition, with the test that failed.
@@ -121,7 +136,23 @@ pub struct Chain {
     /// The AWS managed policies whose documents iamdsl does not hold and that would have to
     /// allow a step of the chain: empty when the chain is certain, else it only may exist.
     pub unknown: Vec<String>,
+    /// The last step depends on a resource policy iamdsl does not know (what
+    /// [`Explained::unknown_resource_policy`] says): the chain then only may exist.
+    pub unknown_resource_policy: Option<String>,
 }
+
+impl Chain {
+    /// Neither an AWS managed policy nor a resource policy of unknown content decides a step.
+    pub fn is_certain(&self) -> bool {
+        self.unknown.is_empty() && self.unknown_resource_policy.is_none()
+    }
+}
+
+/// A policy without statements: what is evaluated for a resource without one, or whose policy
+/// is unknown, and for a boundary whose document is not known.
+static NO_STATEMENTS: PolicyDocument = PolicyDocument {
+    statements: Vec::new(),
+};
 
 /// What an answer that depends on AWS managed policies iamdsl does not hold says of them: one
 /// wording for `explain`, `who-can`, expectations and the diff.
@@ -180,14 +211,6 @@ pub fn arn_account(arn: &str) -> Option<&str> {
     let end = colons.next().map_or(arn.len(), |(i, _)| i);
     let account = &arn[start..end];
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
-}
-
-/// `sts:AssumeRole*`: the request a role's trust policy is the resource-based policy of.
-fn assumes_role(action: &str) -> bool {
-    // `get`: an action is user input, and byte 14 need not be a character boundary.
-    action
-        .get(..14)
-        .is_some_and(|p| p.eq_ignore_ascii_case("sts:AssumeRole"))
 }
 
 /// The services the allows of a principal's identity policies name, `None` when one may name
@@ -259,6 +282,17 @@ pub struct Access<'a> {
     /// Per principal, the services (lower case) its identity policies' allows name; `None`
     /// when one may name any (`NotAction`, a wildcard before the `:`).
     allowed_services: Vec<Option<BTreeSet<String>>>,
+    /// The resources with policies of their own (`details.resources`).
+    resources: Vec<GovernedResource<'a>>,
+    /// A resource's ARN (a secret's without its suffix) to the resource.
+    resource_by_arn: HashMap<String, usize>,
+    /// The service of a resource (`s3`) to the resources, for requests on patterns.
+    resources_by_service: HashMap<String, Vec<usize>>,
+    /// Every account of the state: its principals' and its resources'.
+    accounts: BTreeSet<String>,
+    /// The kind of resource policy of each ARN asked about (what the catalog's templates say),
+    /// found once: `explain` asks it of every request.
+    kinds_of_arns: Mutex<HashMap<String, Option<&'static ResourcePolicyKind>>>,
 }
 
 impl<'a> Access<'a> {
@@ -326,9 +360,6 @@ impl<'a> Access<'a> {
                     // Unknown, it is taken to allow nothing (the safe reading for "can"), and
                     // an answer it decides says so.
                     None => {
-                        static NOTHING: PolicyDocument = PolicyDocument {
-                            statements: Vec::new(),
-                        };
                         unknown.push(arn.clone());
                         sources.push(Source {
                             kind: PolicyKind::Boundary,
@@ -336,7 +367,7 @@ impl<'a> Access<'a> {
                                 "permissions boundary {} (AWS managed; its document is not known)",
                                 AttachedPolicy::from_arn(arn).name
                             ),
-                            document: &NOTHING,
+                            document: &NO_STATEMENTS,
                             arn: Some(arn.clone()),
                         });
                     }
@@ -469,6 +500,27 @@ impl<'a> Access<'a> {
             }
         }
         let allowed_services = principals.iter().map(allowed_services).collect();
+        let resources = governed_resources(details);
+        let mut resource_by_arn = HashMap::new();
+        let mut resources_by_service: HashMap<String, Vec<usize>> = HashMap::new();
+        for (index, resource) in resources.iter().enumerate() {
+            let arn = &resource.detail.arn;
+            let key = secret_without_suffix(arn).unwrap_or(arn);
+            resource_by_arn.entry(key.to_string()).or_insert(index);
+            let service = iamdsl_catalog::arn::arn_service(arn)
+                .or_else(|| resource.kind.map(|k| k.service))
+                .unwrap_or_default();
+            resources_by_service
+                .entry(service.to_ascii_lowercase())
+                .or_default()
+                .push(index);
+        }
+        let accounts = principals
+            .iter()
+            .map(|p| p.account.clone())
+            .chain(resources.iter().map(|r| r.detail.account.clone()))
+            .filter(|a| !a.is_empty())
+            .collect();
         Access {
             principals,
             by_arn,
@@ -476,6 +528,11 @@ impl<'a> Access<'a> {
             trusting,
             trusting_anyone,
             allowed_services,
+            resources,
+            resource_by_arn,
+            resources_by_service,
+            accounts,
+            kinds_of_arns: Mutex::default(),
         }
     }
 
@@ -499,7 +556,8 @@ impl<'a> Access<'a> {
     }
 
     /// A request of `principal`. For `sts:AssumeRole*` on a role of these accounts, the role's
-    /// trust policy is the resource-based policy.
+    /// trust policy is the resource-based policy; for a resource of the state with a policy of
+    /// its own (a bucket, a key…), that policy, with the resource's owner as its account.
     pub fn evaluate<'s>(
         &'s self,
         principal: usize,
@@ -508,16 +566,53 @@ impl<'a> Access<'a> {
         context: &Context,
         quantifier: Quantifier,
     ) -> Explained<'s, 'a> {
-        let who = &self.principals[principal];
-        let (evaluation, trust) =
-            self.ask(principal, action, resource, context, quantifier, evaluate);
-        let resolve = |&Cited { policy, statement }: &Cited| {
-            let (kind, label, document) = match (who.policies.get(policy), trust) {
-                (Some(source), _) => (source.kind, source.label.as_str(), source.document),
-                // Past the principal's own: the trust policy.
-                (None, Some((label, document))) => {
-                    (PolicyKind::Resource, label.as_str(), *document)
+        match self.parts(action, resource, quantifier) {
+            Parts::One(governing) => {
+                self.evaluate_part(principal, action, resource, governing, context, quantifier)
+            }
+            Parts::Many(parts) => {
+                // "For some resource of the pattern": the first part that allows decides;
+                // "for every one": the first that does not.
+                let wanted = quantifier != Quantifier::Every;
+                let mut first = None;
+                for (governing, part) in &parts {
+                    let explained = self
+                        .evaluate_part(principal, action, part, *governing, context, quantifier);
+                    if (explained.decision() == Decision::Allow) == wanted {
+                        return explained;
+                    }
+                    first.get_or_insert(explained);
                 }
+                match first {
+                    Some(explained) => explained,
+                    None => {
+                        self.evaluate_part(principal, action, resource, None, context, quantifier)
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`Access::evaluate`] of the part of a request that one resource's policy (or none)
+    /// decides.
+    fn evaluate_part<'s>(
+        &'s self,
+        principal: usize,
+        action: &str,
+        resource: &str,
+        governing: Option<usize>,
+        context: &Context,
+        quantifier: Quantifier,
+    ) -> Explained<'s, 'a> {
+        let who = &self.principals[principal];
+        let (evaluation, extra) = self.ask(
+            principal, action, resource, governing, context, quantifier, evaluate,
+        );
+        let resolve = |&Cited { policy, statement }: &Cited| {
+            let (kind, label, document) = match (who.policies.get(policy), extra) {
+                (Some(source), _) => (source.kind, source.label.as_str(), source.document),
+                // Past the principal's own: the resource's policy (or the role's trust).
+                (None, Some((label, document))) => (PolicyKind::Resource, label, document),
                 (None, None) => return None,
             };
             Some(CitedStatement {
@@ -543,12 +638,47 @@ impl<'a> Access<'a> {
             }
             _ => Vec::new(),
         };
+        let trusted = assumes_role(action) && self.trust.contains_key(resource);
+        // The kind of an undeclared resource that could have had a policy of its own.
+        let undeclared = match governing {
+            None if !trusted => self.policy_kind_of(resource),
+            _ => None,
+        };
+        let unknown_resource_policy = self.resource_policy_caveat(governing, &evaluation);
+        let undeclared_resource =
+            undeclared.map(|kind| undeclared_note(kind, resource, &who.account));
         Explained {
             evaluation,
             cited,
             unknown,
             unmet,
+            unknown_resource_policy,
+            undeclared_resource,
         }
+    }
+
+    /// What an answer must say of a resource policy of the state it could not read: it may
+    /// allow what the answer denies implicitly, or deny what it allows; an explicit deny
+    /// stands whatever it says. (A resource the state does not hold at all is read as before
+    /// resource policies were known, and [`Explained::undeclared_resource`] says so.)
+    fn resource_policy_caveat(
+        &self,
+        governing: Option<usize>,
+        evaluation: &Evaluation,
+    ) -> Option<String> {
+        let governed = &self.resources[governing?];
+        let ResourcePolicyState::Unknown(why) = &governed.detail.policy else {
+            return None;
+        };
+        let could = match evaluation.decision {
+            Decision::Allow => "deny",
+            Decision::ImplicitDeny => "allow",
+            Decision::ExplicitDeny => return None,
+        };
+        Some(format!(
+            "the {} is not known ({why}): it may {could} it",
+            governed.label
+        ))
     }
 
     /// Whether `principal` may make the request: [`Access::evaluate`]'s decision is `Allow`,
@@ -561,17 +691,52 @@ impl<'a> Access<'a> {
         context: &Context,
         quantifier: Quantifier,
     ) -> bool {
+        match self.parts(action, resource, quantifier) {
+            Parts::One(governing) => {
+                self.allows_part(principal, action, resource, governing, context, quantifier)
+            }
+            Parts::Many(parts) => {
+                let allowed = |(governing, part): &(Option<usize>, std::borrow::Cow<'_, str>)| {
+                    self.allows_part(principal, action, part, *governing, context, quantifier)
+                };
+                if quantifier == Quantifier::Every {
+                    parts.iter().all(allowed)
+                } else {
+                    parts.iter().any(allowed)
+                }
+            }
+        }
+    }
+
+    /// [`Access::allows`] of the part of a request one resource's policy (or none) decides.
+    fn allows_part(
+        &self,
+        principal: usize,
+        action: &str,
+        resource: &str,
+        governing: Option<usize>,
+        context: &Context,
+        quantifier: Quantifier,
+    ) -> bool {
         let who = &self.principals[principal];
-        // The only resource-based policies here are roles' trust policies.
         let trusted = assumes_role(action) && self.trust.contains_key(resource);
-        let cross_account = arn_account(resource).is_some_and(|a| a != who.account);
+        let (owner, has_policy) = match governing.map(|index| &self.resources[index]) {
+            // A resource policy that may let the principal in without an identity grant names
+            // it, or anyone.
+            Some(governed) => (
+                Some(governed.detail.account.as_str()),
+                governed.may_let_in(&who.arn),
+            ),
+            None => (arn_account(resource), trusted),
+        };
+        let cross_account = owner.is_some_and(|a| a != who.account);
         // Another account's resource needs a resource-based policy of its own that allows it.
-        if cross_account && !trusted {
+        if cross_account && !has_policy && governing.is_none() {
             return false;
         }
-        // Without an identity allow of the action's service only a trust policy of the same
-        // account naming the principal could allow it.
-        if (cross_account || !trusted) && !self.may_name(principal, action) {
+        // Without an identity allow of the action's service only a resource policy of the
+        // same account naming the principal could allow it.
+        if (cross_account || !has_policy) && !self.may_name(principal, action) {
             return false;
         }
         let decide = |request: &Request<'_>, policies: &[Policy<'_>]| Evaluation {
@@ -581,7 +746,9 @@ impl<'a> Access<'a> {
             missing: None,
             unmet: Vec::new(),
         };
-        let (evaluation, _) = self.ask(principal, action, resource, context, quantifier, decide);
+        let (evaluation, _) = self.ask(
+            principal, action, resource, governing, context, quantifier, decide,
+        );
         evaluation.decision == Decision::Allow
     }
 
@@ -600,17 +767,20 @@ impl<'a> Access<'a> {
     }
 
     /// The policies and request of one question of `principal`, answered by `answer`; with
-    /// the trust policy that is the resource's, when it is a role's.
-    #[allow(clippy::type_complexity)]
+    /// the resource's own policy: the role's trust policy for `sts:AssumeRole*` on a role, the
+    /// policy of the `governing` resource (its owner then is the resource's account, which an
+    /// S3 ARN does not say).
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn ask<'s>(
         &'s self,
         principal: usize,
         action: &str,
         resource: &str,
+        governing: Option<usize>,
         context: &Context,
         quantifier: Quantifier,
         answer: impl FnOnce(&Request<'_>, &[Policy<'_>]) -> Evaluation,
-    ) -> (Evaluation, Option<&'s (String, &'a PolicyDocument)>) {
+    ) -> (Evaluation, Option<(&'s str, &'a PolicyDocument)>) {
         let who = &self.principals[principal];
         let mut policies: Vec<Policy<'_>> = who
             .policies
@@ -622,13 +792,26 @@ impl<'a> Access<'a> {
                 account: None,
             })
             .collect();
-        // Resource policies of other services (bucket and key policies) are not in
-        // authorization details: a resource of another account is then not shown allowed.
-        let resource_account = arn_account(resource);
+        let mut resource_account = arn_account(resource);
+        let mut required = false;
         let trust = assumes_role(action)
             .then(|| self.trust.get(resource))
             .flatten();
-        if let Some((label, document)) = trust {
+        let extra: Option<(&'s str, &'a PolicyDocument)> = if let Some((label, document)) = trust {
+            // "Role trust policies are resource-based policies that are required for roles."
+            required = true;
+            Some((label.as_str(), *document))
+        } else if let Some(governed) = governing.map(|index| &self.resources[index]) {
+            resource_account = Some(governed.detail.account.as_str());
+            required = governed.required_in_account();
+            // A resource without a policy, or whose policy is unknown, is evaluated with none
+            // (the caveat says so), under its label all the same.
+            let document = governed.detail.document().unwrap_or(&NO_STATEMENTS);
+            Some((governed.shown.as_str(), document))
+        } else {
+            None
+        };
+        if let Some((label, document)) = extra {
             policies.push(Policy {
                 kind: PolicyKind::Resource,
                 label,
@@ -647,9 +830,9 @@ impl<'a> Access<'a> {
             context,
             principal_context: Some(&who.context),
             quantifier,
-            resource_policy_required: trust.is_some(),
+            resource_policy_required: required,
         };
-        (answer(&request, &policies), trust)
+        (answer(&request, &policies), extra)
     }
 
     /// Whether a principal outside the project may assume `role`: an identity provider
@@ -730,6 +913,8 @@ impl<'a> Access<'a> {
             cited,
             unknown: Vec::new(),
             unmet,
+            unknown_resource_policy: None,
+            undeclared_resource: None,
         }
     }
 
@@ -819,20 +1004,31 @@ impl<'a> Access<'a> {
         quantifier: Quantifier,
     ) -> Vec<Chain> {
         let count = self.principals.len();
-        // Per principal: `Some(unknown)` when it may act itself (certainly when empty).
+        // Per principal: `Some(unknown)` when it may act itself (certainly when empty), with
+        // what is not known of the resource's policy where that decides.
+        let mut resource_doubt: Vec<Option<String>> = vec![None; count];
         let direct: Vec<Option<Vec<String>>> = (0..count)
             .map(|i| {
                 if self.principals[i].kind == PrincipalKind::Group {
                     return None;
                 }
                 let explained = self.evaluate(i, action, resource, context, quantifier);
-                match explained.decision() {
+                // An unknown resource policy makes an allow uncertain, and a deny for want of
+                // it alone (the identity side allows): it may be either.
+                let doubt = explained.unknown_resource_policy.clone().filter(|_| {
+                    explained.decision() == Decision::Allow
+                        || explained.evaluation.missing == Some(PolicyKind::Resource)
+                });
+                let may = match explained.decision() {
                     Decision::Allow => Some(Vec::new()),
                     Decision::ImplicitDeny if !explained.unknown.is_empty() => {
                         Some(explained.unknown)
                     }
+                    Decision::ImplicitDeny if doubt.is_some() => Some(Vec::new()),
                     _ => None,
-                }
+                };
+                resource_doubt[i] = doubt;
+                may
             })
             .collect();
         // Reverse assume edges, from each role to those that may assume it.
@@ -849,11 +1045,16 @@ impl<'a> Access<'a> {
         // steps first; the uncertain ones only reach principals the certain ones do not.
         let mut next: Vec<Option<usize>> = vec![None; count];
         let mut unknown: Vec<Option<Vec<String>>> = vec![None; count];
+        // The principal that acts at the end of each one's chain.
+        let mut acts: Vec<usize> = (0..count).collect();
         for certain in [true, false] {
             let mut queue: VecDeque<usize> = VecDeque::new();
             for i in 0..count {
                 if unknown[i].is_none() {
-                    if let Some(policies) = direct[i].as_ref().filter(|u| u.is_empty() == certain) {
+                    if let Some(policies) = direct[i]
+                        .as_ref()
+                        .filter(|u| (u.is_empty() && resource_doubt[i].is_none()) == certain)
+                    {
                         unknown[i] = Some(policies.clone());
                     }
                 }
@@ -875,6 +1076,7 @@ impl<'a> Access<'a> {
                     policies.dedup();
                     unknown[*from] = Some(policies);
                     next[*from] = Some(role);
+                    acts[*from] = acts[role];
                     queue.push_back(*from);
                 }
             }
@@ -888,11 +1090,15 @@ impl<'a> Access<'a> {
                     steps.push(following);
                     at = following;
                 }
-                Some(Chain { steps, unknown })
+                Some(Chain {
+                    steps,
+                    unknown,
+                    unknown_resource_policy: resource_doubt[acts[start]].clone(),
+                })
             })
             .collect();
         // Certain chains first, each part in principal order.
-        chains.sort_by_key(|chain| (!chain.unknown.is_empty(), chain.steps[0]));
+        chains.sort_by_key(|chain| (!chain.is_certain(), chain.steps[0]));
         chains
     }
 }

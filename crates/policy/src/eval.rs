@@ -7,12 +7,21 @@
 //! 2. an explicit `Deny` in any applicable policy (identity, resource, boundary, SCP, session)
 //!    decides, whatever allows it;
 //! 3. when SCPs apply, one of them must allow the request;
-//! 4. within one account, a resource-based policy that names the IAM user (or the role
-//!    session) allows on its own; one that names a role or the account goes on like an
-//!    identity grant;
+//! 4. within one account, identity-based and resource-based policies are a union: either may
+//!    allow. A resource-based policy that names the IAM user, or the role session (`*` names
+//!    every session), allows on its own, whatever the identity-based policies, boundary and
+//!    session policy say; one that names the role's ARN stands in for the identity grant but is
+//!    still limited by the role's boundary and session policy; one that names the account
+//!    (`arn:aws:iam::ID:root`) delegates to the account's identity-based policies, which must
+//!    allow;
 //! 5. otherwise an identity-based policy must allow it, and a permissions boundary and a
 //!    session policy, where there is one, must allow it too;
-//! 6. across accounts, the principal's side (5) and the resource's policy must both allow it.
+//! 6. across accounts ("Cross-account policy evaluation logic"), the principal's side (5) and
+//!    the resource's policy (naming the principal or its account) must both allow it;
+//! 7. some resource-based policies must allow even within their account
+//!    ([`Request::resource_policy_required`]): a role's trust policy, and a KMS key policy ("Key
+//!    policies in AWS KMS", KMS Developer Guide: without the key policy's permission no
+//!    principal may use the key; a statement naming the account lets IAM policies grant it).
 //!
 //! A request's resource may be a pattern (`arn:aws:s3:::b/*`) standing for many resources. It is
 //! then evaluated for *some* resource of the pattern ([`Quantifier::Some`]: an allow that could
@@ -334,40 +343,95 @@ fn evaluate_with(request: &Request<'_>, policies: &[Policy<'_>], explain: bool) 
     let cross_account = request
         .resource_account
         .is_some_and(|account| account != request.principal.account);
+    // What people call the resource's policy: "bucket policy of acme-logs".
+    let resource_label = policies
+        .iter()
+        .find(|p| p.kind == PolicyKind::Resource && !p.label.is_empty())
+        .map_or("resource-based policy", |p| p.label);
     let resource_allow = first_allow(PolicyKind::Resource);
     // An allow of the resource's policy that names the caller itself, not its account.
     let resource_self_allow = first_allow_where(PolicyKind::Resource, &|s| {
         names_principal_itself(s, request)
     });
+    let is_role = request.principal.arn.contains(":role/");
+    // For a role: an allow naming everyone, which names its session.
+    let resource_session_allow = if is_role && resource_self_allow.is_some() {
+        first_allow_where(PolicyKind::Resource, &names_everyone)
+    } else {
+        resource_self_allow
+    };
     if !cross_account {
-        if let Some(c) = resource_self_allow {
-            // A resource policy naming the user itself (or a service or identity provider,
-            // which have no policies of their own) grants on its own; one naming a role or the
-            // account still needs the role's boundary and session policy to allow it.
-            if !request.principal.arn.contains(":role/") {
-                cited.push(c);
-                // Not needed, but shown: the identity half, where the principal has one.
-                cited.extend(first_allow(PolicyKind::Identity));
-                return Evaluation {
-                    decision: Decision::Allow,
-                    reason: "a resource-based policy in the same account names the principal"
-                        .into(),
-                    cited,
-                    missing: None,
-                    unmet: Vec::new(),
-                };
-            }
+        if let Some(c) = resource_session_allow {
+            // "Policy evaluation logic" (IAM User Guide), resource-based policies: within one
+            // account, a resource-based policy that names an IAM user ARN, or a role session
+            // (which `*` names too), is not limited by an implicit deny in identity-based
+            // policies, a permissions boundary or a session policy; services and identity
+            // providers have no policies of their own. One that names a role ARN is limited by
+            // the role's boundary and session policy (below).
+            cited.push(c);
+            // Not needed, but shown: the identity half, where the principal has one.
+            cited.extend(first_allow(PolicyKind::Identity));
+            return Evaluation {
+                decision: Decision::Allow,
+                reason: format!(
+                    "the {resource_label} names the principal, in the same account: it allows on its own"
+                ),
+                cited,
+                missing: None,
+                unmet: Vec::new(),
+            };
         }
     }
     let identity_allow = first_allow(PolicyKind::Identity);
     let principal_side = match (identity_allow, resource_self_allow, cross_account) {
         (Some(c), _, _) => c,
         (None, Some(c), false) => c,
-        // The resource's policy allows nobody here: no identity grant could help.
-        _ if has(PolicyKind::Resource) && resource_allow.is_none() => {
+        // The resource's policy must allow and allows nobody here: no identity grant could
+        // help.
+        _ if has(PolicyKind::Resource)
+            && resource_allow.is_none()
+            && (cross_account || request.resource_policy_required) =>
+        {
             return implicit(
                 PolicyKind::Resource,
-                "neither an identity-based policy nor the resource-based policy allows it",
+                &format!("neither an identity-based policy nor the {resource_label} allows it"),
+            )
+        }
+        // Within the account either half may allow: an identity grant would do, and so would
+        // an allow of the resource's policy whose condition failed.
+        _ if has(PolicyKind::Resource) && !cross_account && resource_allow.is_none() => {
+            let mut evaluation = implicit(
+                PolicyKind::Identity,
+                &format!("neither an identity-based policy nor the {resource_label} allows it"),
+            );
+            if explain {
+                evaluation.unmet.extend(unmet_allows(
+                    request,
+                    policies,
+                    PolicyKind::Resource,
+                    allow_mode,
+                ));
+            }
+            return evaluation;
+        }
+        // "Cross-account policy evaluation logic": the principal's own account must allow the
+        // request too, whatever the resource's policy says.
+        _ if cross_account && resource_allow.is_some() => {
+            return implicit(
+                PolicyKind::Identity,
+                &format!(
+                    "the resource is in another account: the {resource_label} allows it, but no identity-based policy of the principal does"
+                ),
+            )
+        }
+        // The resource's policy names the account: that delegates to its identity-based
+        // policies, and none of them allows it.
+        _ if resource_allow.is_some() => {
+            return implicit(
+                PolicyKind::Identity,
+                &format!(
+                    "the {resource_label} lets in the principal's account, which leaves it to identity-based policies, and none of them allows it"
+                ),
             )
         }
         _ => return implicit(PolicyKind::Identity, "no identity-based policy allows it"),
@@ -389,15 +453,31 @@ fn evaluate_with(request: &Request<'_>, policies: &[Policy<'_>], explain: bool) 
     }
     if cross_account || request.resource_policy_required {
         match resource_allow {
-            Some(c) => cited.push(c),
-            None if cross_account => return implicit(
-                PolicyKind::Resource,
-                "the resource is in another account, and no resource-based policy there allows it",
-            ),
-            None => {
+            // Cited below, once (it may be the principal's side already).
+            Some(_) => {}
+            None if cross_account => {
+                return implicit(
+                    PolicyKind::Resource,
+                    &format!(
+                        "the resource is in another account, and no statement of the {resource_label} allows it"
+                    ),
+                )
+            }
+            None if assumes_role(request.action) => {
                 return implicit(
                     PolicyKind::Resource,
                     "the role's trust policy does not allow the caller",
+                )
+            }
+            // A KMS key policy ("Key policies in AWS KMS", KMS Developer Guide): no principal
+            // may use the key unless its policy allows it, within the account too; a statement
+            // naming the account delegates to IAM policies, which must then allow as well.
+            None => {
+                return implicit(
+                    PolicyKind::Resource,
+                    &format!(
+                        "the {resource_label} must allow it even within the account, and none of its statements does"
+                    ),
                 )
             }
         }
@@ -407,17 +487,32 @@ fn evaluate_with(request: &Request<'_>, policies: &[Policy<'_>], explain: bool) 
             cited.push(c);
         }
     }
+    let reason = if cross_account {
+        format!(
+            "the resource is in another account: both an identity-based policy and the {resource_label} allow it"
+        )
+    } else if identity_allow.is_none() {
+        format!("the {resource_label} names the role, in the same account, and nothing limits it")
+    } else if request.resource_policy_required && has(PolicyKind::Resource) {
+        format!("an identity-based policy and the {resource_label} allow it")
+    } else {
+        "an identity-based policy allows it, and nothing limits it".into()
+    };
     Evaluation {
         decision: Decision::Allow,
-        reason: if cross_account {
-            "both the principal's account and the resource's policy allow it".into()
-        } else {
-            "an identity-based policy allows it, and nothing limits it".into()
-        },
+        reason,
         cited,
         missing: None,
         unmet: Vec::new(),
     }
+}
+
+/// `sts:AssumeRole*`: the request whose resource-based policy is a role's trust policy.
+pub fn assumes_role(action: &str) -> bool {
+    // `get`: an action is user input, and byte 14 need not be a character boundary.
+    action
+        .get(..14)
+        .is_some_and(|p| p.eq_ignore_ascii_case("sts:AssumeRole"))
 }
 
 /// The allows of `kind` that name the request but whose condition does not hold.
@@ -699,12 +794,28 @@ fn principal_is(kind: &str, value: &str, request: &Request<'_>) -> bool {
             value == "*"
                 || value == caller.arn
                 || value == caller.account
-                || value == format!("arn:aws:iam::{}:root", caller.account)
-                || (value.ends_with(&format!(":{}:root", caller.account))
-                    && value.starts_with("arn:"))
+                || names_account_root(value, caller.account)
         }
         _ => value == "*" || value == caller.arn,
     }
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:root`: the account (found without allocating: asked of every
+/// principal of every resource policy statement).
+fn names_account_root(value: &str, account: &str) -> bool {
+    value.starts_with("arn:")
+        && value
+            .strip_suffix(":root")
+            .and_then(|v| v.strip_suffix(account))
+            .is_some_and(|v| !account.is_empty() && v.ends_with(':'))
+}
+
+/// Whether the statement's principal is `*` (in any kind): everyone, role sessions included.
+fn names_everyone(statement: &Statement) -> bool {
+    statement
+        .principal
+        .as_ref()
+        .is_some_and(|p| p.0.values().flatten().any(|value| value == "*"))
 }
 
 /// Whether the statement names the caller's own ARN (not its account).

@@ -12,6 +12,12 @@
 //!   does in `Resource` (the entry matches nothing), not in `NotResource`. iamdsl reads it the
 //!   same way there (the entry excludes nothing); iam-simulate excludes resources of the
 //!   entry's type. The generator writes variables in `Resource` only.
+//!
+//! The second test generates resource policies in and across accounts (bucket, key and queue
+//! policies naming the caller, its role, its account, another account, anyone; with and without
+//! each half; denies; KMS key policies with and without the statement that delegates to IAM),
+//! as the access layer evaluates them: the resource's owner is the request's resource account,
+//! and a key policy must allow even within its account.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
@@ -26,6 +32,7 @@ use iamdsl_policy::reader::read_policy;
 use serde_json::{json, Value};
 
 const CASES: usize = 600;
+const RESOURCE_CASES: usize = 600;
 const ACCOUNT: &str = "111111111111";
 const OTHER: &str = "222222222222";
 
@@ -382,6 +389,171 @@ fn generate(count: usize) -> Vec<Value> {
         .collect()
 }
 
+const KEY_PROD: &str =
+    "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const KEY_OTHER: &str =
+    "arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-000000000002";
+
+/// The callers of the resource-policy cases.
+const CALLERS: &[&str] = &[
+    "arn:aws:iam::111111111111:user/alice",
+    "arn:aws:iam::111111111111:role/worker",
+    "arn:aws:iam::222222222222:user/eve",
+    "arn:aws:iam::222222222222:role/auditor",
+];
+
+/// (action, resource, its owner, the resource's kind, what its policy names it by)
+const RESOURCE_REQUESTS: &[(&str, &str, &str, &str, &[&str])] = &[
+    (
+        "s3:GetObject",
+        "arn:aws:s3:::logs/AWSLogs/trail.json",
+        ACCOUNT,
+        "bucket",
+        &["arn:aws:s3:::logs/*", "arn:aws:s3:::logs/AWSLogs/*"],
+    ),
+    (
+        "s3:PutObject",
+        "arn:aws:s3:::logs/AWSLogs/trail.json",
+        ACCOUNT,
+        "bucket",
+        &["arn:aws:s3:::logs/*"],
+    ),
+    (
+        "s3:ListBucket",
+        "arn:aws:s3:::logs",
+        ACCOUNT,
+        "bucket",
+        &["arn:aws:s3:::logs", "arn:aws:s3:::logs/*"],
+    ),
+    (
+        "s3:GetObject",
+        "arn:aws:s3:::audit/report.csv",
+        OTHER,
+        "bucket",
+        &["arn:aws:s3:::audit/*"],
+    ),
+    ("kms:Decrypt", KEY_PROD, ACCOUNT, "key", &["*"]),
+    ("kms:GenerateDataKey", KEY_PROD, ACCOUNT, "key", &["*"]),
+    ("kms:Decrypt", KEY_OTHER, OTHER, "key", &["*"]),
+    (
+        "sqs:SendMessage",
+        "arn:aws:sqs:eu-west-1:111111111111:jobs",
+        ACCOUNT,
+        "queue",
+        &["arn:aws:sqs:eu-west-1:111111111111:jobs"],
+    ),
+];
+
+/// A statement of a resource policy about `action` on the resource (`names`), naming one of
+/// the principals that matter to `caller`.
+fn resource_statement(rng: &mut Rng, caller: &str, action: &str, names: &[&str]) -> Value {
+    let account = caller.split(':').nth(4).unwrap();
+    let other = if account == ACCOUNT { OTHER } else { ACCOUNT };
+    let role_or_user = if caller.contains(":role/") {
+        caller.replace(":role/", ":user/")
+    } else {
+        caller.replace(":user/", ":role/")
+    };
+    let principals: Vec<Value> = vec![
+        json!({"AWS": caller}),
+        json!({"AWS": caller}),
+        json!({"AWS": format!("arn:aws:iam::{account}:root")}),
+        json!({"AWS": format!("arn:aws:iam::{account}:root")}),
+        json!({"AWS": account}),
+        json!({"AWS": format!("arn:aws:iam::{other}:root")}),
+        json!({"AWS": role_or_user}),
+        json!({"AWS": [caller, "arn:aws:iam::333333333333:root"]}),
+        json!("*"),
+    ];
+    let service = action.split(':').next().unwrap();
+    let actions = [
+        action.to_string(),
+        action.to_string(),
+        format!("{service}:*"),
+        format!("{service}:Get*"),
+        format!("{service}:DeleteQueue"),
+    ];
+    let mut s = serde_json::Map::new();
+    s.insert(
+        "Effect".into(),
+        json!(if rng.chance(18) { "Deny" } else { "Allow" }),
+    );
+    s.insert("Principal".into(), rng.pick(&principals).clone());
+    s.insert("Action".into(), json!(rng.pick(&actions)));
+    s.insert("Resource".into(), json!(rng.pick(names)));
+    if rng.chance(20) {
+        s.insert("Condition".into(), condition(rng));
+    }
+    Value::Object(s)
+}
+
+/// Identity policies of the caller about the request: none, an allow of it (or of its
+/// service), a deny, or one of the general generator's.
+fn identity_about(rng: &mut Rng, action: &str, resource: &str) -> Vec<Value> {
+    let service = action.split(':').next().unwrap();
+    let allow = |action: &str, resource: &str| json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]});
+    match rng.below(7) {
+        0 | 1 => Vec::new(),
+        2 | 3 => vec![allow(action, resource)],
+        4 => vec![allow(&format!("{service}:*"), "*")],
+        5 => vec![
+            allow(action, "*"),
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": action, "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}),
+        ],
+        _ => vec![policy(rng, false, ACCOUNT)],
+    }
+}
+
+/// Cases of resource policies in and across accounts, each with what the access layer would
+/// pass the evaluator: the resource's owner and whether its policy must allow in any case.
+fn generate_resource_cases(count: usize) -> Vec<Value> {
+    let mut rng = Rng(0x005e_ed0f_b0c4_e717);
+    (0..count)
+        .map(|_| {
+            let principal = *rng.pick(CALLERS);
+            let (action, resource, owner, kind, names) = *rng.pick(RESOURCE_REQUESTS);
+            let identity = identity_about(&mut rng, action, resource);
+            let boundary = rng.chance(25).then(|| {
+                if rng.chance(50) {
+                    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]})
+                } else {
+                    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+                }
+            });
+            let scps: Vec<Value> = if rng.chance(10) {
+                vec![policy(&mut rng, false, ACCOUNT)]
+            } else {
+                Vec::new()
+            };
+            // A key always has a policy; a bucket or queue often has none.
+            let resource_policy = (kind == "key" || rng.chance(85)).then(|| {
+                let mut statements: Vec<Value> = (0..=rng.below(2))
+                    .map(|_| resource_statement(&mut rng, principal, action, names))
+                    .collect();
+                // Key policies with and without the statement that delegates to IAM.
+                if kind == "key" && rng.chance(40) {
+                    statements.push(json!({"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{owner}:root")}, "Action": "kms:*", "Resource": "*"}));
+                }
+                json!({"Version": "2012-10-17", "Statement": statements})
+            });
+            let same = principal.split(':').nth(4) == Some(owner);
+            json!({
+                "category": format!("{kind} {}", if same { "same account" } else { "cross-account" }),
+                "principal": principal,
+                "action": action,
+                "resource": resource,
+                "resourceAccount": owner,
+                "resourcePolicyRequired": kind == "key",
+                "identityPolicies": identity,
+                "boundary": boundary,
+                "scps": scps,
+                "resourcePolicy": resource_policy,
+                "context": context(&mut rng, principal),
+            })
+        })
+        .collect()
+}
+
 fn ours(case: &Value) -> &'static str {
     let read = |value: &Value| read_policy(value).unwrap_or_else(|e| panic!("{e}: {value}"));
     let mut documents = Vec::new();
@@ -415,7 +587,7 @@ fn ours(case: &Value) -> &'static str {
         resource_account: case["resourceAccount"].as_str(),
         context: &context,
         quantifier: Quantifier::Exact,
-        resource_policy_required: false,
+        resource_policy_required: case["resourcePolicyRequired"].as_bool().unwrap_or(false),
     };
     decide(&ask, &documents).as_str()
 }
@@ -424,13 +596,12 @@ fn differential_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/differential")
 }
 
-#[test]
-fn the_evaluator_agrees_with_iam_simulate() {
-    let dir = differential_dir();
-    if !dir
+/// Whether iam-simulate is installed; under CI it must be.
+fn simulator_installed() -> bool {
+    let installed = differential_dir()
         .join("node_modules/@cloud-copilot/iam-simulate")
-        .is_dir()
-    {
+        .is_dir();
+    if !installed {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
             "iam-simulate is not installed: scripts/test.sh runs `npm ci` in tests/differential"
@@ -438,17 +609,15 @@ fn the_evaluator_agrees_with_iam_simulate() {
         eprintln!(
             "skipped: run `npm ci` in tests/differential (scripts/test.sh does) for this test"
         );
-        return;
     }
-    // More on demand: IAMDSL_DIFFERENTIAL_CASES=20000.
-    let count = std::env::var("IAMDSL_DIFFERENTIAL_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(CASES);
-    let cases = generate(count);
+    installed
+}
+
+/// iam-simulate's answers to `cases`, in order.
+fn simulate(cases: &[Value]) -> Vec<Value> {
     let mut child = Command::new("node")
         .arg("simulate.mjs")
-        .current_dir(&dir)
+        .current_dir(differential_dir())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -457,20 +626,28 @@ fn the_evaluator_agrees_with_iam_simulate() {
         .stdin
         .take()
         .unwrap()
-        .write_all(serde_json::to_string(&cases).unwrap().as_bytes())
+        .write_all(serde_json::to_string(cases).unwrap().as_bytes())
         .unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
     let theirs: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(theirs.len(), cases.len());
+    theirs
+}
+
+/// Each case's decision, by iamdsl and iam-simulate: they must agree. Returns how many of each
+/// decision iamdsl made, per case category (`""` without one).
+fn compare(cases: &[Value]) -> std::collections::BTreeMap<(String, &'static str), usize> {
+    let theirs = simulate(cases);
     let mut disagreements = Vec::new();
-    let mut decided = std::collections::BTreeMap::<&str, usize>::new();
+    let mut decided = std::collections::BTreeMap::<(String, &'static str), usize>::new();
     for (case, their) in cases.iter().zip(&theirs) {
         let Some(decision) = their["decision"].as_str() else {
             panic!("iam-simulate refused a generated case: {their}\n{case:#}");
         };
         let mine = ours(case);
-        *decided.entry(mine).or_default() += 1;
+        let category = case["category"].as_str().unwrap_or_default().to_string();
+        *decided.entry((category, mine)).or_default() += 1;
         if mine != decision {
             disagreements.push(format!("iamdsl {mine}, iam-simulate {decision}:\n{case:#}"));
         }
@@ -486,11 +663,53 @@ fn the_evaluator_agrees_with_iam_simulate() {
         disagreements[0]
     );
     eprintln!("{} cases agree: {decided:?}", cases.len());
+    decided
+}
+
+/// Cases to generate: `default`, or more on demand (IAMDSL_DIFFERENTIAL_CASES=20000).
+fn case_count(default: usize) -> usize {
+    std::env::var("IAMDSL_DIFFERENTIAL_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
+#[test]
+fn the_evaluator_agrees_with_iam_simulate() {
+    if !simulator_installed() {
+        return;
+    }
+    let count = case_count(CASES);
+    let decided = compare(&generate(count));
     // The cases exercise every outcome, not only the default deny.
     for outcome in ["Allow", "ExplicitDeny", "ImplicitDeny"] {
-        assert!(
-            decided.get(outcome).copied().unwrap_or(0) >= count / 20,
-            "{decided:?}"
-        );
+        let n: usize = decided
+            .iter()
+            .filter(|((_, d), _)| *d == outcome)
+            .map(|(_, n)| n)
+            .sum();
+        assert!(n >= count / 20, "{decided:?}");
+    }
+}
+
+#[test]
+fn resource_policies_agree_with_iam_simulate() {
+    if !simulator_installed() {
+        return;
+    }
+    let count = case_count(RESOURCE_CASES);
+    let decided = compare(&generate_resource_cases(count));
+    // Every kind of resource, in and across accounts, is both allowed and denied, and the
+    // denies of resource policies decide some.
+    for kind in ["bucket", "key"] {
+        for place in ["same account", "cross-account"] {
+            for outcome in ["Allow", "ImplicitDeny", "ExplicitDeny"] {
+                let n = decided
+                    .get(&(format!("{kind} {place}"), outcome))
+                    .copied()
+                    .unwrap_or(0);
+                assert!(n >= count / 100, "{kind} {place} {outcome}: {decided:?}");
+            }
+        }
     }
 }
