@@ -1,6 +1,7 @@
-//! Live IAM state: `GetAccountAuthorizationDetails` through the AWS SDK for Rust, every page,
+//! Live state: `GetAccountAuthorizationDetails` through the AWS SDK for Rust, every page,
 //! written in the shape `aws iam get-account-authorization-details` prints (pages merged, policy
-//! documents decoded from the API's URL-encoded text into JSON objects).
+//! documents decoded from the API's URL-encoded text into JSON objects), and the resource
+//! policies of the account (`resources`), as the state's `ResourcePolicies` (docs/state.md).
 //!
 //! Credentials come from the SDK's standard chain (environment, shared config and credentials
 //! files, SSO, process, container and instance metadata). Nothing here prints or stores them.
@@ -12,6 +13,8 @@ use aws_sdk_iam::types;
 use iamdsl_diagnostics::{codes, Diagnostic};
 use serde_json::{Map, Value};
 
+mod resources;
+
 /// Where and as whom to connect.
 #[derive(Debug, Clone, Default)]
 pub struct Connection {
@@ -21,7 +24,8 @@ pub struct Connection {
     pub profile: Option<String>,
 }
 
-/// IAM is a global service; any region signs for it. Used when none is configured.
+/// IAM is a global service; any region signs for it. Used when none is configured, which is
+/// also the region whose resource policies are read then.
 const FALLBACK_REGION: &str = "us-east-1";
 
 /// IAM's endpoint in the `aws` partition, which the SDK uses unless told otherwise:
@@ -32,10 +36,18 @@ const DEFAULT_ENDPOINT: &str = "https://iam.amazonaws.com";
 /// https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html
 const CREDENTIAL_CHAIN: &str = "environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), the shared config and credentials files (~/.aws/config, ~/.aws/credentials: keys, SSO, assume-role, credential_process), a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE), the ECS container endpoint, EC2 instance metadata";
 
+/// What a pull fetched: the state, and warnings about what it could not read (a resource
+/// policy access was denied to, a service that could not be listed), which leave the rest whole.
+#[derive(Debug)]
+pub struct Pulled {
+    pub state: Value,
+    pub warnings: Vec<Diagnostic>,
+}
+
 /// Fetches the whole account state. Blocking: runs its own single-threaded runtime. A failure
 /// is a diagnostic that says what was tried (the credential chain, the endpoint; never a
 /// secret) and what to do.
-pub fn pull(connection: &Connection) -> Result<Value, Diagnostic> {
+pub fn pull(connection: &Connection) -> Result<Pulled, Diagnostic> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -46,8 +58,9 @@ pub fn pull(connection: &Connection) -> Result<Value, Diagnostic> {
     runtime.block_on(pull_async(connection))
 }
 
-async fn pull_async(connection: &Connection) -> Result<Value, Diagnostic> {
-    let client = client(connection).await;
+async fn pull_async(connection: &Connection) -> Result<Pulled, Diagnostic> {
+    let config = sdk_config(connection).await;
+    let client = aws_sdk_iam::Client::new(&config);
     let mut pages = client
         .get_account_authorization_details()
         .into_paginator()
@@ -68,7 +81,54 @@ async fn pull_async(connection: &Connection) -> Result<Value, Diagnostic> {
             .policies
             .extend(page.policies().iter().map(managed_policy_json));
     }
-    Ok(state.into_json())
+    let mut warnings = Vec::new();
+    match scope(&config, connection).await {
+        Ok(scope) => {
+            let found = resources::read(&config, &scope).await;
+            state.resources = found.resources;
+            warnings = found.warnings;
+        }
+        Err(warning) => warnings.push(warning),
+    }
+    Ok(Pulled {
+        state: state.into_json(),
+        warnings,
+    })
+}
+
+/// The account the credentials belong to (the owner of what S3 lists, whose ARNs name none) and
+/// the region the regional services are read in. STS answers any caller; failing here, after IAM
+/// answered, leaves the resource policies out with a warning.
+async fn scope(
+    config: &aws_config::SdkConfig,
+    connection: &Connection,
+) -> Result<resources::Scope, Diagnostic> {
+    let identity = aws_sdk_sts::Client::new(config)
+        .get_caller_identity()
+        .send()
+        .await;
+    let unread = |said: String| {
+        Diagnostic::warning(
+            codes::AWS_REFUSED,
+            "the account of the credentials could not be identified (sts:GetCallerIdentity); the state holds no resource policies",
+        )
+        .with_note(said)
+        .with_help("run the pull again once it is resolved; the IAM state was read")
+    };
+    let identity = identity.map_err(|e| unread(format!("STS answered: {}", messages(&e))))?;
+    let (Some(account), Some(arn)) = (identity.account(), identity.arn()) else {
+        return Err(unread(
+            "STS answered without an account or an ARN".to_string(),
+        ));
+    };
+    Ok(resources::Scope {
+        account: account.to_string(),
+        partition: arn.split(':').nth(1).unwrap_or("aws").to_string(),
+        region: config
+            .region()
+            .map_or_else(|| FALLBACK_REGION.to_string(), |r| r.to_string()),
+        custom_endpoint: connection.endpoint_url.is_some(),
+    })
 }
 
 /// Where the request went, as the user can check it.
@@ -209,8 +269,8 @@ pub fn https_client() -> aws_sdk_iam::config::SharedHttpClient {
         .build_https()
 }
 
-/// An IAM client for `connection`, configured by the standard AWS chain.
-pub async fn client(connection: &Connection) -> aws_sdk_iam::Client {
+/// The SDK's configuration for `connection`, by the standard AWS chain: one for every service.
+pub async fn sdk_config(connection: &Connection) -> aws_config::SdkConfig {
     let mut loader =
         aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https_client());
     if let Some(profile) = &connection.profile {
@@ -219,14 +279,14 @@ pub async fn client(connection: &Connection) -> aws_sdk_iam::Client {
     if let Some(url) = &connection.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    let mut config = loader.load().await;
-    if config.region().is_none() {
-        config = config
-            .into_builder()
-            .region(aws_config::Region::new(FALLBACK_REGION))
-            .build();
+    let config = loader.load().await;
+    if config.region().is_some() {
+        return config;
     }
-    aws_sdk_iam::Client::new(&config)
+    config
+        .into_builder()
+        .region(aws_config::Region::new(FALLBACK_REGION))
+        .build()
 }
 
 #[derive(Default)]
@@ -235,6 +295,7 @@ struct State {
     groups: Vec<Value>,
     roles: Vec<Value>,
     policies: Vec<Value>,
+    resources: Vec<Value>,
 }
 
 impl State {
@@ -244,6 +305,11 @@ impl State {
         out.insert("GroupDetailList".into(), Value::Array(self.groups));
         out.insert("RoleDetailList".into(), Value::Array(self.roles));
         out.insert("Policies".into(), Value::Array(self.policies));
+        // iamdsl's addition to AWS's shape, written only when there is something to say, as
+        // the build writes it.
+        if !self.resources.is_empty() {
+            out.insert("ResourcePolicies".into(), Value::Array(self.resources));
+        }
         Value::Object(out)
     }
 }

@@ -83,7 +83,7 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, crate::Failure> {
             AuthorizationDetails::read(&text).map_err(|e| format!("`{}`: {e}", path.display()))?
         }
         None => {
-            let state = iamdsl_aws::pull(&args.connection.connection())?;
+            let state = crate::pull::fetch(&args.connection, style)?;
             AuthorizationDetails::from_value(&state).map_err(|e| format!("the live state: {e}"))?
         }
     };

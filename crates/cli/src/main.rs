@@ -119,7 +119,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args, style),
         Command::Build(args) => build::run(args, style),
         Command::Diff(args) => diff::run(args, style),
-        Command::Pull(args) => pull::run(args),
+        Command::Pull(args) => pull::run(args, style),
         Command::Import(args) => import::run(args),
         Command::Fmt(args) => fmt::run(args, style).map_err(Failure::from),
         Command::Expand(args) => expand::run(args, style),

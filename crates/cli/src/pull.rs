@@ -1,7 +1,10 @@
-//! `iamdsl pull`: the live IAM state of an account, in the shape the AWS CLI prints it.
+//! `iamdsl pull`: the live IAM state of an account, in the shape the AWS CLI prints it, with
+//! the account's resource policies (`ResourcePolicies`, docs/state.md).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use iamdsl_diagnostics::{render_human, HumanStyle, Sources};
 
 /// Where to fetch from; shared by `pull` and `diff --live`.
 #[derive(clap::Args, Clone, Default)]
@@ -36,8 +39,21 @@ pub struct Args {
     connection: ConnectionArgs,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, crate::Failure> {
-    let state = iamdsl_aws::pull(&args.connection.connection())?;
+/// Fetches the live state for `pull` and `diff --live`: what could not be read is shown as
+/// warnings on standard error, and the rest is returned.
+pub fn fetch(
+    connection: &ConnectionArgs,
+    style: HumanStyle,
+) -> Result<serde_json::Value, crate::Failure> {
+    let pulled = iamdsl_aws::pull(&connection.connection())?;
+    if !pulled.warnings.is_empty() {
+        eprint!("{}", render_human(&Sources::new(), &pulled.warnings, style));
+    }
+    Ok(pulled.state)
+}
+
+pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, crate::Failure> {
+    let state = fetch(&args.connection, style)?;
     let mut text =
         serde_json::to_string_pretty(&state).map_err(|e| format!("cannot write the state: {e}"))?;
     text.push('\n');
@@ -47,12 +63,13 @@ pub fn run(args: Args) -> Result<ExitCode, crate::Failure> {
                 .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
             let count = |list: &str| state[list].as_array().map_or(0, Vec::len);
             eprintln!(
-                "wrote {}: {} users, {} groups, {} roles, {} managed policies",
+                "wrote {}: {} users, {} groups, {} roles, {} managed policies, {} resources with their policies",
                 path.display(),
                 count("UserDetailList"),
                 count("GroupDetailList"),
                 count("RoleDetailList"),
-                count("Policies")
+                count("Policies"),
+                count("ResourcePolicies")
             );
         }
         None => print!("{text}"),

@@ -17,13 +17,29 @@ use std::process::{Command, Output};
 /// The access key the stand-in server refuses with AccessDenied.
 const DENIED_KEY: &str = "AKIDDENIED";
 
+/// The access key whose account holds one bucket, whose policy it may not read, and which may
+/// not list its queues.
+const PARTIAL_KEY: &str = "AKIDPARTIAL";
+
 /// GetAccountAuthorizationDetails of an empty account, in IAM's query-protocol XML.
 const EMPTY_ACCOUNT: &str = "<GetAccountAuthorizationDetailsResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetAccountAuthorizationDetailsResult><IsTruncated>false</IsTruncated><UserDetailList/><GroupDetailList/><RoleDetailList/><Policies/></GetAccountAuthorizationDetailsResult><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></GetAccountAuthorizationDetailsResponse>";
 
 const ACCESS_DENIED: &str = "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/auditor is not authorized to perform: iam:GetAccountAuthorizationDetails on resource: *</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>";
 
-/// A stand-in for IAM on 127.0.0.1: every request is answered with an empty account, or with
-/// AccessDenied when it is signed with [`DENIED_KEY`]. Runs until the test process ends.
+const CALLER: &str = "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/auditor</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></GetCallerIdentityResponse>";
+
+const NO_TOPICS: &str = "<ListTopicsResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><ListTopicsResult><Topics/></ListTopicsResult><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></ListTopicsResponse>";
+
+const NO_BUCKETS: &str = "<ListAllMyBucketsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Owner><ID>owner</ID></Owner><Buckets/></ListAllMyBucketsResult>";
+
+const ONE_BUCKET: &str = "<ListAllMyBucketsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Owner><ID>owner</ID></Owner><Buckets><Bucket><Name>acme-logs</Name><BucketRegion>us-east-1</BucketRegion></Bucket></Buckets></ListAllMyBucketsResult>";
+
+const S3_ACCESS_DENIED: &str = "<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>0</RequestId></Error>";
+
+/// A stand-in for AWS on 127.0.0.1, answering what `pull` asks (IAM, STS, and the list calls of
+/// each service with resource policies) for an empty account; AccessDenied to IAM when signed
+/// with [`DENIED_KEY`]; a bucket and two refusals when signed with [`PARTIAL_KEY`]. Runs until
+/// the test process ends.
 fn stand_in_iam() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -33,6 +49,61 @@ fn stand_in_iam() -> u16 {
         }
     });
     port
+}
+
+/// The status, content type and body of the answer to a request: by the operation the query
+/// protocols name in the body, the JSON protocols in `X-Amz-Target`, the REST ones in the path.
+fn respond(head: &str, body: &str) -> (&'static str, &'static str, &'static str) {
+    const XML: &str = "text/xml";
+    const JSON: &str = "application/x-amz-json-1.1";
+    let partial = head.contains(PARTIAL_KEY);
+    let lower = head.to_ascii_lowercase();
+    let target = lower
+        .lines()
+        .find_map(|l| l.strip_prefix("x-amz-target:"))
+        .map(str::trim)
+        .unwrap_or_default();
+    let request_line = head.lines().next().unwrap_or_default();
+    match target {
+        "trentservice.listkeys" => return ("200 OK", JSON, r#"{"Keys":[],"Truncated":false}"#),
+        "amazonsqs.listqueues" if partial => {
+            return (
+                "400 Bad Request",
+                "application/x-amz-json-1.0",
+                r#"{"__type":"com.amazonaws.sqs#AccessDenied","message":"User: arn:aws:iam::123456789012:user/auditor is not authorized to perform: sqs:listqueues"}"#,
+            )
+        }
+        "amazonsqs.listqueues" => return ("200 OK", "application/x-amz-json-1.0", "{}"),
+        "secretsmanager.listsecrets" => return ("200 OK", JSON, r#"{"SecretList":[]}"#),
+        "amazonec2containerregistry_v20150921.describerepositories" => {
+            return ("200 OK", JSON, r#"{"repositories":[]}"#)
+        }
+        _ => {}
+    }
+    if request_line.starts_with("GET /2015-03-31/functions") {
+        return ("200 OK", "application/json", r#"{"Functions":[]}"#);
+    }
+    if request_line.starts_with("GET /acme-logs") && request_line.contains("policy") {
+        return ("403 Forbidden", "application/xml", S3_ACCESS_DENIED);
+    }
+    if request_line.starts_with("GET /?") || request_line.starts_with("GET / ") {
+        return (
+            "200 OK",
+            "application/xml",
+            if partial { ONE_BUCKET } else { NO_BUCKETS },
+        );
+    }
+    if body.contains("Action=GetCallerIdentity") {
+        return ("200 OK", XML, CALLER);
+    }
+    if body.contains("Action=ListTopics") {
+        return ("200 OK", XML, NO_TOPICS);
+    }
+    if head.contains(DENIED_KEY) {
+        ("403 Forbidden", XML, ACCESS_DENIED)
+    } else {
+        ("200 OK", XML, EMPTY_ACCOUNT)
+    }
 }
 
 fn answer(stream: TcpStream) -> std::io::Result<()> {
@@ -51,15 +122,11 @@ fn answer(stream: TcpStream) -> std::io::Result<()> {
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
-    let (status, text) = if head.contains(DENIED_KEY) {
-        ("403 Forbidden", ACCESS_DENIED)
-    } else {
-        ("200 OK", EMPTY_ACCOUNT)
-    };
+    let (status, content_type, text) = respond(&head, &String::from_utf8_lossy(&body));
     let mut stream = stream;
     write!(
         stream,
-        "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
         text.len()
     )?;
     stream.flush()
@@ -339,6 +406,84 @@ fn pull_against_an_endpoint_that_refuses_says_which_permission_is_missing() {
         "{report}"
     );
     assert!(report.contains("SecurityAudit"), "{report}");
+}
+
+#[test]
+fn pull_goes_on_past_a_policy_or_a_service_it_may_not_read_and_says_which() {
+    let temp = tempfile::tempdir().unwrap();
+    let endpoint = format!("http://127.0.0.1:{}", stand_in_iam());
+    let keys = |key| {
+        [
+            ("AWS_ACCESS_KEY_ID", key),
+            ("AWS_SECRET_ACCESS_KEY", "example-secret"),
+        ]
+    };
+    // An empty account: every service answers, nothing to warn about, no resources.
+    let pull = iamdsl_isolated(
+        temp.path(),
+        temp.path(),
+        &keys("AKIDEXAMPLE"),
+        &["pull", "--endpoint-url", &endpoint, "-o", "empty.json"],
+    );
+    let report = stderr(&pull);
+    assert!(pull.status.success(), "{report}");
+    assert!(!report.contains("warning"), "{report}");
+    let empty: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(temp.path().join("empty.json")).unwrap())
+            .unwrap();
+    assert!(empty.get("ResourcePolicies").is_none(), "{empty}");
+
+    let pull = iamdsl_isolated(
+        temp.path(),
+        temp.path(),
+        &keys(PARTIAL_KEY),
+        &["pull", "--endpoint-url", &endpoint, "-o", "state.json"],
+    );
+    let report = stderr(&pull);
+    assert!(pull.status.success(), "{report}");
+    assert!(
+        report.contains(
+            "warning[E0805]: the bucket policy of `arn:aws:s3:::acme-logs` could not be read (s3:GetBucketPolicy); the state records it as unknown\n"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains(" = note: Amazon S3 answered AccessDenied: Access Denied\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains(" = help: allow `s3:GetBucketPolicy` on it to the identity that pulls"),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "warning[E0805]: the queues of `us-east-1` could not be listed (sqs:ListQueues); the state holds none of them or their policies\n"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains(" = help: allow `sqs:ListQueues` to the identity that pulls"),
+        "{report}"
+    );
+    assert!(!report.contains("example-secret"), "{report}");
+    let text = std::fs::read_to_string(temp.path().join("state.json")).unwrap();
+    let state = iamdsl_policy::authz::AuthorizationDetails::read(&text).unwrap();
+    assert_eq!(state.resources.len(), 1, "{text}");
+    let bucket = &state.resources[0];
+    assert_eq!(
+        (
+            bucket.kind.as_str(),
+            bucket.arn.as_str(),
+            bucket.account.as_str()
+        ),
+        ("s3.bucket", "arn:aws:s3:::acme-logs", "123456789012")
+    );
+    assert_eq!(
+        bucket.policy,
+        iamdsl_policy::authz::ResourcePolicyState::Unknown(
+            "s3:GetBucketPolicy failed: AccessDenied: Access Denied".into()
+        )
+    );
 }
 
 #[test]

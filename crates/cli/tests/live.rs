@@ -35,6 +35,9 @@ fn iamdsl_against(server: &MotoServer, dir: &Path, args: &[&str]) -> Output {
 fn comparable(mut details: AuthorizationDetails) -> AuthorizationDetails {
     // AWS managed policies come with their documents in a pull; a build only references them.
     details.aws_managed.clear();
+    // `moto::deploy` creates IAM only (the example's KMS key has an id moto cannot be given);
+    // live_resources.rs creates and pulls resource policies.
+    details.resources.clear();
     details.users.iter_mut().for_each(|u| u.id = None);
     details.groups.iter_mut().for_each(|g| g.id = None);
     details.policies.iter_mut().for_each(|p| p.id = None);
@@ -89,10 +92,42 @@ fn live_diff_shows_no_change_then_exactly_what_changed_in_iam() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let bundle = built_example(dir.path());
     let client = server.client();
     let runtime = moto::runtime();
+    // The example as deployed here: its resources in moto's region, and its key under the id
+    // KMS chose (a key id is the service's to give).
+    let config = server.sdk_config();
+    let key = runtime.block_on(moto::create_key(&config));
+    let project = dir.path().join("platform");
+    copy_dir(&repo_root().join("examples/platform"), &project);
+    let edit = |file: &str, from: &str, to: &str| {
+        let path = project.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{file}: {from}");
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+    };
+    edit(
+        "resources.iamdsl",
+        "0d6f8a52-3c1e-4b7a-9d2f-5e8c1a7b4f30",
+        &key,
+    );
+    edit(
+        "iamdsl.toml",
+        "region = \"eu-west-1\"",
+        "region = \"us-east-1\"",
+    );
+    let built = iamdsl(dir.path(), &["build", "platform", "-o", "out"]);
+    assert!(built.status.success(), "{}", stderr(&built));
+    let bundle: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            dir.path()
+                .join("out/prod/account-authorization-details.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
     runtime.block_on(moto::deploy(&client, &bundle));
+    runtime.block_on(moto::deploy_resources(&config, &bundle));
 
     let live_diff = |extra: &[&str]| {
         let mut args = vec!["diff", "platform", "--live", "--endpoint-url", &server.url];

@@ -35,6 +35,17 @@ impl MotoServer {
     /// Starts a server whose default account is `account`. `None` (with a note) when moto is not
     /// installed and this is not CI; under CI a missing server fails the test.
     pub fn start(account: &str) -> Option<MotoServer> {
+        MotoServer::spawn(Some(account))
+    }
+
+    /// Starts a server of several accounts: the test credentials act as moto's default account
+    /// (123456789012), and credentials from `sts:AssumeRole` into another account's role act as
+    /// that account (moto does so only while `MOTO_ACCOUNT_ID` is unset).
+    pub fn start_accounts() -> Option<MotoServer> {
+        MotoServer::spawn(None)
+    }
+
+    fn spawn(account: Option<&str>) -> Option<MotoServer> {
         let Some(binary) = server_binary() else {
             if std::env::var("CI").as_deref() == Ok("true") {
                 panic!(
@@ -51,11 +62,16 @@ impl MotoServer {
             .local_addr()
             .unwrap()
             .port();
-        let child = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .env("MOTO_ACCOUNT_ID", account)
+            .env_remove("MOTO_ACCOUNT_ID")
             // AWS managed policies exist in every real account; the example attaches one.
-            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true");
+        if let Some(account) = account {
+            command.env("MOTO_ACCOUNT_ID", account);
+        }
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -281,6 +297,109 @@ pub async fn deploy(client: &aws_sdk_iam::Client, state: &Value) {
                 .send()
                 .await
                 .unwrap();
+        }
+    }
+}
+
+impl MotoServer {
+    /// The SDK configuration of the other services' clients: the same endpoint, region and
+    /// credentials as [`MotoServer::client`].
+    pub fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(&self.url)
+            .region(Region::new("us-east-1"))
+            .http_client(iamdsl_aws::https_client())
+            .credentials_provider(aws_sdk_iam::config::SharedCredentialsProvider::new(
+                Credentials::new(TEST_ACCESS_KEY, TEST_SECRET_KEY, None, None, "moto"),
+            ))
+            .build()
+    }
+}
+
+/// A customer managed KMS key; its id is the service's to choose.
+pub async fn create_key(config: &aws_config::SdkConfig) -> String {
+    aws_sdk_kms::Client::new(config)
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .key_id()
+        .to_string()
+}
+
+/// Creates the resources of a built bundle's `ResourcePolicies` with their policies, through
+/// each service's API (a key must exist already: KMS chooses key ids).
+pub async fn deploy_resources(config: &aws_config::SdkConfig, state: &Value) {
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    );
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let sns = aws_sdk_sns::Client::new(config);
+    let kms = aws_sdk_kms::Client::new(config);
+    for resource in items(state, "ResourcePolicies") {
+        let name = text(resource, "Name");
+        let policy = (!resource["Policy"].is_null()).then(|| document(&resource["Policy"]));
+        match text(resource, "Kind").as_str() {
+            "s3.bucket" => {
+                s3.create_bucket().bucket(&name).send().await.unwrap();
+                if let Some(policy) = policy {
+                    s3.put_bucket_policy()
+                        .bucket(&name)
+                        .policy(policy)
+                        .send()
+                        .await
+                        .unwrap();
+                }
+            }
+            "kms.key" => {
+                if let Some(policy) = policy {
+                    kms.put_key_policy()
+                        .key_id(&name)
+                        .policy_name("default")
+                        .policy(policy)
+                        .send()
+                        .await
+                        .unwrap();
+                }
+            }
+            "sqs.queue" => {
+                sqs.create_queue()
+                    .queue_name(&name)
+                    .set_attributes(policy.map(|p| {
+                        [(aws_sdk_sqs::types::QueueAttributeName::Policy, p)]
+                            .into_iter()
+                            .collect()
+                    }))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            "sns.topic" => {
+                let arn = sns
+                    .create_topic()
+                    .name(&name)
+                    .send()
+                    .await
+                    .unwrap()
+                    .topic_arn()
+                    .unwrap()
+                    .to_string();
+                if let Some(policy) = policy {
+                    sns.set_topic_attributes()
+                        .topic_arn(arn)
+                        .attribute_name("Policy")
+                        .attribute_value(policy)
+                        .send()
+                        .await
+                        .unwrap();
+                }
+            }
+            other => panic!("the live tests do not deploy a {other}"),
         }
     }
 }
