@@ -275,6 +275,7 @@ fn affected(
     built: &Access<'_>,
     deployed: &Access<'_>,
     changed: &BTreeSet<Key>,
+    resources: &ChangedResources,
 ) -> BTreeSet<(String, PrincipalKind, String, String)> {
     let mut out = BTreeSet::new();
     for access in [built, deployed] {
@@ -291,7 +292,15 @@ fn affected(
                     .is_some_and(|arn| is_changed("policy", arn.rsplit('/').next().unwrap_or(arn)))
             });
             let in_changed_group = p.groups.iter().any(|g| is_changed("group", g));
-            if is_changed(p.kind.as_str(), &p.name) || uses_changed_policy || in_changed_group {
+            let root = format!("arn:aws:iam::{}:root", p.account);
+            let named_by_resource = ["*", p.arn.as_str(), root.as_str()]
+                .iter()
+                .any(|name| resources.principals.contains(*name));
+            if is_changed(p.kind.as_str(), &p.name)
+                || uses_changed_policy
+                || in_changed_group
+                || named_by_resource
+            {
                 out.insert((p.account.clone(), p.kind, p.name.clone(), p.arn.clone()));
             }
         }
@@ -301,6 +310,59 @@ fn affected(
 
 /// Effective access gained and lost per principal between `deployed` and `built`.
 /// `changed`: the (account, kind, name) of entities whose documents or attachments differ.
+/// What the resource policies that changed name: their principals, and the requests their
+/// statements are about (each action on the resource), asked of every principal they may name.
+#[derive(Debug, Default)]
+pub(crate) struct ChangedResources {
+    pub principals: BTreeSet<String>,
+    pub requests: BTreeSet<(String, String)>,
+}
+
+impl ChangedResources {
+    pub(crate) fn of(
+        sides: [&AuthorizationDetails; 2],
+        changed: &BTreeSet<Key>,
+    ) -> ChangedResources {
+        let mut out = ChangedResources::default();
+        let mut expansions = HashMap::new();
+        for details in sides {
+            for resource in &details.resources {
+                let kind =
+                    iamdsl_catalog::resource_policies::resource_policy_kind_by_key(&resource.kind)
+                        .map_or("resource", |k| k.resource_type);
+                if !changed.contains(&(resource.account.clone(), kind, resource.name.clone())) {
+                    continue;
+                }
+                let Some(document) = resource.document() else {
+                    continue;
+                };
+                for statement in &document.statements {
+                    for values in statement.principal.iter().flat_map(|p| p.0.values()) {
+                        out.principals.extend(values.iter().cloned());
+                    }
+                    let ActionBlock::Action(patterns) = &statement.action else {
+                        continue;
+                    };
+                    let arns: Vec<String> = match &statement.resource {
+                        Some(ResourceBlock::Resource(set)) if !set.contains("*") => {
+                            set.iter().cloned().collect()
+                        }
+                        _ => vec![resource.arn.clone()],
+                    };
+                    for pattern in patterns {
+                        for action in expand(&mut expansions, pattern) {
+                            for arn in &arns {
+                                out.requests.insert((action.clone(), arn.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 pub fn access_changes(
     built: &AuthorizationDetails,
     deployed: &AuthorizationDetails,
@@ -325,9 +387,10 @@ pub fn access_changes(
     let before = Access::new(deployed);
     let mut expansions = HashMap::new();
     let mut out = Vec::new();
-    for (account, kind, name, arn) in affected(&after, &before, changed) {
+    let resources = ChangedResources::of([built, deployed], changed);
+    for (account, kind, name, arn) in affected(&after, &before, changed, &resources) {
         let (a, b) = (after.by_arn(&arn), before.by_arn(&arn));
-        let mut requests = BTreeSet::new();
+        let mut requests = resources.requests.clone();
         // Unknown policies attached on one side only: what they give or took is not seen.
         let mut sides_unknown: [BTreeSet<&String>; 2] = Default::default();
         for ((access, index), side_unknown) in [(&after, a), (&before, b)]

@@ -12,7 +12,8 @@ pub use access::AccessChange;
 
 use iamdsl_policy::access::arn_account;
 use iamdsl_policy::authz::{
-    AuthorizationDetails, GroupDetail, InlinePolicy, ManagedPolicyDetail, RoleDetail, UserDetail,
+    AuthorizationDetails, GroupDetail, InlinePolicy, ManagedPolicyDetail, ResourcePolicyDetail,
+    ResourcePolicyState, RoleDetail, UserDetail,
 };
 use iamdsl_policy::eval::{Operator, SetOperator};
 use iamdsl_policy::json::Json;
@@ -167,6 +168,8 @@ enum EntityRef<'a> {
     /// deployed side does not show them).
     Role(&'a RoleDetail, Hidden),
     Policy(&'a ManagedPolicyDetail),
+    /// A resource with a policy of its own (a bucket, a key…).
+    Resource(&'a ResourcePolicyDetail),
 }
 
 #[derive(Clone, Copy, Default)]
@@ -273,6 +276,15 @@ fn same_entity(built: EntityRef<'_>, deployed: EntityRef<'_>) -> bool {
                 && b.description == d.description
                 && same_document(&b.document, &d.document)
         }
+        // By kind and name: a secret's deployed ARN has a suffix the source does not know.
+        (EntityRef::Resource(b), EntityRef::Resource(d)) => match (&b.policy, &d.policy) {
+            (ResourcePolicyState::Absent, ResourcePolicyState::Absent) => true,
+            (ResourcePolicyState::Document(b), ResourcePolicyState::Document(d)) => {
+                same_document(b, d)
+            }
+            // An unreadable policy is never known to be the same.
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -329,6 +341,16 @@ fn entity_json(entity: EntityRef<'_>) -> String {
             one.policies.push(policy);
             "Policies"
         }
+        EntityRef::Resource(resource) => {
+            let mut resource = resource.clone();
+            // Compared by name: the ARN is shown in the summary, not diffed.
+            resource.arn = String::new();
+            if let ResourcePolicyState::Document(document) = &mut resource.policy {
+                no_sids(document);
+            }
+            one.resources.push(resource);
+            "ResourcePolicies"
+        }
     };
     let json = one.to_json();
     let entity = match &json {
@@ -369,7 +391,39 @@ fn sides<'a>(
         ));
     }
     details.policies.iter().map(policy_side).for_each(&mut add);
+    details
+        .resources
+        .iter()
+        .map(resource_side)
+        .for_each(&mut add);
     out
+}
+
+/// A resource, by its kind's name in AWS (`bucket`, `key`, `queue`…). It has no IAM path: the
+/// diff scope's paths never take it, so a deployed resource the project does not declare is
+/// unmanaged (only `names` in the scope claims one).
+fn resource_side(resource: &ResourcePolicyDetail) -> Side<'_> {
+    let kind = iamdsl_catalog::resource_policies::resource_policy_kind_by_key(&resource.kind)
+        .map_or("resource", |k| k.resource_type);
+    let documents = match &resource.policy {
+        ResourcePolicyState::Document(document) => vec![("resource", Doc::One(document))],
+        _ => Vec::new(),
+    };
+    let extra = match &resource.policy {
+        ResourcePolicyState::Unknown(why) => BTreeSet::from([format!("policy not known ({why})")]),
+        _ => BTreeSet::new(),
+    };
+    Side {
+        account: resource.account.clone(),
+        kind,
+        name: resource.name.clone(),
+        arn: resource.arn.clone(),
+        path: String::new(),
+        entity: EntityRef::Resource(resource),
+        documents,
+        attached: BTreeSet::new(),
+        extra,
+    }
 }
 
 fn account_of(arn: &str) -> String {
@@ -567,9 +621,24 @@ fn grants<'a>(label: &str, statements: impl Iterator<Item = &'a Statement>) -> B
             )],
             None => vec!["*".to_string()],
         };
+        // A resource's policy: whom each grant is to.
+        let to: Vec<String> = if label == "resource" {
+            statement
+                .principal
+                .iter()
+                .flat_map(|p| &p.0)
+                .flat_map(|(kind, values)| values.iter().map(move |v| format!(" to {kind} {v}")))
+                .collect()
+        } else {
+            vec![String::new()]
+        };
         for action in &actions {
             for resource in &resources {
-                out.insert(format!("{effect}{action} on {resource}{condition}"));
+                for principal in &to {
+                    out.insert(format!(
+                        "{effect}{action} on {resource}{principal}{condition}"
+                    ));
+                }
             }
         }
     }
