@@ -1,4 +1,4 @@
-//! `iamdsl import FILE -o DIR`: `.iamdsl` source for deployed state.
+//! `iamdsl import FILE… -o DIR`: `.iamdsl` source for deployed state, of one account or several.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,8 +7,10 @@ use iamdsl_policy::authz::AuthorizationDetails;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Deployed state: the output of `aws iam get-account-authorization-details` or `iamdsl pull`
-    file: PathBuf,
+    /// Deployed state: the output of `aws iam get-account-authorization-details` or `iamdsl pull`;
+    /// several accounts' states (one file each) import into one project
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
     /// The directory to write the project to; it must not hold `.iamdsl` files yet
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
@@ -49,19 +51,33 @@ fn account_name(text: &str) -> Result<(String, String), String> {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, crate::Failure> {
-    import_into(&args.file, &args.output, &args.names)
+    import_all(&args.files, &args.output, &args.names)
 }
 
-/// Imports the deployed state in `file` into a new project in `dir` (`import`, `init --from`).
+/// Imports the deployed state in `file` into a new project in `dir` (`init --from`).
 pub fn import_into(
     file: &Path,
     dir: &Path,
     names: &AccountNames,
 ) -> Result<ExitCode, crate::Failure> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
-    let deployed =
-        AuthorizationDetails::read(&text).map_err(|e| format!("`{}`: {e}", file.display()))?;
+    import_all(&[file.to_path_buf()], dir, names)
+}
+
+/// Imports the deployed states in `files` (each account's in one) into a new project in `dir`.
+fn import_all(
+    files: &[PathBuf],
+    dir: &Path,
+    names: &AccountNames,
+) -> Result<ExitCode, crate::Failure> {
+    let mut states = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+        let state =
+            AuthorizationDetails::read(&text).map_err(|e| format!("`{}`: {e}", file.display()))?;
+        states.push((file.display().to_string(), state));
+    }
+    let deployed = iamdsl_import::merge_states(states)?;
     if holds_sources(dir) {
         return Err(format!(
             "`{}` already holds .iamdsl files; import into a new directory",
@@ -79,6 +95,9 @@ pub fn import_into(
     for skipped in &imported.skipped {
         eprintln!("note: not imported: {skipped}");
     }
+    for warning in &imported.warnings {
+        eprintln!("warning: {warning}");
+    }
     for entity in &imported.verbatim_entities {
         eprintln!("note: {entity} is written with every statement #[verbatim]: its readable form did not build back to the same policy");
     }
@@ -88,8 +107,13 @@ pub fn import_into(
     if !imported.over_quota.is_empty() {
         eprintln!("note: the project's iamdsl.toml raises those quotas under [quotas]; check the account's Service Quotas allow them");
     }
+    let but = if imported.warnings.is_empty() {
+        ""
+    } else {
+        ", but for the policies it could not read"
+    };
     eprintln!(
-        "wrote {} files to {}; `iamdsl build {}` gives back the deployed state",
+        "wrote {} files to {}; `iamdsl build {}` gives back the deployed state{but}",
         imported.files.len(),
         dir.display(),
         dir.display()

@@ -331,3 +331,47 @@ fn accounts_are_named_from_the_command_line() {
         assert!(!dir.path().join("bad").exists());
     }
 }
+
+/// The example's three accounts, built and imported together: the bucket policy's statement
+/// for the audit account's role (written from `allow read, list on logs`) comes back as the
+/// statement a person writes, naming the role, and each account builds back to its state.
+#[test]
+fn the_examples_accounts_import_into_one_project() {
+    let dir = example_built();
+    let states: Vec<String> = ["prod", "audit", "sandbox"]
+        .iter()
+        .map(|account| format!("out/{account}/account-authorization-details.json"))
+        .collect();
+    let mut args = vec!["import"];
+    args.extend(states.iter().map(String::as_str));
+    args.extend([
+        "-o",
+        "imported",
+        "--account-name",
+        "prod=111111111111",
+        "--account-name",
+        "audit=222222222222",
+        "--account-name",
+        "sandbox=333333333333",
+    ]);
+    let import = iamdsl(dir.path(), &args);
+    assert!(import.status.success(), "{}", stderr(&import));
+    let check = iamdsl(dir.path(), &["check", "imported"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    for state in &states {
+        let diff = iamdsl(
+            dir.path(),
+            &["diff", "imported", "--deployed", state, "--exit-code"],
+        );
+        assert_eq!(stdout(&diff), "0 changes, 0 unmanaged\n", "{state}");
+    }
+    let resources = std::fs::read_to_string(dir.path().join("imported/resources.iamdsl")).unwrap();
+    assert!(
+        resources.contains(
+            "resource acme-logs in prod = s3.bucket(\"acme-logs\") {\n  allow list, read to role log_auditor\n"
+        ),
+        "{resources}"
+    );
+    let roles = std::fs::read_to_string(dir.path().join("imported/roles.iamdsl")).unwrap();
+    assert!(roles.contains("role log_auditor in audit {"), "{roles}");
+}

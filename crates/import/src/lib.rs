@@ -12,6 +12,15 @@
 //! entity and the diagnostic. The result is proved by compiling it with the same analysis as
 //! `build` and diffing it against the input; an entity that does not come back the same is
 //! written again with every statement verbatim, and one that still does not is an error.
+//!
+//! Resource policies (`ResourcePolicies`) become `resource` declarations in the account that
+//! owns each resource (`resources.rs`); several accounts' states import into one project
+//! ([`merge_states`]), so that a policy naming another account's role names its declaration.
+//! The proof (`verify.rs`) compares resources by ARN, not through the diff, which matches them
+//! by name: a secret's name is not the one its ARN ends with.
+
+mod resources;
+mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -19,12 +28,15 @@ use std::fmt::Write as _;
 use iamdsl_catalog::{Catalog, Level};
 use iamdsl_compiler::config::Quotas;
 use iamdsl_compiler::is_iso_date;
-use iamdsl_policy::authz::{AttachedPolicy, AuthorizationDetails, InlinePolicy};
+use iamdsl_policy::authz::{
+    AttachedPolicy, AuthorizationDetails, InlinePolicy, ResourcePolicyDetail,
+};
 use iamdsl_policy::{
     ActionBlock, Conditions, Effect, NameSet, PolicyDocument, ResourceBlock, Statement,
 };
 use iamdsl_syntax::ast::DeclKind;
 use iamdsl_syntax::{is_bare_key, quote};
+use verify::{describe, verify_allowing_public, Verification, Verified};
 
 /// The files of an imported project: relative path to content.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,11 +50,31 @@ pub struct Imported {
     /// Deployed entities over AWS's default quotas, as `check` would report them; the
     /// project's `iamdsl.toml` raises those quotas to what the state needs.
     pub over_quota: Vec<String>,
+    /// What was imported with less than the state holds: resources whose policy could not be
+    /// read, declared without one.
+    pub warnings: Vec<String>,
 }
 
 /// Identifiers for the AWS names, unique across kinds, valid in the language.
 struct Names {
     by_entity: BTreeMap<(DeclKind, String), String>,
+    /// Resources by ARN (a bucket and a queue may share a name).
+    by_resource: BTreeMap<String, String>,
+}
+
+/// What a resource's identifier starts from: its name, or for a KMS key (whose name is a
+/// generated id) `key_` and the id's first group.
+fn resource_base(resource: &ResourcePolicyDetail) -> String {
+    if resource.kind == "kms.key" {
+        let short: String = resource
+            .name
+            .trim_start_matches("mrk-")
+            .chars()
+            .take_while(|c| *c != '-')
+            .collect();
+        return identifier_for(&format!("key_{short}"));
+    }
+    identifier_for(&resource.name)
 }
 
 fn identifier_for(name: &str) -> String {
@@ -113,15 +145,51 @@ impl Names {
             taken.insert(ident.clone());
             by_entity.insert((*kind, name.clone()), ident);
         }
-        Names { by_entity }
+        // Resources after the entities: a role and its queue are often named alike, and the
+        // role keeps the name (`orders`, `orders_queue`).
+        let mut by_resource = BTreeMap::new();
+        for resource in &details.resources {
+            let base = resource_base(resource);
+            let type_word = resource.kind.rsplit('.').next().unwrap_or("resource");
+            let mut ident = base.clone();
+            let mut n = 2;
+            while taken.contains(&ident) {
+                ident = if n == 2 {
+                    format!("{base}_{type_word}")
+                } else {
+                    format!("{base}_{type_word}{}", n - 1)
+                };
+                n += 1;
+            }
+            taken.insert(ident.clone());
+            by_resource.insert(resource.arn.clone(), ident);
+        }
+        Names {
+            by_entity,
+            by_resource,
+        }
     }
 
-    /// The kind keyword and AWS name of an identifier this table gave out.
+    /// The kind keyword and AWS name of an identifier this table gave out (for a resource,
+    /// `resource` and its ARN).
     fn entity(&self, ident: &str) -> Option<(String, String)> {
         self.by_entity
             .iter()
             .find(|(_, given)| given.as_str() == ident)
             .map(|((kind, name), _)| (kind.keyword().to_string(), name.clone()))
+            .or_else(|| {
+                self.by_resource
+                    .iter()
+                    .find(|(_, given)| given.as_str() == ident)
+                    .map(|(arn, _)| ("resource".to_string(), arn.clone()))
+            })
+    }
+
+    fn resource(&self, arn: &str) -> String {
+        self.by_resource
+            .get(arn)
+            .cloned()
+            .unwrap_or_else(|| identifier_for(arn))
     }
 
     fn get(&self, kind: DeclKind, name: &str) -> String {
@@ -146,6 +214,10 @@ struct Writer<'a> {
     accounts: BTreeMap<String, String>,
     /// Customer managed policy ARN to its name.
     policy_arns: BTreeMap<String, String>,
+    /// Role and user ARNs to how a resource's policy names them: `role auditor`.
+    principal_arns: BTreeMap<String, String>,
+    /// `[defaults] region` of the imported project: regional resources elsewhere get `region:`.
+    default_region: Option<String>,
 }
 
 fn account_of(arn: &str) -> &str {
@@ -484,31 +556,11 @@ impl Writer<'_> {
                     None => format!("service {}", quote(value)),
                 })
             }
-            "AWS" => {
-                if let Some(id) = value
-                    .strip_prefix("arn:aws:iam::")
-                    .and_then(|r| r.strip_suffix(":root"))
-                    .filter(|id| id.len() == 12 && id.chars().all(|c| c.is_ascii_digit()))
-                {
-                    return Ok(match self.accounts.get(id) {
-                        Some(name) => format!("account {name}"),
-                        None => format!("account {}", quote(id)),
-                    });
-                }
-                if value.len() == 12 && value.chars().all(|c| c.is_ascii_digit()) {
-                    return Ok(format!("account {}", quote(value)));
-                }
-                let resource = value.splitn(6, ':').nth(5).unwrap_or("");
-                if value.starts_with("arn:") && resource.starts_with("role/") {
-                    return Ok(format!("role arn({})", quote(value)));
-                }
-                if value.starts_with("arn:") && resource.starts_with("user/") {
-                    return Ok(format!("user arn({})", quote(value)));
-                }
-                Err(format!(
+            "AWS" => self.aws_principal(value).ok_or_else(|| {
+                format!(
                     "the trusted principal `{value}` has no source form (a deleted principal shows as its unique id; remove it from the trust policy)"
-                ))
-            }
+                )
+            }),
             "Federated" if value.contains(":saml-provider/") => Ok(format!("saml {}", quote(value))),
             "Federated" => match value.split_once(":oidc-provider/") {
                 Some((head, host)) if account_of(head) == role_account => {
@@ -520,6 +572,31 @@ impl Writer<'_> {
             },
             other => Err(format!("principals of kind `{other}` have no source form")),
         }
+    }
+
+    /// An `"AWS"` principal: an account (by name when declared), or a role or user by ARN.
+    fn aws_principal(&self, value: &str) -> Option<String> {
+        if let Some(id) = value
+            .strip_prefix("arn:aws:iam::")
+            .and_then(|r| r.strip_suffix(":root"))
+            .filter(|id| id.len() == 12 && id.chars().all(|c| c.is_ascii_digit()))
+        {
+            return Some(match self.accounts.get(id) {
+                Some(name) => format!("account {name}"),
+                None => format!("account {}", quote(id)),
+            });
+        }
+        if value.len() == 12 && value.chars().all(|c| c.is_ascii_digit()) {
+            return Some(format!("account {}", quote(value)));
+        }
+        let resource = value.splitn(6, ':').nth(5).unwrap_or("");
+        if value.starts_with("arn:") && resource.starts_with("role/") {
+            return Some(format!("role arn({})", quote(value)));
+        }
+        if value.starts_with("arn:") && resource.starts_with("user/") {
+            return Some(format!("user arn({})", quote(value)));
+        }
+        None
     }
 }
 
@@ -533,12 +610,13 @@ fn duration_text(seconds: u32) -> String {
     }
 }
 
-/// Writes source for `details` with the given style per entity (`(kind keyword, AWS name)`).
+/// Source files for `details` with the given style per entity (`(kind keyword, AWS name)`;
+/// `resource` and its ARN), and the warnings about what the source cannot say.
 fn write_sources(
     writer: &Writer<'_>,
     details: &AuthorizationDetails,
     verbatim: &BTreeSet<(String, String)>,
-) -> Result<BTreeMap<String, String>, String> {
+) -> Result<(BTreeMap<String, String>, Vec<String>), String> {
     let style = |kind: DeclKind, name: &str| {
         if verbatim.contains(&(kind.keyword().to_string(), name.to_string())) {
             Style::Verbatim
@@ -546,17 +624,18 @@ fn write_sources(
             Style::Readable
         }
     };
-    let placement = |arn: &str| -> String {
+    let placement_in = |id: &str| -> String {
         if writer.accounts.len() > 1 {
             writer
                 .accounts
-                .get(account_of(arn))
+                .get(id)
                 .map(|name| format!(" in {name}"))
                 .unwrap_or_default()
         } else {
             String::new()
         }
     };
+    let placement = |arn: &str| placement_in(account_of(arn));
     let mut files = BTreeMap::new();
 
     let mut accounts = String::from("// Imported by `iamdsl import`.\n");
@@ -668,7 +747,59 @@ fn write_sources(
         roles.push_str("}\n");
     }
     files.insert("roles.iamdsl".to_string(), roles);
-    Ok(files)
+
+    let mut warnings = Vec::new();
+    if !details.resources.is_empty() {
+        let mut resources = String::new();
+        for resource in &details.resources {
+            let style = if verbatim.contains(&("resource".to_string(), resource.arn.clone())) {
+                Style::Verbatim
+            } else {
+                Style::Readable
+            };
+            let warning = writer.resource(
+                &mut resources,
+                resource,
+                &placement_in(&resource.account),
+                style,
+            )?;
+            warnings.extend(warning);
+        }
+        files.insert("resources.iamdsl".to_string(), resources);
+    }
+    Ok((files, warnings))
+}
+
+/// Several accounts' deployed states as one, so that one project holds them all and a grant
+/// naming a principal of another account names it by its declaration. `states` are labelled
+/// (by their file) for the error when two hold the same account.
+pub fn merge_states(
+    states: Vec<(String, AuthorizationDetails)>,
+) -> Result<AuthorizationDetails, String> {
+    let mut merged = AuthorizationDetails::default();
+    let mut holders: BTreeMap<String, String> = BTreeMap::new();
+    for (label, state) in states {
+        for id in state.account_ids() {
+            if let Some(earlier) = holders.insert(id.clone(), label.clone()) {
+                return Err(format!(
+                    "`{label}` holds account {id}, as `{earlier}` does: give each account's state once"
+                ));
+            }
+        }
+        merged.users.extend(state.users);
+        merged.groups.extend(state.groups);
+        merged.roles.extend(state.roles);
+        merged.policies.extend(state.policies);
+        merged.resources.extend(state.resources);
+        // AWS managed policies are the same in every account.
+        for policy in state.aws_managed {
+            if !merged.aws_managed.iter().any(|p| p.arn == policy.arn) {
+                merged.aws_managed.push(policy);
+            }
+        }
+    }
+    merged.sort();
+    Ok(merged)
 }
 
 /// Source for the deployed state `details`, proved to build back to it.
@@ -728,7 +859,13 @@ pub fn import_named(
         }
     }
     if accounts.is_empty() {
-        return Err("the state holds no users, groups, roles or customer managed policies".into());
+        return Err(
+            "the state holds no users, groups, roles, customer managed policies or resource policies"
+                .into(),
+        );
+    }
+    for resource in &details.resources {
+        resources::kind_of(resource)?;
     }
     let names = Names::new(&details, &accounts);
     let policy_arns = details
@@ -736,33 +873,60 @@ pub fn import_named(
         .iter()
         .map(|p| (p.arn.clone(), names.get(DeclKind::Policy, &p.name)))
         .collect();
+    let principal_arns = details
+        .roles
+        .iter()
+        .map(|r| {
+            (
+                r.arn.clone(),
+                format!("role {}", names.get(DeclKind::Role, &r.name)),
+            )
+        })
+        .chain(details.users.iter().map(|u| {
+            (
+                u.arn.clone(),
+                format!("user {}", names.get(DeclKind::User, &u.name)),
+            )
+        }))
+        .collect();
     let writer = Writer {
         catalog: iamdsl_catalog::catalog(),
         names,
         accounts,
         policy_arns,
+        principal_arns,
+        default_region: default_region(&details.resources),
     };
     let mut owned: Vec<String> = Vec::new();
     owned.extend(details.users.iter().map(|u| u.name.clone()));
     owned.extend(details.groups.iter().map(|g| g.name.clone()));
     owned.extend(details.roles.iter().map(|r| r.name.clone()));
     owned.extend(details.policies.iter().map(|p| p.name.clone()));
+    owned.extend(details.resources.iter().map(|r| r.name.clone()));
     owned.sort();
     owned.dedup();
 
     let mut verbatim = BTreeSet::new();
     // Each round turns at least one more entity verbatim, or ends.
     loop {
-        let files = format_all(write_sources(&writer, &details, &verbatim)?)?;
-        let mismatches = match verify(&files, &details, &owned, &writer.names) {
+        let (files, warnings) = write_sources(&writer, &details, &verbatim)?;
+        let files = format_all(files)?;
+        let region = writer.default_region.as_deref();
+        let Verification { files, verified } =
+            verify_allowing_public(files, &details, &owned, &writer.names, region)?;
+        let mismatches = match verified {
             Ok(Verified { usage, over_quota }) => {
                 let mut files = files;
-                files.insert("iamdsl.toml".to_string(), config_text(&owned, &usage));
+                files.insert(
+                    "iamdsl.toml".to_string(),
+                    config_text(&owned, &usage, region),
+                );
                 return Ok(Imported {
                     files,
                     skipped,
                     verbatim_entities: verbatim.iter().map(|(k, n)| format!("{k} {n}")).collect(),
                     over_quota,
+                    warnings,
                 });
             }
             Err(mismatches) => mismatches,
@@ -775,7 +939,21 @@ pub fn import_named(
     }
 }
 
-fn config_text(owned: &[String], usage: &Quotas) -> String {
+/// The region most of the regional resources are in (the first in order on a tie): the
+/// project's default, so that only the others need `region:`.
+fn default_region(resources: &[ResourcePolicyDetail]) -> Option<String> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for region in resources.iter().filter_map(resources::region_of) {
+        *counts.entry(region).or_default() += 1;
+    }
+    let most = counts.values().copied().max()?;
+    counts
+        .into_iter()
+        .find(|(_, n)| *n == most)
+        .map(|(region, _)| region.to_string())
+}
+
+fn config_text(owned: &[String], usage: &Quotas, region: Option<&str>) -> String {
     let mut out = String::from(
         "# Imported by `iamdsl import`. The entities below belong to this project: `iamdsl diff`\n# reports them as \"would be removed\" once their source is deleted.\n[diff]\nnames = [\n",
     );
@@ -783,6 +961,13 @@ fn config_text(owned: &[String], usage: &Quotas) -> String {
         let _ = writeln!(out, "  {},", quote(name));
     }
     out.push_str("]\n");
+    if let Some(region) = region {
+        let _ = writeln!(
+            out,
+            "\n[defaults]\n# The region of the resources declared without `region:`.\nregion = {}",
+            quote(region)
+        );
+    }
     let defaults = Quotas::default();
     let raised: Vec<(&str, usize)> = usage
         .settings()
@@ -812,131 +997,11 @@ fn format_all(files: BTreeMap<String, String>) -> Result<BTreeMap<String, String
         .collect()
 }
 
-/// An entity that did not compile back to what was deployed (or did not compile).
-#[derive(Debug)]
-struct Mismatch {
-    kind: String,
-    name: String,
-    why: String,
-}
-
-fn describe(mismatches: &[Mismatch]) -> String {
-    let mut out = String::from("the imported source does not build back to the deployed state:");
-    for m in mismatches {
-        let _ = write!(out, "\n  {} {}: {}", m.kind, m.name, m.why);
-    }
-    out
-}
-
-/// What a verified import needs of the quotas.
-struct Verified {
-    usage: Quotas,
-    over_quota: Vec<String>,
-}
-
-/// Compiles the files with the analysis `build` uses and diffs the result against `deployed`.
-/// Quotas are not held to here (what is deployed is imported as it is): the result says which
-/// entities are over the defaults, and how far the quotas must be raised.
-fn verify(
-    files: &BTreeMap<String, String>,
-    deployed: &AuthorizationDetails,
-    owned: &[String],
-    names: &Names,
-) -> Result<Verified, Vec<Mismatch>> {
-    let config = iamdsl_compiler::config::Config {
-        quotas: Quotas::uniform(usize::MAX),
-        ..Default::default()
-    };
-    let project = iamdsl_compiler::Project::in_memory(
-        files
-            .iter()
-            .map(|(path, text)| (path.clone(), text.clone()))
-            .collect(),
-        config,
-    );
-    let analysis = iamdsl_compiler::analyze(&project);
-    let mut mismatches = Vec::new();
-    for diagnostic in analysis.diagnostics.iter().filter(|d| d.is_error()) {
-        let (kind, name) = diagnostic
-            .primary
-            .as_ref()
-            .and_then(|label| {
-                entity_at(files, &project, label.file, label.span.start as usize)
-                    .and_then(|ident| names.entity(&ident))
-            })
-            .unwrap_or_else(|| ("project".to_string(), String::new()));
-        // The label says what is wrong: "an ARN has six parts separated by `:`".
-        let detail = diagnostic
-            .primary
-            .as_ref()
-            .map(|label| format!(": {}", label.message))
-            .unwrap_or_default();
-        mismatches.push(Mismatch {
-            kind,
-            name,
-            why: format!("{}: {}{detail}", diagnostic.code, diagnostic.message),
-        });
-    }
-    if !mismatches.is_empty() {
-        return Err(mismatches);
-    }
-    let built = iamdsl_compiler::bundle::built_counterpart(&analysis.model, deployed);
-    let scope = iamdsl_diff::Scope {
-        paths: Vec::new(),
-        names: owned.to_vec(),
-    };
-    let report = iamdsl_diff::diff(&built, deployed, &scope);
-    for entity in report.entities {
-        if entity.change == iamdsl_diff::Change::Unmanaged {
-            continue;
-        }
-        mismatches.push(Mismatch {
-            kind: entity.kind.to_string(),
-            name: entity.name,
-            why: format!(
-                "{}: {}\n{}",
-                entity.change.as_str(),
-                entity.summary.join("; "),
-                entity.diff
-            ),
-        });
-    }
-    if !mismatches.is_empty() {
-        return Err(mismatches);
-    }
-    let over_quota = iamdsl_compiler::quotas::quota_violations(&analysis.model, &Quotas::default())
-        .into_iter()
-        .map(|d| d.message)
-        .collect();
-    Ok(Verified {
-        usage: iamdsl_compiler::quotas::quota_usage(&analysis.model),
-        over_quota,
-    })
-}
-
-/// The identifier of the declaration around a byte offset of a generated file: the last line
-/// before it that opens one (every declaration starts a line of its own).
-fn entity_at(
-    files: &BTreeMap<String, String>,
-    project: &iamdsl_compiler::Project,
-    file: iamdsl_diagnostics::FileId,
-    offset: usize,
-) -> Option<String> {
-    let text = files.get(project.sources.get(file)?.name.as_str())?;
-    // Declarations start at column 0; `role …` inside a trust block is indented.
-    text.get(..offset)?.lines().rev().find_map(|line| {
-        let mut words = line.split(' ');
-        match words.next() {
-            Some("policy" | "group" | "user" | "role") => words.next().map(str::to_string),
-            _ => None,
-        }
-    })
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use iamdsl_policy::authz::ResourcePolicyState;
 
     /// Every keyword import meets as an AWS name becomes a name the parser takes: a reserved one
     /// gets a `_`, a contextual one (`admin`, `role`) stays as it is.
@@ -952,21 +1017,57 @@ mod tests {
         }
     }
 
-    /// The first declaration of a file, and a `role …` trust entry inside it, which is not one.
+    fn resource(kind: &str, name: &str, arn: &str) -> ResourcePolicyDetail {
+        ResourcePolicyDetail {
+            kind: kind.into(),
+            name: name.into(),
+            arn: arn.into(),
+            account: "111111111111".into(),
+            policy: ResourcePolicyState::Absent,
+        }
+    }
+
+    /// A role keeps its name; the queue named like it, and a key (named by a generated id),
+    /// get names that say what they are.
     #[test]
-    fn a_diagnostic_is_traced_to_the_declaration_around_it() {
-        let text =
-            "role first {\n  trust {\n    role arn(\"arn:aws:iam::111111111111:role/x\")\n  }\n}\n";
-        let files = BTreeMap::from([("roles.iamdsl".to_string(), text.to_string())]);
-        let project = iamdsl_compiler::Project::in_memory(
-            vec![("roles.iamdsl".into(), text.into())],
-            Default::default(),
-        );
-        let file = project.sources.ids().next().unwrap();
-        let offset = text.find("arn(").unwrap();
+    fn resources_are_named_after_the_principals() {
+        let state = r#"{"RoleDetailList": [{"Path": "/", "RoleName": "orders",
+            "Arn": "arn:aws:iam::111111111111:role/orders", "AssumeRolePolicyDocument": {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}]}"#;
+        let mut details = AuthorizationDetails::read(state).unwrap();
+        details.resources = vec![
+            resource(
+                "sqs.queue",
+                "orders",
+                "arn:aws:sqs:eu-west-1:111111111111:orders",
+            ),
+            resource(
+                "sns.topic",
+                "orders",
+                "arn:aws:sns:eu-west-1:111111111111:orders",
+            ),
+            resource(
+                "kms.key",
+                "0d6f8a52-3c1e-4b7a-9d2f-5e8c1a7b4f30",
+                "arn:aws:kms:eu-west-1:111111111111:key/0d6f8a52-3c1e-4b7a-9d2f-5e8c1a7b4f30",
+            ),
+        ];
+        let accounts = BTreeMap::from([("111111111111".to_string(), "main".to_string())]);
+        let names = Names::new(&details, &accounts);
+        assert_eq!(names.get(DeclKind::Role, "orders"), "orders");
         assert_eq!(
-            entity_at(&files, &project, file, offset).as_deref(),
-            Some("first")
+            names.resource("arn:aws:sqs:eu-west-1:111111111111:orders"),
+            "orders_queue"
+        );
+        assert_eq!(
+            names.resource("arn:aws:sns:eu-west-1:111111111111:orders"),
+            "orders_topic"
+        );
+        assert_eq!(
+            names.resource(
+                "arn:aws:kms:eu-west-1:111111111111:key/0d6f8a52-3c1e-4b7a-9d2f-5e8c1a7b4f30"
+            ),
+            "key_0d6f8a52"
         );
     }
 }

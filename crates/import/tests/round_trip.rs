@@ -1,5 +1,6 @@
 //! import(build(p)) builds to the same bytes, and diff(x, x) is empty, for generated projects: intents, explicit
-//! actions, denies, conditions, wildcards, every kind of trust, managed policies, boundaries.
+//! actions, denies, conditions, wildcards, every kind of trust, managed policies, boundaries,
+//! resource policies (with the key policy statements grants `on` a declared key write).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use iamdsl_compiler::config::{parse_manifest, Config, Defaults};
@@ -27,12 +28,27 @@ const TRUST: &[&str] = &[
     "oidc \"token.actions.githubusercontent.com\" when aud == \"sts.amazonaws.com\" and sub like \"repo:acme/app:*\"",
 ];
 
+/// Statements of a bucket's policy, for role `{i}`.
+const BUCKET_STATEMENTS: &[&str] = &[
+    "allow read, list to role r{i}",
+    "allow s3:GetObject on s3.object(\"data-{i}\", \"in/*\") to account partner",
+    "deny * to * when aws:SecureTransport == false",
+    "allow s3:PutObject to service cloudtrail when aws:SourceAccount == \"111111111111\"",
+    "#[allow(public_resource_policy)]\n  allow s3:GetObject to *",
+    "allow write to org \"o-a1b2c3d4e5\"",
+    "allow s3:ListBucket, s3:GetObject to account partner, role r{i} when aws:SecureTransport == true",
+];
+
 #[derive(Debug, Clone)]
 struct Role {
     trust: usize,
     statements: Vec<usize>,
     attach: bool,
     boundary: bool,
+    /// A bucket with these statements (none: declared without a policy).
+    bucket: Option<Vec<usize>>,
+    /// A key the role decrypts with, which writes the key policy's statement for it.
+    key: bool,
 }
 
 fn role() -> impl Strategy<Value = Role> {
@@ -41,12 +57,16 @@ fn role() -> impl Strategy<Value = Role> {
         prop::collection::vec(0..STATEMENTS.len(), 1..5),
         any::<bool>(),
         any::<bool>(),
+        prop::option::of(prop::collection::vec(0..BUCKET_STATEMENTS.len(), 0..3)),
+        any::<bool>(),
     )
-        .prop_map(|(trust, statements, attach, boundary)| Role {
+        .prop_map(|(trust, statements, attach, boundary, bucket, key)| Role {
             trust,
             statements,
             attach,
             boundary,
+            bucket,
+            key,
         })
 }
 
@@ -74,7 +94,30 @@ fn source(roles: &[Role]) -> String {
                 STATEMENTS[s].replace("{i}", &i.to_string())
             ));
         }
+        if role.key {
+            out.push_str(&format!("  allow kms:Decrypt on key{i}\n"));
+        }
         out.push_str("}\n");
+        match &role.bucket {
+            Some(statements) if !statements.is_empty() => {
+                out.push_str(&format!("resource data{i} = s3.bucket(\"data-{i}\") {{\n"));
+                for &s in statements {
+                    out.push_str(&format!(
+                        "  {}\n",
+                        BUCKET_STATEMENTS[s].replace("{i}", &i.to_string())
+                    ));
+                }
+                out.push_str("}\n");
+            }
+            Some(_) => out.push_str(&format!("resource data{i} = s3.bucket(\"data-{i}\")\n")),
+            None => {}
+        }
+        if role.key {
+            out.push_str(&format!(
+                "resource key{i} = kms.key(\"1234abcd-12ab-34cd-56ef-00000000000{}\") {{\n  allow kms:* to account prod\n}}\n",
+                i % 10
+            ));
+        }
     }
     out
 }
