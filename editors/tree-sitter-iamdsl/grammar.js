@@ -44,6 +44,7 @@ module.exports = grammar({
         $.group_declaration,
         $.user_declaration,
         $.role_declaration,
+        $.resource_declaration,
         $.placement_block,
         $.expect_declaration,
       ),
@@ -65,6 +66,18 @@ module.exports = grammar({
     group_declaration: ($) => entity($, 'group'),
     user_declaration: ($) => entity($, 'user'),
     role_declaration: ($) => entity($, 'role'),
+
+    // resource_decl: `resource logs = s3.bucket("acme-logs") { … }`; without a block, no policy.
+    resource_declaration: ($) =>
+      seq(
+        optional($._attributes),
+        'resource',
+        field('name', $.identifier),
+        optional($.placement),
+        '=',
+        field('kind', $.constructor),
+        optional(field('body', $.block)),
+      ),
 
     template_declaration: ($) =>
       seq(
@@ -106,12 +119,14 @@ module.exports = grammar({
         optional($._attributes),
         field('effect', choice('allow', 'deny')),
         $.action_list,
-        'on',
-        $.resource_list,
+        // In a resource's policy `to` names who is let in, and `on` may be left out.
+        choice(seq('on', $.resource_list, optional($.principals)), $.principals),
         optional($.condition),
         optional($.until),
         optional(';'),
       ),
+
+    principals: ($) => seq('to', commaSep1($._principal)),
 
     action_list: ($) => seq(commaSep1($._action_item), optional($.except_actions)),
     except_actions: ($) => seq('except', commaSep1($._action_item)),
@@ -122,7 +137,9 @@ module.exports = grammar({
 
     resource_list: ($) => seq(commaSep1($._resource), optional($.except_resources)),
     except_resources: ($) => seq('except', commaSep1($._resource)),
-    _resource: ($) => choice($.wildcard, $.arn, $.constructor),
+    // A declared resource by name (`on logs`), or a resource named `arn`.
+    _resource: ($) =>
+      choice($.wildcard, $.arn, $.constructor, $.identifier, alias('arn', $.identifier)),
     arn: ($) => seq('arn', '(', $.string, ')'),
     constructor: ($) =>
       seq(
@@ -253,6 +270,7 @@ module.exports = grammar({
         $.user_principal,
         $.saml_principal,
         $.oidc_principal,
+        $.org_principal,
         $.wildcard,
       ),
     service_principal: ($) => seq('service', choice($.string, $.service_name)),
@@ -261,6 +279,7 @@ module.exports = grammar({
     user_principal: ($) => seq('user', $._role_ref),
     saml_principal: ($) => seq('saml', choice($.string, $.identifier)),
     oidc_principal: ($) => seq('oidc', choice($.string, $.identifier)),
+    org_principal: ($) => seq('org', choice($.string, $.identifier)),
     service_name: (_) => token(/[A-Za-z0-9][A-Za-z0-9.-]*/),
 
     // expect_decl
@@ -287,7 +306,7 @@ module.exports = grammar({
         $.verdict,
         commaSep1($._action_item),
         'on',
-        $._resource,
+        field('resource', $._resource),
         optional($.condition),
       ),
     verdict: (_) => choice('can', 'cannot'),

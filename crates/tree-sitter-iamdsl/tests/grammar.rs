@@ -201,6 +201,47 @@ expect role can assume admin
     assert!(!sexp.contains("ERROR"), "{sexp}");
 }
 
+/// Resources with policies of their own: the declaration with and without a block, `to` with
+/// and without `on`, every kind of principal after it, and a declared resource's name where a
+/// resource or a value goes.
+#[test]
+fn resources_and_their_principals_parse_as_iamdsl_reads_them() {
+    let source = r#"
+resource logs in prod = s3.bucket("acme-logs") {
+  allow read, list to role auditor, user ann, account audit, account "333333333333"
+  allow s3:PutObject on s3.object("acme-logs", "AWSLogs/*") to service cloudtrail
+    when aws:SourceArn == trail
+  deny * to * when aws:SecureTransport == false
+  allow read to org "o-a1b2c3d4e5", org org_id
+}
+resource bare = sqs.queue("q")
+role auditor {
+  allow read on logs, bare except arn
+  allow sns:Publish on * when aws:SourceArn == logs
+}
+expect auditor can read on logs
+"#;
+    assert!(
+        !iamdsl_syntax::parse(source, FileId(0)).has_errors(),
+        "iamdsl rejects the source"
+    );
+    let sexp = parse(source).root_node().to_sexp();
+    for part in [
+        "(resource_declaration name: (identifier) (placement account: (identifier)) kind: (constructor service: (identifier) type: (identifier) (arguments (string (string_content)))) body: (block",
+        "(principals (role_principal (identifier)) (user_principal (identifier)) (account_principal (identifier)) (account_principal (string (string_content))))",
+        "(resource_list (constructor service: (identifier) type: (identifier) (arguments (string (string_content)) (string (string_content))))) (principals (service_principal (service_name))) (condition",
+        "(principals (wildcard)) (condition",
+        "(principals (org_principal (string (string_content))) (org_principal (identifier)))",
+        "(resource_declaration name: (identifier) kind: (constructor service: (identifier) type: (identifier) (arguments (string (string_content)))))",
+        "(resource_list (identifier) (identifier) (except_resources (identifier)))",
+        "(comparison key: (condition_key) value: (identifier))",
+        "(expect_declaration principal: (identifier) (verdict) (access_level) resource: (identifier))",
+    ] {
+        assert!(sexp.contains(part), "missing {part}\nin {sexp}");
+    }
+    assert!(!sexp.contains("ERROR"), "{sexp}");
+}
+
 /// Where a contextual keyword is also a name in the same place, pest backtracks; this grammar
 /// lets the next token decide (or, for `mfa`, tries both). Each of these parses in both.
 #[test]

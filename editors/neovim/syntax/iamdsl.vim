@@ -15,13 +15,15 @@ syn iskeyword @,48-57,_,192-255,-
 " Keywords, as matches rather than `syn keyword` so that a word followed by `:` stays part of a
 " condition key or an action (`aws:SourceIp`, `saml:aud`, `account:*`). Contextual words (admin,
 " list, role, …) are also valid names; they are coloured as keywords where they usually are.
-syn match iamdslDeclaration "\v<(account|let|policy|template|group|user|role)>:@!"
+syn match iamdslDeclaration "\v<(account|let|policy|template|group|user|role|resource)>:@!"
 syn match iamdslEffect      "\v<(allow|deny)>:@!"
 syn match iamdslStatement   "\v<(attach|boundary|assume|use|trust|instance_profile)>:@!"
 syn match iamdslKeyword     "\v<(on|except|when|until|in|default|aws|arn)>:@!"
-syn match iamdslPrincipal   "\v<(service|saml|oidc|tag_session)>:@!"
+syn match iamdslPrincipal   "\v<(service|saml|oidc|org|tag_session)>:@!"
+" `to` before the principals a resource's policy lets in: `allow read to role auditor`.
+syn match iamdslPrincipal   "\v<to>\ze\s+(role|user|account|service|org|\*)"
 syn match iamdslExpect      "\v<(expect|can|cannot)>:@!"
-" Only after `expect`: elsewhere `admin` or `to` is a name like any other.
+" Only after `expect`: elsewhere `admin` (and `to`, but before principals) is a name like any other.
 syn match iamdslExpect      "\v(<expect\s+)@<=<no\s+escalation\s+to\s+admin>"
 syn match iamdslOperator    "\v<(and|not|like|exists|any|all)>:@!"
 syn match iamdslMfa         "\v<mfa>:@!"
@@ -34,7 +36,7 @@ syn match iamdslProperty    "\v(^|[{;])\s*\zs<(name|path|description|max_session
 syn match iamdslStdPath     "\v<std(\.[A-Za-z_][A-Za-z0-9_-]*)+\ze\s*\("
 
 " Names after a declaration keyword.
-syn match iamdslDeclName "\v(<(account|let|policy|template|group|user|role)\s+)@<=[A-Za-z_][A-Za-z0-9_-]*"
+syn match iamdslDeclName "\v(<(account|let|policy|template|group|user|role|resource)\s+)@<=[A-Za-z_][A-Za-z0-9_-]*"
 
 " Resource constructors `s3.bucket(` and condition operators `StringEquals(`.
 syn match iamdslConstructor "\v<[A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_-]*\ze\s*\("

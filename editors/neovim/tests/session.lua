@@ -174,6 +174,23 @@ local function session()
     "hover: " .. float.text
   )
   vim.api.nvim_win_close(float.win, true)
+
+  -- Hover over a resource: its policy as the service stores it.
+  vim.cmd.edit(project .. "/resources.iamdsl")
+  local resources = vim.api.nvim_get_current_buf()
+  wait("the server on resources.iamdsl", function()
+    return #vim.lsp.get_clients({ bufnr = resources, name = "iamdsl" }) == 1
+  end)
+  vim.api.nvim_win_set_cursor(0, { line_of(resources, "resource logs"), 10 })
+  vim.lsp.buf.hover()
+  float = wait("the hover window of a resource", floating_text)
+  check(
+    float.text:find("Bucket policy:", 1, true) and float.text:find("aws:SecureTransport", 1, true),
+    "hover of a resource: " .. float.text
+  )
+  vim.api.nvim_win_close(float.win, true)
+  vim.cmd.buffer(roles)
+
   local action_row, action_col = line_of(roles, "iam:PassRole")
   wait("the semantic token of an action", function()
     return has_token(roles, action_row, action_col + 4, "function")

@@ -20,6 +20,7 @@
   "group"
   "user"
   "role"
+  "resource"
   "default"
   "allow"
   "deny"
@@ -36,6 +37,7 @@
   "service"
   "saml"
   "oidc"
+  "org"
   "tag_session"
   "instance_profile"
   "expect"
@@ -114,6 +116,9 @@
 (role_declaration
   name: (identifier) @type.definition)
 
+(resource_declaration
+  name: (identifier) @type.definition)
+
 (template_declaration
   name: (identifier) @function)
 
@@ -141,6 +146,16 @@
 (expect_declaration
   role: (identifier) @type)
 
+; A declared resource by name: `on logs`.
+(resource_list
+  (identifier) @type)
+
+(except_resources
+  (identifier) @type)
+
+(expect_declaration
+  resource: (identifier) @type)
+
 (account_principal
   (identifier) @constant)
 
@@ -154,6 +169,9 @@
   (identifier) @variable)
 
 (oidc_principal
+  (identifier) @variable)
+
+(org_principal
   (identifier) @variable)
 
 (service_principal
