@@ -52,8 +52,18 @@ fn the_example_builds_to_reviewed_documents() {
     }
 }
 
+/// What a document is to AWS: which elements its statements carry.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Identity,
+    Trust,
+    /// A resource's own policy: a Principal in every statement, and `*` only as the lints let it.
+    Resource,
+}
+
 /// Checks a document against AWS's policy grammar (the parts a build can get wrong).
-fn assert_valid_policy(path: &str, document: &serde_json::Value, trust: bool) {
+fn assert_valid_policy(path: &str, document: &serde_json::Value, kind: Kind) {
+    let trust = kind == Kind::Trust;
     assert_eq!(document["Version"], "2012-10-17", "{path}");
     let statements = document["Statement"]
         .as_array()
@@ -150,6 +160,18 @@ fn assert_valid_policy(path: &str, document: &serde_json::Value, trust: bool) {
                     "{path}: wildcard principal"
                 );
             }
+        } else if kind == Kind::Resource {
+            assert!(
+                object.contains_key("Principal"),
+                "{path}: resource policy statement without Principal"
+            );
+            for principal_kind in object["Principal"].as_object().unwrap().keys() {
+                assert!(
+                    ["AWS", "Service"].contains(&principal_kind.as_str()),
+                    "{path}: principal kind {principal_kind}"
+                );
+            }
+            assert!(object.contains_key("Resource"), "{path}");
         } else {
             assert!(
                 !object.contains_key("Principal"),
@@ -189,15 +211,26 @@ fn every_emitted_document_follows_the_aws_policy_grammar() {
             serde_json::from_str(contents).unwrap_or_else(|e| panic!("{path}: {e}"));
         if path.ends_with("account-authorization-details.json") {
             for role in value["RoleDetailList"].as_array().unwrap() {
-                assert_valid_policy(path, &role["AssumeRolePolicyDocument"], true);
+                assert_valid_policy(path, &role["AssumeRolePolicyDocument"], Kind::Trust);
                 documents += 1;
             }
             for policy in value["Policies"].as_array().unwrap() {
-                assert_valid_policy(path, &policy["PolicyVersionList"][0]["Document"], false);
+                assert_valid_policy(
+                    path,
+                    &policy["PolicyVersionList"][0]["Document"],
+                    Kind::Identity,
+                );
                 documents += 1;
             }
         } else if path != "build-info.json" {
-            assert_valid_policy(path, &value, path.ends_with("trust.json"));
+            let kind = if path.ends_with("trust.json") {
+                Kind::Trust
+            } else if path.contains("/resources/") {
+                Kind::Resource
+            } else {
+                Kind::Identity
+            };
+            assert_valid_policy(path, &value, kind);
             documents += 1;
         }
     }
