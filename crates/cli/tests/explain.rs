@@ -728,3 +728,105 @@ fn who_can_names_the_principals_an_unlisted_aws_managed_policy_may_let_in() {
         "arn:aws:iam::aws:policy/ReadOnlyAccessPublishedLater"
     );
 }
+
+/// Resource policies as `explain` shows them: the audit account's reader is allowed by both
+/// halves, each named; without the bucket policy's half it is denied, naming that half; a key
+/// whose policy does not delegate to IAM denies what an identity policy alone allows.
+#[test]
+fn cross_account_and_key_policy_answers_name_both_halves() {
+    let object = "arn:aws:s3:::acme-logs/AWSLogs/111111111111/trail.json.gz";
+    let answer = explain(&[
+        "--principal",
+        "log_auditor",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        object,
+    ]);
+    let (decision, statements) = decided(&answer);
+    assert_eq!(decision, "Allow");
+    assert_eq!(
+        statements,
+        vec![
+            "inline policy iamdsl of role log_auditor @ resources.iamdsl:31",
+            "bucket policy of acme-logs @ resources.iamdsl:31",
+        ]
+    );
+
+    // The same grant by the bucket's ARN writes only the identity half.
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("platform");
+    copy_dir(&repo_root().join("examples/platform"), &project);
+    let path = project.join("resources.iamdsl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace(
+            "allow read, list on logs",
+            "#[allow(one_sided_grant)]\n    allow read, list on s3.object(log_bucket, \"*\")",
+        ),
+    )
+    .unwrap();
+    let output = iamdsl(
+        dir.path(),
+        &[
+            "explain",
+            "platform",
+            "--principal",
+            "log_auditor",
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            object,
+        ],
+    );
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("ImplicitDeny"),
+        "{text}{}",
+        stderr(&output)
+    );
+    assert!(
+        text.contains("no statement of the bucket policy of acme-logs allows it"),
+        "{text}"
+    );
+
+    // A key policy that names only its administrator: the application's identity grant alone
+    // does not reach the key, within its own account.
+    std::fs::create_dir_all(dir.path().join("keys")).unwrap();
+    std::fs::write(
+        dir.path().join("keys/main.iamdsl"),
+        "account prod = \"111111111111\"\n\n\
+         role admin { trust { service ec2 } }\n\n\
+         #[allow(one_sided_grant)]\n\
+         role app {\n  trust { service lambda }\n  allow kms:Decrypt on kms.key(\"0d6f8a52-3c1e-4b7a-9d2f-5e8c1a7b4f30\", region: \"eu-west-1\")\n}\n\n\
+         resource key = kms.key(\"0d6f8a52-3c1e-4b7a-9d2f-5e8c1a7b4f30\", region: \"eu-west-1\") {\n  allow kms:* to role admin\n}\n",
+    )
+    .unwrap();
+    let ask = |principal: &str| {
+        let output = iamdsl(
+            dir.path(),
+            &[
+                "explain",
+                "keys",
+                "--principal",
+                principal,
+                "--action",
+                "kms:Decrypt",
+                "--resource",
+                "arn:aws:kms:eu-west-1:111111111111:key/0d6f8a52-3c1e-4b7a-9d2f-5e8c1a7b4f30",
+            ],
+        );
+        assert!(
+            output.status.success() || output.status.code() == Some(1),
+            "{}",
+            stderr(&output)
+        );
+        stdout(&output)
+    };
+    let app = ask("app");
+    assert!(app.starts_with("ImplicitDeny"), "{app}");
+    assert!(app.contains("key policy of"), "{app}");
+    // Its administrator, whom the key policy names, may.
+    assert!(ask("admin").starts_with("Allow"), "{}", ask("admin"));
+}

@@ -540,3 +540,97 @@ fn the_documented_example_of_the_state_reads() {
     ));
     assert_eq!(states[2], ("sqs.queue", &ResourcePolicyState::Absent));
 }
+
+/// What `pull` read of two accounts imports into one project that builds back to it: no change
+/// against either account; then a bucket policy edited through the API shows as a change, with
+/// the grant it takes away.
+#[test]
+fn pulled_resource_policies_import_build_and_diff_with_no_change() {
+    let Some(server) = MotoServer::start_accounts() else {
+        return;
+    };
+    let runtime = moto::runtime();
+    let (prod, audit) = runtime.block_on(async {
+        (
+            credentials_of(&server, PROD).await,
+            credentials_of(&server, AUDIT).await,
+        )
+    });
+    runtime.block_on(seed_audit(&config(&server, audit.clone())));
+    runtime.block_on(seed_prod(&config(&server, prod.clone())));
+    let dir = tempfile::tempdir().unwrap();
+    let pull = |credentials: &Credentials, file: &str| {
+        let output = iamdsl_as(
+            &server,
+            credentials,
+            dir.path(),
+            &["pull", "--endpoint-url", &server.url, "-o", file],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+    };
+    pull(&prod, "prod.json");
+    pull(&audit, "audit.json");
+
+    let import = iamdsl(
+        dir.path(),
+        &["import", "prod.json", "audit.json", "-o", "project"],
+    );
+    assert!(import.status.success(), "{}", stderr(&import));
+    let source = std::fs::read_to_string(dir.path().join("project/resources.iamdsl")).unwrap();
+    // The bucket policy names the audit account's role by its declaration, not its ARN.
+    assert!(source.contains("to role audit_reader"), "{source}");
+    let check = iamdsl(dir.path(), &["check", "project"]);
+    assert!(
+        check.status.success(),
+        "{}{}",
+        stdout(&check),
+        stderr(&check)
+    );
+    for state in ["prod.json", "audit.json"] {
+        let diff = iamdsl(
+            dir.path(),
+            &["diff", "project", "--deployed", state, "--exit-code"],
+        );
+        assert_eq!(
+            diff.status.code(),
+            Some(0),
+            "{state}: {}{}",
+            stdout(&diff),
+            stderr(&diff)
+        );
+    }
+
+    // Someone narrows the bucket policy by hand: the audit role may no longer list the bucket.
+    let mut narrowed = bucket_policy();
+    narrowed["Statement"][0]["Action"] = json!(["s3:GetObject"]);
+    narrowed["Statement"][0]["Resource"] = json!("arn:aws:s3:::acme-logs/*");
+    runtime.block_on(async {
+        s3(&config(&server, prod.clone()))
+            .put_bucket_policy()
+            .bucket("acme-logs")
+            .policy(text(&narrowed))
+            .send()
+            .await
+            .unwrap();
+    });
+    pull(&prod, "prod-now.json");
+    let diff = iamdsl(
+        dir.path(),
+        &[
+            "diff",
+            "project",
+            "--deployed",
+            "prod-now.json",
+            "--exit-code",
+        ],
+    );
+    assert_eq!(diff.status.code(), Some(2), "{}", stderr(&diff));
+    let report = stdout(&diff);
+    assert!(report.contains("bucket acme-logs"), "{report}");
+    assert!(
+        report.contains(
+            "+ s3:ListBucket on arn:aws:s3:::acme-logs to AWS arn:aws:iam::222222222222:role/audit_reader"
+        ),
+        "{report}"
+    );
+}
