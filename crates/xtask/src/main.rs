@@ -1,4 +1,4 @@
-//! `cargo run -p xtask -- gen-org --roles 2000 --out /tmp/org`
+//! `cargo run -p xtask -- gen-org --roles 2000 --out /tmp/org [--resources]`
 //! `cargo run -p xtask -- gen-realistic --lines 5161 --out /tmp/realistic`
 
 use std::path::PathBuf;
@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("gen-org") => {
             let Some(roles) = value("--roles").and_then(|r| r.parse::<usize>().ok()) else {
-                eprintln!("usage: xtask gen-org --roles N --out DIR");
+                eprintln!("usage: xtask gen-org --roles N --out DIR [--resources]");
                 return ExitCode::from(2);
             };
             let out = PathBuf::from(value("--out").unwrap_or_else(|| "generated-org".to_string()));
@@ -24,7 +24,12 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
             let mut lines = 0;
-            for (name, text) in xtask::generate_org(roles) {
+            let files = if args.iter().any(|a| a == "--resources") {
+                xtask::generate_org_with_resources(roles)
+            } else {
+                xtask::generate_org(roles)
+            };
+            for (name, text) in files {
                 lines += text.lines().count();
                 if let Err(error) = std::fs::write(out.join(&name), text) {
                     eprintln!("cannot write {name}: {error}");
