@@ -241,6 +241,18 @@ fn allowed_services(principal: &PrincipalInfo<'_>) -> Option<BTreeSet<String>> {
     Some(services)
 }
 
+/// What AWS puts in the request of a principal outside the project: its ARN, its account (when
+/// known) and the time.
+fn external_caller(principal: &str, account: &str) -> Context {
+    let mut caller = Context::new();
+    caller.set_default("aws:PrincipalArn", principal);
+    if !account.is_empty() {
+        caller.set_default("aws:PrincipalAccount", account);
+    }
+    RequestTime::now().add_to(&mut caller);
+    caller
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -880,10 +892,7 @@ impl<'a> Access<'a> {
                 account: Some(&role_info.account),
             });
         }
-        let mut caller = Context::new();
-        caller.set_default("aws:PrincipalArn", principal);
-        caller.set_default("aws:PrincipalAccount", account);
-        RequestTime::now().add_to(&mut caller);
+        let caller = external_caller(principal, account);
         let request = Request {
             principal: Principal {
                 arn: principal,

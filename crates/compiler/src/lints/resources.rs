@@ -101,13 +101,24 @@ fn identity_documents<'m>(model: &'m Model, entity: &'m Entity) -> Vec<&'m Polic
     out
 }
 
-/// `#[allow(…)]` on a declaration silences the lint for the grants it holds.
-fn silenced(names: &Names<'_>, ident: &str) -> Vec<String> {
-    names
+/// The lint as reported for a grant of declaration `ident`: `#[allow(…)]` on the declaration
+/// silences it for the grants it holds.
+fn report(
+    names: &Names<'_>,
+    config: &Config,
+    ident: &str,
+    diagnostic: Diagnostic,
+) -> Option<Diagnostic> {
+    let allowed = names
         .decls
         .get(ident)
         .map(|decl| super::allowed_by(&decl.item.prefix, decl.file, &mut Vec::new()))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let site = Site {
+        allowed: &allowed,
+        uses: &[],
+    };
+    emit(config, &site, diagnostic)
 }
 
 pub(crate) fn one_sided_grants(
@@ -156,14 +167,10 @@ pub(crate) fn one_sided_grants(
                     continue;
                 };
                 let kind = entity.kind.keyword();
-                let allowed = silenced(names, &entity.ident);
-                let site = Site {
-                    allowed: &allowed,
-                    uses: &[],
-                };
-                out.extend(emit(
+                out.extend(report(
+                    names,
                     config,
-                    &site,
+                    &entity.ident,
                     Diagnostic::warning(
                         codes::ONE_SIDED_GRANT,
                         format!(
@@ -221,14 +228,10 @@ pub(crate) fn one_sided_grants(
                     continue;
                 };
                 let kind = entity.kind.keyword();
-                let allowed = silenced(names, &resource.ident);
-                let site = Site {
-                    allowed: &allowed,
-                    uses: &[],
-                };
-                out.extend(emit(
+                out.extend(report(
+                    names,
                     config,
-                    &site,
+                    &resource.ident,
                     Diagnostic::warning(
                         codes::ONE_SIDED_GRANT,
                         format!(

@@ -9,8 +9,7 @@ use std::sync::OnceLock;
 use iamdsl_catalog::resource_policies::{resource_policy_kind_by_key, ResourcePolicyKind};
 
 use super::{
-    allow_document, arn_account, unmet_statements, Access, CitedStatement, Explained, RequestTime,
-    NO_STATEMENTS,
+    allow_document, arn_account, unmet_statements, Access, CitedStatement, Explained, NO_STATEMENTS,
 };
 use crate::authz::{AuthorizationDetails, ResourcePolicyDetail, ResourcePolicyState};
 use crate::document::{Effect, PolicyDocument};
@@ -423,12 +422,7 @@ impl<'a> Access<'a> {
             document,
             account: Some(owner),
         });
-        let mut caller = Context::new();
-        caller.set_default("aws:PrincipalArn", principal);
-        if !account.is_empty() {
-            caller.set_default("aws:PrincipalAccount", account);
-        }
-        RequestTime::now().add_to(&mut caller);
+        let caller = super::external_caller(principal, account);
         let request = Request {
             principal: Principal {
                 arn: principal,
