@@ -298,3 +298,21 @@ fn every_kind_is_built_in_its_stored_form() {
         insta::assert_snapshot!(file.path.replace('/', "__"), file.contents);
     }
 }
+
+#[test]
+fn a_resource_declared_twice_is_an_error() {
+    let analysis = analyze_source(&format!(
+        "{ACCOUNTS}resource logs = s3.bucket(\"acme-logs\")\nresource logs_again = s3.bucket(\"acme-logs\")\n"
+    ));
+    assert_eq!(
+        codes(&analysis),
+        vec!["E0201"],
+        "{:#?}",
+        analysis.diagnostics
+    );
+    // A queue of the same name is another resource.
+    let analysis = analyze_source(&format!(
+        "{ACCOUNTS}resource logs = s3.bucket(\"acme-logs\")\nresource queue = sqs.queue(\"acme-logs\")\n"
+    ));
+    assert!(codes(&analysis).is_empty(), "{:#?}", analysis.diagnostics);
+}

@@ -370,6 +370,25 @@ impl<'a> Lowerer<'a> {
             .filter_map(|d| self.lower_resource(d))
             .collect();
         self.add_halves(&mut resources);
+        // One resource, one policy: two declarations of it would each write it.
+        let mut seen_resources: BTreeMap<(String, String, String), String> = BTreeMap::new();
+        for resource in &resources {
+            let key = (
+                resource.account.id.clone(),
+                resource.kind.key(),
+                resource.name.clone(),
+            );
+            match seen_resources.get(&key) {
+                Some(first) => self.diagnostics.push(
+                    Diagnostic::error(codes::DUPLICATE, format!("`{}` and `{first}` are the same {} `{}`", resource.ident, resource.kind.resource_type, resource.name))
+                        .at(resource.origin.file, resource.origin.span, "declared a second time")
+                        .with_help(format!("a resource has one {}: declare it once, and write all its statements there", resource.kind.label)),
+                ),
+                None => {
+                    seen_resources.insert(key, resource.ident.clone());
+                }
+            }
+        }
         for resource in &mut resources {
             resource.policy = resource
                 .policy
