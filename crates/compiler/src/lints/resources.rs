@@ -45,15 +45,33 @@ fn names_resource(statement: &Statement, arn: &str) -> bool {
     }
 }
 
-/// The resource of the model whose policy governs `arn`.
-fn governing<'m>(model: &'m Model, arn: &str) -> Option<&'m Resource> {
-    model.resources.iter().find(|r| {
-        arn == r.arn
-            || (!r.kind.covers.is_empty()
-                && arn
-                    .strip_prefix(r.arn.as_str())
-                    .is_some_and(|rest| rest.starts_with('/')))
-    })
+/// The resources of the model by ARN, to find the one whose policy governs an ARN.
+struct Governing<'m> {
+    by_arn: std::collections::HashMap<&'m str, &'m Resource>,
+}
+
+impl<'m> Governing<'m> {
+    fn new(model: &'m Model) -> Governing<'m> {
+        Governing {
+            by_arn: model
+                .resources
+                .iter()
+                .map(|r| (r.arn.as_str(), r))
+                .collect(),
+        }
+    }
+
+    /// The resource itself, or the one that holds it (a bucket its objects: a bucket's name has
+    /// no `/`, so the ARN up to the first `/` is the bucket's).
+    fn of(&self, arn: &str) -> Option<&'m Resource> {
+        self.by_arn.get(arn).copied().or_else(|| {
+            let (holder, _) = arn.split_once('/')?;
+            self.by_arn
+                .get(holder)
+                .copied()
+                .filter(|r| !r.kind.covers.is_empty())
+        })
+    }
 }
 
 /// The ARNs a resource policy would name a principal by: itself, its account, anyone.
@@ -128,6 +146,7 @@ pub(crate) fn one_sided_grants(
 ) -> Vec<Diagnostic> {
     let partition = &model.partition;
     let mut out = Vec::new();
+    let governing = Governing::new(model);
     // The identity half without the resource's.
     for entity in &model.entities {
         if !matches!(entity.kind, DeclKind::User | DeclKind::Role) {
@@ -144,7 +163,7 @@ pub(crate) fn one_sided_grants(
             }
             let actions = action_list(statement);
             for resource_arn in resources {
-                let Some(resource) = governing(model, resource_arn) else {
+                let Some(resource) = governing.of(resource_arn) else {
                     continue;
                 };
                 let needs_policy =
@@ -190,6 +209,12 @@ pub(crate) fn one_sided_grants(
         }
     }
     // The resource's half without the principal's own.
+    let principals: std::collections::HashMap<String, &Entity> = model
+        .entities
+        .iter()
+        .filter(|e| matches!(e.kind, DeclKind::User | DeclKind::Role))
+        .map(|e| (e.arn(partition), e))
+        .collect();
     for resource in &model.resources {
         let Some(policy) = &resource.policy else {
             continue;
@@ -203,11 +228,11 @@ pub(crate) fn one_sided_grants(
                 continue;
             };
             let actions = action_list(statement);
-            for entity in model.entities.iter().filter(|e| {
-                matches!(e.kind, DeclKind::User | DeclKind::Role)
-                    && e.account.id != resource.account.id
-                    && named.contains(&e.arn(partition))
-            }) {
+            let named_entities = named
+                .iter()
+                .filter_map(|arn| principals.get(arn).copied())
+                .filter(|e| e.account.id != resource.account.id);
+            for entity in named_entities {
                 let allowed = identity_documents(model, entity).iter().any(|document| {
                     document.statements.iter().any(|s| {
                         s.effect == Effect::Allow
