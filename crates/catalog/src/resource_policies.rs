@@ -72,6 +72,39 @@ impl ResourcePolicyKind {
     pub fn key(&self) -> String {
         format!("{}.{}", self.service, self.resource_type)
     }
+
+    /// `arn` without what AWS adds to the name (a secret's `-AbCdEf`, or the pattern `-??????`
+    /// that stands for it in source); `arn` itself for kinds that add nothing.
+    pub fn base_arn<'a>(&self, arn: &'a str) -> &'a str {
+        let n = self.arn_suffix.len();
+        let Some(cut) = arn.len().checked_sub(n).filter(|_| n > 0) else {
+            return arn;
+        };
+        let Some(tail) = arn.get(cut..) else {
+            return arn;
+        };
+        let concrete =
+            tail.starts_with('-') && tail[1..].bytes().all(|b| b.is_ascii_alphanumeric());
+        if tail == self.arn_suffix || concrete {
+            &arn[..cut]
+        } else {
+            arn
+        }
+    }
+}
+
+/// An ARN without the suffix AWS adds to the name, for the kinds whose ARNs have one (the row's
+/// `arn_suffix`); `None` when the ARN is of no such kind or has no suffix.
+pub fn without_arn_suffix(arn: &str) -> Option<&str> {
+    RESOURCE_POLICY_KINDS
+        .iter()
+        .filter(|k| !k.arn_suffix.is_empty())
+        .filter(|k| {
+            arn.contains(&format!(":{}:", k.service))
+                && arn.contains(&format!(":{}:", k.resource_type))
+        })
+        .map(|k| k.base_arn(arn))
+        .find(|base| base.len() < arn.len())
 }
 
 /// Every kind of resource whose policy iamdsl writes and evaluates.

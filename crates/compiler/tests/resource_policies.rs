@@ -316,3 +316,41 @@ fn a_resource_declared_twice_is_an_error() {
     ));
     assert!(codes(&analysis).is_empty(), "{:#?}", analysis.diagnostics);
 }
+
+/// A declared secret's built ARN is a pattern for the one Secrets Manager gives it: a request on
+/// the real ARN is decided by the secret's policy, as one on the built pattern is.
+#[test]
+fn a_secret_is_governed_by_its_policy_whatever_its_suffix() {
+    use iamdsl_policy::access::Access;
+    use iamdsl_policy::eval::{Context, Decision, Quantifier};
+    let analysis = analyze_source(&format!(
+        "{ACCOUNTS}resource db = secretsmanager.secret(\"prod/db\")\n\
+         role reader in audit {{\n  trust {{ account audit when mfa }}\n  allow secretsmanager:GetSecretValue on db\n}}\n"
+    ));
+    assert!(codes(&analysis).is_empty(), "{:#?}", analysis.diagnostics);
+    let mut details = iamdsl_policy::authz::AuthorizationDetails::default();
+    for account in iamdsl_compiler::bundle::authorization_details(&analysis.model).into_values() {
+        details.roles.extend(account.roles);
+        details.resources.extend(account.resources);
+    }
+    let access = Access::new(&details);
+    let reader = access.by_name("reader")[0];
+    let ask = |arn: &str| {
+        let explained = access.evaluate(
+            reader,
+            "secretsmanager:GetSecretValue",
+            arn,
+            &Context::new(),
+            Quantifier::of_request("secretsmanager:GetSecretValue", arn),
+        );
+        (
+            explained.decision(),
+            explained.undeclared_resource.is_some(),
+        )
+    };
+    let real = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-AbCdEf";
+    assert_eq!(ask(real), (Decision::Allow, false));
+    // Another secret of the account is not this one's: its policy does not let the reader in.
+    let other = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/other-AbCdEf";
+    assert_ne!(ask(other).0, Decision::Allow);
+}

@@ -135,13 +135,7 @@ impl Writer<'_> {
                 continue;
             };
             // The random suffix AWS adds (a secret's `-AbCdEf`) is not the name.
-            let name = match kind.arn_suffix.len() {
-                0 => name,
-                n => name
-                    .get(..name.len().saturating_sub(n))
-                    .filter(|_| name.len() > n && name.as_bytes()[name.len() - n] == b'-')
-                    .unwrap_or(name),
-            };
+            let name = kind.base_arn(name);
             if template.uses("Account") && *account != detail.account {
                 return Err(format!(
                     "its ARN `{}` is of account {account}, but the state places it in {}",

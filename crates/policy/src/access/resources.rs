@@ -61,15 +61,10 @@ impl GovernedResource<'_> {
 }
 
 /// A secret's ARN without the `-` and six random characters Secrets Manager appends to the
-/// secret's name in its ARN (Secrets Manager User Guide, the ARN of a secret), when it has them.
+/// secret's name in its ARN (or the pattern for them a built state holds), when it has them: the
+/// row's `arn_suffix` says which kinds do.
 pub(super) fn secret_without_suffix(arn: &str) -> Option<&str> {
-    if !arn.contains(":secretsmanager:") || !arn.contains(":secret:") {
-        return None;
-    }
-    let cut = arn.len().checked_sub(7)?;
-    let suffix = arn.get(cut..)?;
-    (suffix.starts_with('-') && suffix[1..].bytes().all(|b| b.is_ascii_alphanumeric()))
-        .then(|| &arn[..cut])
+    iamdsl_catalog::resource_policies::without_arn_suffix(arn)
 }
 
 /// "bucket" for the bucket policy: what the row calls the resource.
@@ -93,9 +88,9 @@ pub(super) fn governed_resources(details: &AuthorizationDetails) -> Vec<Governed
                 // A bucket policy decides the bucket's objects too: `bucket/key`.
                 scope.push(format!("{}/*", detail.arn));
             }
-            if detail.kind == "secretsmanager.secret" {
-                let base = secret_without_suffix(&detail.arn).unwrap_or(&detail.arn);
-                scope = vec![base.to_string(), format!("{base}-??????")];
+            if let Some(kind) = kind.filter(|k| !k.arn_suffix.is_empty()) {
+                let base = kind.base_arn(&detail.arn);
+                scope = vec![base.to_string(), format!("{base}{}", kind.arn_suffix)];
             }
             let shown = match &detail.policy {
                 ResourcePolicyState::Document(_) => label.clone(),
