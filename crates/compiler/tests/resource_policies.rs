@@ -354,3 +354,17 @@ fn a_secret_is_governed_by_its_policy_whatever_its_suffix() {
     let other = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/other-AbCdEf";
     assert_ne!(ask(other).0, Decision::Allow);
 }
+
+#[test]
+fn a_grant_on_another_accounts_secret_by_arn_is_one_sided() {
+    let analysis = analyze_source(&format!(
+        "{ACCOUNTS}resource db = secretsmanager.secret(\"prod/db\")\n\
+         role reader in audit {{\n  trust {{ account audit when mfa }}\n  allow secretsmanager:GetSecretValue on secretsmanager.secret(\"prod/db\", account: \"111111111111\")\n}}\n"
+    ));
+    assert_eq!(
+        codes(&analysis),
+        vec!["W0120"],
+        "{:#?}",
+        analysis.diagnostics
+    );
+}

@@ -53,10 +53,11 @@ struct Governing<'m> {
 impl<'m> Governing<'m> {
     fn new(model: &'m Model) -> Governing<'m> {
         Governing {
+            // A secret by its ARN without the suffix AWS adds (the row's `arn_suffix`).
             by_arn: model
                 .resources
                 .iter()
-                .map(|r| (r.arn.as_str(), r))
+                .map(|r| (r.kind.base_arn(&r.arn), r))
                 .collect(),
         }
     }
@@ -64,6 +65,7 @@ impl<'m> Governing<'m> {
     /// The resource itself, or the one that holds it (a bucket its objects: a bucket's name has
     /// no `/`, so the ARN up to the first `/` is the bucket's).
     fn of(&self, arn: &str) -> Option<&'m Resource> {
+        let arn = iamdsl_catalog::resource_policies::without_arn_suffix(arn).unwrap_or(arn);
         self.by_arn.get(arn).copied().or_else(|| {
             let (holder, _) = arn.split_once('/')?;
             self.by_arn
