@@ -122,6 +122,26 @@ fn unmet_statements<'s, 'a>(
         .collect()
 }
 
+impl<'s, 'a> Explained<'s, 'a> {
+    /// An evaluation with its statements resolved by `resolve`, of a question no document of
+    /// unknown content takes part in (an outside caller's, whose own side is taken to allow).
+    fn certain(
+        evaluation: Evaluation,
+        resolve: impl Fn(&Cited) -> Option<CitedStatement<'s, 'a>>,
+    ) -> Explained<'s, 'a> {
+        let cited = evaluation.cited.iter().filter_map(&resolve).collect();
+        let unmet = unmet_statements(&evaluation, resolve);
+        Explained {
+            evaluation,
+            cited,
+            unknown: Vec::new(),
+            unmet,
+            unknown_resource_policy: None,
+            undeclared_resource: None,
+        }
+    }
+}
+
 impl Explained<'_, '_> {
     pub fn decision(&self) -> Decision {
         self.evaluation.decision
@@ -915,16 +935,7 @@ impl<'a> Access<'a> {
                 statement: policy.document.statements.get(c.statement)?,
             })
         };
-        let cited = evaluation.cited.iter().filter_map(resolve).collect();
-        let unmet = unmet_statements(&evaluation, resolve);
-        Explained {
-            evaluation,
-            cited,
-            unknown: Vec::new(),
-            unmet,
-            unknown_resource_policy: None,
-            undeclared_resource: None,
-        }
+        Explained::certain(evaluation, resolve)
     }
 
     /// Whether `principal` may assume `role`: the role's trust policy and, where AWS needs it,

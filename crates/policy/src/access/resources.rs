@@ -8,9 +8,7 @@ use std::sync::OnceLock;
 
 use iamdsl_catalog::resource_policies::{resource_policy_kind_by_key, ResourcePolicyKind};
 
-use super::{
-    allow_document, arn_account, unmet_statements, Access, CitedStatement, Explained, NO_STATEMENTS,
-};
+use super::{allow_document, arn_account, Access, CitedStatement, Explained, NO_STATEMENTS};
 use crate::authz::{AuthorizationDetails, ResourcePolicyDetail, ResourcePolicyState};
 use crate::document::{Effect, PolicyDocument};
 use crate::eval::{
@@ -450,15 +448,6 @@ impl<'a> Access<'a> {
                 statement,
             })
         };
-        let cited = evaluation.cited.iter().filter_map(resolve).collect();
-        let unmet = unmet_statements(&evaluation, resolve);
-        Explained {
-            evaluation,
-            cited,
-            unknown: Vec::new(),
-            unmet,
-            unknown_resource_policy: None,
-            undeclared_resource: None,
-        }
+        Explained::certain(evaluation, resolve)
     }
 }
