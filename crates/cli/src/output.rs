@@ -377,8 +377,8 @@ fn in_build_layout(entry: &str, bundles: &[&str]) -> bool {
         match inside {
             [""] => true,
             ["account-authorization-details.json"] => true,
-            ["policies", ""] => true,
-            ["policies", name] => name.ends_with(".json"),
+            ["policies" | "resources", ""] => true,
+            ["policies" | "resources", name] => name.ends_with(".json"),
             [kind, rest @ ..] if ["roles", "groups", "users"].contains(kind) => {
                 matches!(rest, [""] | [_, ""] | [_, "inline.json" | "trust.json"])
             }

@@ -668,6 +668,19 @@ fn build_refuses_an_output_with_foreign_files_and_force_replaces_it_but_not_the_
 }
 
 #[test]
+fn a_previous_build_with_resource_policies_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = build_example(dir.path());
+    assert!(
+        first.keys().any(|path| path.contains("/resources/")),
+        "the example declares resource policies: {:?}",
+        first.keys().collect::<Vec<_>>()
+    );
+    // The second build replaces the first, `resources/` included, and writes the same bytes.
+    assert_eq!(build_example(dir.path()), first);
+}
+
+#[test]
 fn a_previous_build_is_replaced_unless_it_received_other_files_since() {
     let root = user_folder();
     let out = root.path().join("out");
