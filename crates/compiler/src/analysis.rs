@@ -44,16 +44,67 @@ impl Analysis {
 /// Parses and checks a project: the one analysis that the CLI, the language server and the
 /// tests all use.
 pub fn analyze(project: &Project) -> Analysis {
-    analyze_with(project, &mut |text, file| iamdsl_syntax::parse(text, file))
+    analyze_parsed(project, parse_in_parallel(project))
 }
 
 /// [`analyze`] with the parser of the caller: the language server passes one that reuses the
 /// trees of unchanged declarations ([`iamdsl_syntax::parse_cached`]).
 pub fn analyze_with(project: &Project, parse: &mut dyn FnMut(&str, FileId) -> Parsed) -> Analysis {
+    let parsed = project
+        .files()
+        .map(|file| (file, parse(project.sources.text(file), file)))
+        .collect();
+    analyze_parsed(project, parsed)
+}
+
+/// Every file of the project parsed, in the order of their ids. Files are independent and
+/// parsing is about half of a large project's analysis, so they are parsed on every core; the
+/// result does not depend on which thread parsed what.
+fn parse_in_parallel(project: &Project) -> Vec<(FileId, Parsed)> {
+    let files: Vec<FileId> = project.files().collect();
+    let parse = |file: FileId| iamdsl_syntax::parse(project.sources.text(file), file);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(files.len());
+    if workers <= 1 {
+        return files.into_iter().map(|file| (file, parse(file))).collect();
+    }
+    // The largest files first, taken one at a time from a shared counter: the threads finish
+    // together even when one file is most of the project.
+    let mut by_size = files.clone();
+    by_size.sort_by_key(|file| std::cmp::Reverse(project.sources.text(*file).len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut parsed: Vec<(FileId, Parsed)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    while let Some(&file) =
+                        by_size.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        mine.push((file, parse(file)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    parsed.sort_by_key(|(file, _)| *file);
+    parsed
+}
+
+fn analyze_parsed(project: &Project, parsed: Vec<(FileId, Parsed)>) -> Analysis {
     let mut diagnostics = project.diagnostics.clone();
     let mut modules = Vec::new();
-    for file in project.files() {
-        let parsed = parse(project.sources.text(file), file);
+    for (file, parsed) in parsed {
         diagnostics.extend(parsed.diagnostics);
         modules.push((file, parsed.module));
     }
