@@ -335,9 +335,14 @@ module.exports = grammar({
         $.date,
         $.number,
         $.list,
+        $.map,
         $.wildcard,
       ),
     list: ($) => seq('[', optional(commaSepTrailing1($._value)), ']'),
+    // `{ team: "payments", "cost-center": "4711" }`: tags.
+    map: ($) => seq('{', optional(commaSepTrailing1($.map_entry)), '}'),
+    map_entry: ($) =>
+      seq(field('key', choice($.identifier, $.string)), ':', field('value', $._value)),
 
     string: ($) =>
       seq(

@@ -82,6 +82,9 @@ async fn pull_async(connection: &Connection) -> Result<Pulled, Diagnostic> {
             .extend(page.policies().iter().map(managed_policy_json));
     }
     let mut warnings = Vec::new();
+    if let Some(warning) = policy_tags(&client, &mut state.policies).await {
+        warnings.push(warning);
+    }
     match scope(&config, connection).await {
         Ok(scope) => {
             let found = resources::read(&config, &scope).await;
@@ -94,6 +97,67 @@ async fn pull_async(connection: &Connection) -> Result<Pulled, Diagnostic> {
         state: state.into_json(),
         warnings,
     })
+}
+
+/// `GetAccountAuthorizationDetails` leaves managed policies' tags out: each customer managed
+/// policy's are read with `ListPolicyTags` and written as `Tags` (an empty list when it has
+/// none). Where that is refused, the policy's `Tags` are left out, which the state reads as "not
+/// known" (never as "none"), and one warning says so.
+async fn policy_tags(client: &aws_sdk_iam::Client, policies: &mut [Value]) -> Option<Diagnostic> {
+    let mut refused: Vec<(String, String)> = Vec::new();
+    for policy in policies.iter_mut() {
+        let Some(arn) = policy
+            .get("Arn")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if arn.contains(":iam::aws:policy/") {
+            continue;
+        }
+        let mut tags = Vec::new();
+        let mut pages = client
+            .list_policy_tags()
+            .policy_arn(&arn)
+            .into_paginator()
+            .send();
+        let mut failed = None;
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(page) => tags.extend(page.tags().iter().map(|tag| {
+                    Fields::default()
+                        .text("Key", Some(tag.key()))
+                        .text("Value", Some(tag.value()))
+                        .build()
+                })),
+                Err(error) => {
+                    failed = Some(messages(&error));
+                    break;
+                }
+            }
+        }
+        match (failed, policy.as_object_mut()) {
+            (Some(said), _) => refused.push((arn, said)),
+            (None, Some(fields)) => {
+                fields.insert("Tags".into(), Value::Array(tags));
+            }
+            (None, None) => {}
+        }
+    }
+    let (first, said) = refused.first()?;
+    Some(
+        Diagnostic::warning(
+            codes::AWS_REFUSED,
+            format!(
+                "the tags of {} managed polic{} could not be read (iam:ListPolicyTags); the state does not know them",
+                refused.len(),
+                if refused.len() == 1 { "y" } else { "ies" }
+            ),
+        )
+        .with_note(format!("first: `{first}`: {said}"))
+        .with_help("allow `iam:ListPolicyTags` to the identity and pull again; the rest of the state was read"),
+    )
 }
 
 /// The account the credentials belong to (the owner of what S3 lists, whose ARNs name none) and

@@ -133,6 +133,71 @@ fn role_fields_the_api_does_not_return_are_not_reported() {
 }
 
 #[test]
+fn a_tag_changed_in_deployed_state_is_a_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = built_example(dir.path());
+    let orders = state["RoleDetailList"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["RoleName"] == "orders_task")
+        .unwrap();
+    assert_eq!(
+        orders["Tags"],
+        json!([{"Key": "cost-center", "Value": "4711"}, {"Key": "team", "Value": "orders"}]),
+        "the example tags the orders role"
+    );
+    // Someone retagged the role in the console: ABAC conditions now decide differently.
+    orders["Tags"][1]["Value"] = json!("reports");
+    write(dir.path(), &state);
+    let text = diff_with_exit_code(dir.path());
+    assert_eq!(text.status.code(), Some(2), "{}", stderr(&text));
+    let report = stdout(&text);
+    assert!(report.contains("role orders_task: changed"), "{report}");
+    // And what the tag decides: the effective access follows it.
+    assert!(
+        report.contains(
+            "- ssm:GetParameter on arn:aws:ssm:eu-west-1:111111111111:parameter/reports/*"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("tag team = \"orders\""), "{report}");
+    assert!(report.contains("tag team = \"reports\""), "{report}");
+
+    // A managed policy's tags that the state does not show (GetAccountAuthorizationDetails
+    // leaves them out) are not compared; shown and different, they are a change.
+    let mut state = built_example(dir.path());
+    let policy = state["Policies"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|p| p["PolicyName"] == "team_parameters")
+        .unwrap();
+    assert_eq!(
+        policy["Tags"],
+        json!([]),
+        "built policies say they have no tags"
+    );
+    policy.as_object_mut().unwrap().remove("Tags");
+    write(dir.path(), &state);
+    assert_no_change_exit(&diff_with_exit_code(dir.path()));
+    state["Policies"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|p| p["PolicyName"] == "team_parameters")
+        .unwrap()["Tags"] = json!([{"Key": "owner", "Value": "someone"}]);
+    write(dir.path(), &state);
+    let text = diff_with_exit_code(dir.path());
+    assert_eq!(text.status.code(), Some(2), "{}", stdout(&text));
+    assert!(
+        stdout(&text).contains("tag owner = \"someone\""),
+        "{}",
+        stdout(&text)
+    );
+}
+
+#[test]
 fn a_changed_action_a_removed_role_and_an_unmanaged_user() {
     let dir = tempfile::tempdir().unwrap();
     let mut state = built_example(dir.path());

@@ -77,7 +77,7 @@ fn each_role_is_allowed_denied_explicitly_by_its_boundary_and_implicitly_with_so
             "arn:aws:s3:::acme-reports/2026-11.csv".into(),
             "Allow",
             vec![
-                inline("report_runtime", "roles.iamdsl:51"),
+                inline("report_runtime", "roles.iamdsl:53"),
                 boundary_allows.into(),
             ],
         ),
@@ -87,7 +87,7 @@ fn each_role_is_allowed_denied_explicitly_by_its_boundary_and_implicitly_with_so
             format!("arn:aws:sqs:eu-west-1:{PROD}:orders-events"),
             "Allow",
             vec![
-                inline("orders_task", "ecs.iamdsl:17"),
+                inline("orders_task", "ecs.iamdsl:19"),
                 boundary_allows.into(),
             ],
         ),

@@ -107,6 +107,7 @@ pub fn account_details(model: &Model, account: &str) -> AuthorizationDetails {
                 id: None,
                 description: entity.description.clone(),
                 document: entity.document.clone(),
+                tags: Some(entity.tags.clone()),
             }),
             DeclKind::Group => bundle.groups.push(GroupDetail {
                 path: entity.path.clone(),
@@ -125,6 +126,7 @@ pub fn account_details(model: &Model, account: &str) -> AuthorizationDetails {
                 inline,
                 attached,
                 boundary: entity.boundary.clone(),
+                tags: entity.tags.clone(),
             }),
             DeclKind::Role => bundle.roles.push(RoleDetail {
                 path: entity.path.clone(),
@@ -149,6 +151,7 @@ pub fn account_details(model: &Model, account: &str) -> AuthorizationDetails {
                 attached,
                 boundary: entity.boundary.clone(),
                 max_session: entity.max_session,
+                tags: entity.tags.clone(),
             }),
         }
     }

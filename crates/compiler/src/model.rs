@@ -38,6 +38,8 @@ pub struct Entity {
     /// Roles: maximum session duration in seconds.
     pub max_session: Option<u32>,
     pub instance_profile: bool,
+    /// Roles, users and managed policies: their tags, by key.
+    pub tags: iamdsl_policy::authz::Tags,
 }
 
 impl Entity {

@@ -61,9 +61,9 @@ pub const PROVIDER_KEYS: &[&str] = &[
 /// The properties a declaration of this kind takes (`name = "…"`).
 pub fn properties(kind: DeclKind) -> &'static [&'static str] {
     match kind {
-        DeclKind::Role => &["max_session", "path", "name", "description"],
-        DeclKind::User => &["groups", "path", "name"],
+        DeclKind::Role => &["max_session", "path", "name", "description", "tags"],
+        DeclKind::User => &["groups", "path", "name", "tags"],
         DeclKind::Group => &["path", "name"],
-        DeclKind::Policy => &["path", "name", "description"],
+        DeclKind::Policy => &["path", "name", "description", "tags"],
     }
 }

@@ -48,6 +48,7 @@ codes! {
     EMPTY_POLICY = "E0212", "empty-policy", "a managed policy without statements, which AWS rejects";
     UNKNOWN_MANAGED_POLICY = "E0213", "unknown-managed-policy", "`attach aws` or `boundary aws` names no AWS managed policy";
     SERVICE_LINKED_POLICY = "E0214", "service-linked-policy", "an AWS policy for service-linked roles, which AWS attaches to its own roles only";
+    INVALID_TAG = "E0215", "invalid-tag", "a tag IAM does not accept: its key or value, or too many tags";
     UNKNOWN_SERVICE = "E0301", "unknown-service", "a service prefix the AWS catalog does not know";
     UNKNOWN_ACTION = "E0302", "unknown-action", "an action the AWS catalog does not know";
     UNKNOWN_RESOURCE_TYPE = "E0303", "unknown-resource-type", "a resource type the service does not have";

@@ -242,6 +242,7 @@ fn same_entity(built: EntityRef<'_>, deployed: EntityRef<'_>) -> bool {
                 && sorted(&b.groups) == sorted(&d.groups)
                 && sorted(&b.attached) == sorted(&d.attached)
                 && b.boundary == d.boundary
+                && b.tags == d.tags
                 && same_inline(&b.inline, &d.inline)
         }
         (EntityRef::Group(b), EntityRef::Group(d)) => {
@@ -268,12 +269,14 @@ fn same_entity(built: EntityRef<'_>, deployed: EntityRef<'_>) -> bool {
                 && profiles(b) == profiles(d)
                 && sorted(&b.attached) == sorted(&d.attached)
                 && b.boundary == d.boundary
+                && b.tags == d.tags
                 && same_inline(&b.inline, &d.inline)
         }
         (EntityRef::Policy(b), EntityRef::Policy(d)) => {
             b.path == d.path
                 && b.arn == d.arn
                 && b.description == d.description
+                && b.tags == d.tags
                 && same_document(&b.document, &d.document)
         }
         // By kind and name: a secret's deployed ARN has a suffix the source does not know.
@@ -472,7 +475,12 @@ fn user_side(user: &UserDetail) -> Side<'_> {
             .map(|a| a.arn.clone())
             .chain(user.boundary.iter().map(|b| format!("boundary {b}")))
             .collect(),
-        extra: user.groups.iter().map(|g| format!("group {g}")).collect(),
+        extra: user
+            .groups
+            .iter()
+            .map(|g| format!("group {g}"))
+            .chain(tag_lines(&user.tags))
+            .collect(),
     }
 }
 
@@ -518,6 +526,7 @@ fn role_side(role: &RoleDetail, hidden: Hidden) -> Side<'_> {
                     .iter()
                     .map(|p| format!("instance profile {}", p.name)),
             )
+            .chain(tag_lines(&role.tags))
             .collect(),
     }
 }
@@ -532,8 +541,15 @@ fn policy_side(policy: &ManagedPolicyDetail) -> Side<'_> {
         entity: EntityRef::Policy(policy),
         documents: vec![("", Doc::One(&policy.document))],
         attached: BTreeSet::new(),
-        extra: BTreeSet::new(),
+        extra: policy.tags.iter().flat_map(tag_lines).collect(),
     }
+}
+
+/// Tags as the summary lists them: a changed value is one line gone and one come. Attribute-based
+/// conditions decide on them, so they are shown beside the permissions.
+fn tag_lines(tags: &iamdsl_policy::authz::Tags) -> impl Iterator<Item = String> + '_ {
+    tags.iter()
+        .map(|(key, value)| format!("tag {key} = {value:?}"))
 }
 
 /// A statement's condition in words, every test once, joined by `and` as AWS joins them
@@ -716,6 +732,32 @@ fn hidden_fields<'a>(
         .collect()
 }
 
+/// `GetAccountAuthorizationDetails` leaves managed policies' tags out (`iamdsl pull` reads them
+/// with `ListPolicyTags`): where the deployed side does not show a policy's tags, the built side
+/// leaves them out too. `None` when nothing is left out (the usual case, without a copy).
+fn without_unshown_policy_tags(
+    built: &AuthorizationDetails,
+    deployed: &AuthorizationDetails,
+) -> Option<AuthorizationDetails> {
+    let unshown: BTreeSet<&str> = deployed
+        .policies
+        .iter()
+        .filter(|p| p.tags.is_none())
+        .map(|p| p.arn.as_str())
+        .collect();
+    let hides = |p: &ManagedPolicyDetail| p.tags.is_some() && unshown.contains(p.arn.as_str());
+    if !built.policies.iter().any(hides) {
+        return None;
+    }
+    let mut adjusted = built.clone();
+    for policy in &mut adjusted.policies {
+        if unshown.contains(policy.arn.as_str()) {
+            policy.tags = None;
+        }
+    }
+    Some(adjusted)
+}
+
 /// Compares what the project builds with what is deployed.
 pub fn diff(
     built: &AuthorizationDetails,
@@ -723,6 +765,14 @@ pub fn diff(
     scope: &Scope,
 ) -> Report {
     let hidden = hidden_fields(built, deployed);
+    let built_without_hidden_tags;
+    let built = match without_unshown_policy_tags(built, deployed) {
+        Some(adjusted) => {
+            built_without_hidden_tags = adjusted;
+            &built_without_hidden_tags
+        }
+        None => built,
+    };
     let (built_details, deployed_details) = (built, deployed);
     let built = sides(built_details, &hidden);
     let deployed = sides(deployed_details, &BTreeMap::new());

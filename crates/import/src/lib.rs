@@ -291,6 +291,22 @@ fn resource_text(arn: &str) -> String {
     }
 }
 
+/// A map key as source: a word as it is (`team`), anything else quoted (`"cost:center"`).
+fn map_key_text(key: &str) -> String {
+    let word = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if word {
+        key.to_string()
+    } else {
+        quote(key)
+    }
+}
+
 fn list(items: impl IntoIterator<Item = String>) -> String {
     items.into_iter().collect::<Vec<_>>().join(", ")
 }
@@ -447,6 +463,18 @@ impl Writer<'_> {
         if path != "/" {
             let _ = writeln!(out, "  path = {}", quote(path));
         }
+    }
+
+    /// `tags = { team: "payments", "cost-center": "4711" }`, keys that are words unquoted.
+    fn tags(&self, out: &mut String, tags: &iamdsl_policy::authz::Tags) {
+        if tags.is_empty() {
+            return;
+        }
+        let entries: Vec<String> = tags
+            .iter()
+            .map(|(key, value)| format!("{}: {}", map_key_text(key), quote(value)))
+            .collect();
+        let _ = writeln!(out, "  tags = {{ {} }}", entries.join(", "));
     }
 
     /// `attach X` / `boundary X`: a policy of the project by name, or an AWS managed one.
@@ -654,6 +682,9 @@ fn write_sources(
         let ident = writer.names.get(DeclKind::Policy, &policy.name);
         let _ = writeln!(policies, "\npolicy {ident}{} {{", placement(&policy.arn));
         writer.common(&mut policies, &ident, &policy.name, &policy.path);
+        if let Some(tags) = &policy.tags {
+            writer.tags(&mut policies, tags);
+        }
         if let Some(description) = &policy.description {
             let _ = writeln!(policies, "  description = {}", quote(description));
         }
@@ -694,6 +725,7 @@ fn write_sources(
         };
         let _ = writeln!(users, "\n{allow}user {ident}{} {{", placement(&user.arn));
         writer.common(&mut users, &ident, &user.name, &user.path);
+        writer.tags(&mut users, &user.tags);
         if !user.groups.is_empty() {
             let names = user
                 .groups
@@ -715,6 +747,7 @@ fn write_sources(
         let ident = writer.names.get(DeclKind::Role, &role.name);
         let _ = writeln!(roles, "\nrole {ident}{} {{", placement(&role.arn));
         writer.common(&mut roles, &ident, &role.name, &role.path);
+        writer.tags(&mut roles, &role.tags);
         if let Some(description) = &role.description {
             let _ = writeln!(roles, "  description = {}", quote(description));
         }

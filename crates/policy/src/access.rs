@@ -457,6 +457,7 @@ impl<'a> Access<'a> {
             if let Some(id) = &user.id {
                 context.set_default("aws:userid", id);
             }
+            principal_tags(&mut context, &user.tags);
             unknown.sort();
             unknown.dedup();
             principals.push(PrincipalInfo {
@@ -484,6 +485,7 @@ impl<'a> Access<'a> {
             context.set_default("aws:PrincipalAccount", &account);
             time.add_to(&mut context);
             context.set_default("aws:PrincipalType", "AssumedRole");
+            principal_tags(&mut context, &role.tags);
             trust.insert(
                 role.arn.as_str(),
                 (format!("trust policy of role {}", role.name), &role.trust),
@@ -1120,5 +1122,15 @@ impl<'a> Access<'a> {
         // Certain chains first, each part in principal order.
         chains.sort_by_key(|chain| (!chain.is_certain(), chain.steps[0]));
         chains
+    }
+}
+
+/// `aws:PrincipalTag/<key>` for each tag of the principal: what attribute-based conditions on
+/// the caller decide on. A role session carries the role's tags (session tags, which the
+/// request would add, are the request's own keys and win over these).
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltag
+fn principal_tags(context: &mut Context, tags: &crate::authz::Tags) {
+    for (key, value) in tags {
+        context.set_default(&format!("aws:PrincipalTag/{key}"), value);
     }
 }

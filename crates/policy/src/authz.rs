@@ -29,6 +29,10 @@ impl AttachedPolicy {
     }
 }
 
+/// An entity's tags by key. IAM lets no two keys of one entity differ only in case, so the
+/// order of keys is the same whichever case they are compared in.
+pub type Tags = std::collections::BTreeMap<String, String>;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserDetail {
     pub path: String,
@@ -40,6 +44,7 @@ pub struct UserDetail {
     pub inline: Vec<InlinePolicy>,
     pub attached: Vec<AttachedPolicy>,
     pub boundary: Option<String>,
+    pub tags: Tags,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +77,7 @@ pub struct RoleDetail {
     pub boundary: Option<String>,
     pub instance_profiles: Vec<InstanceProfile>,
     pub max_session: Option<u32>,
+    pub tags: Tags,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +88,9 @@ pub struct ManagedPolicyDetail {
     pub id: Option<String>,
     pub description: Option<String>,
     pub document: PolicyDocument,
+    /// `None` where the state does not say: `GetAccountAuthorizationDetails` leaves a managed
+    /// policy's tags out (`iamdsl pull` reads them with `ListPolicyTags`).
+    pub tags: Option<Tags>,
 }
 
 /// What deployed (or built) state knows of a resource's own policy.
@@ -177,6 +186,24 @@ fn boundary<'a>(fields: &mut Vec<(Cow<'a, str>, Json<'a>)>, arn: &'a Option<Stri
     }
 }
 
+/// `"Tags": [{"Key": …, "Value": …}]`, as `GetAccountAuthorizationDetails` writes them; left out
+/// when there are none, as AWS does.
+fn tags<'a>(fields: &mut Vec<(Cow<'a, str>, Json<'a>)>, tags: &'a Tags) {
+    if tags.is_empty() {
+        return;
+    }
+    let list = tags
+        .iter()
+        .map(|(key, value)| {
+            Json::Object(vec![
+                ("Key".into(), Json::str(key)),
+                ("Value".into(), Json::str(value)),
+            ])
+        })
+        .collect();
+    fields.push(("Tags".into(), Json::Array(list)));
+}
+
 fn id<'a>(fields: &mut Vec<(Cow<'a, str>, Json<'a>)>, key: &'static str, id: &'a Option<String>) {
     if let Some(id) = id {
         fields.push((key.into(), Json::str(id.as_str())));
@@ -237,6 +264,7 @@ impl AuthorizationDetails {
                 f.push(("GroupList".into(), Json::strings(u.groups.iter().cloned())));
                 f.push(("AttachedManagedPolicies".into(), attached_list(&u.attached)));
                 boundary(&mut f, &u.boundary);
+                tags(&mut f, &u.tags);
                 Json::Object(f)
             })
             .collect();
@@ -290,6 +318,7 @@ impl AuthorizationDetails {
                         Json::Number(i64::from(seconds)),
                     ));
                 }
+                tags(&mut f, &r.tags);
                 Json::Object(f)
             })
             .collect();
@@ -314,6 +343,14 @@ impl AuthorizationDetails {
                         ("IsDefaultVersion".into(), Json::Bool(true)),
                     ])]),
                 ));
+                // Known tags are written even when there are none: "none" is not "not read".
+                if let Some(known) = &p.tags {
+                    if known.is_empty() {
+                        f.push(("Tags".into(), Json::Array(Vec::new())));
+                    } else {
+                        tags(&mut f, known);
+                    }
+                }
                 Json::Object(f)
             })
             .collect();
@@ -450,6 +487,25 @@ impl AuthorizationDetails {
             }
             Ok(out)
         };
+        let tags = |item: &Value, place: &str| -> Result<Option<Tags>, String> {
+            let Some(list) = item.get("Tags") else {
+                return Ok(None);
+            };
+            let list = list
+                .as_array()
+                .ok_or(format!("{place}.Tags: expected a list"))?;
+            let mut out = Tags::new();
+            for (i, tag) in list.iter().enumerate() {
+                let here = format!("{place}.Tags[{i}]");
+                let key = text(tag, "Key", &here)?;
+                // AWS stores a tag without a value as the empty string.
+                let value = optional(tag, "Value").unwrap_or_default();
+                if out.insert(key.clone(), value).is_some() {
+                    return Err(format!("{here}.Key: `{key}` appears twice"));
+                }
+            }
+            Ok(Some(out))
+        };
         let boundary = |item: &Value| {
             item.get("PermissionsBoundary")
                 .and_then(|b| b.get("PermissionsBoundaryArn"))
@@ -474,6 +530,7 @@ impl AuthorizationDetails {
                 inline: inline(user, "UserPolicyList", &place)?,
                 attached: attached(user, &place)?,
                 boundary: boundary(user),
+                tags: tags(user, &place)?.unwrap_or_default(),
             });
         }
         for (i, group) in list("GroupDetailList")?.into_iter().enumerate() {
@@ -520,6 +577,7 @@ impl AuthorizationDetails {
                     .get("MaxSessionDuration")
                     .and_then(Value::as_u64)
                     .and_then(|s| u32::try_from(s).ok()),
+                tags: tags(role, &place)?.unwrap_or_default(),
             });
         }
         for (i, policy) in list("Policies")?.into_iter().enumerate() {
@@ -551,6 +609,7 @@ impl AuthorizationDetails {
                         id: None,
                         description: None,
                         document,
+                        tags: None,
                     });
                 }
                 continue;
@@ -565,6 +624,7 @@ impl AuthorizationDetails {
                 id: optional(policy, "PolicyId"),
                 description: optional(policy, "Description"),
                 document: read?,
+                tags: tags(policy, &place)?,
             });
         }
         for (i, resource) in list("ResourcePolicies")?.into_iter().enumerate() {

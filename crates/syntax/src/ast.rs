@@ -577,9 +577,28 @@ pub enum ValueKind {
     Date(String),
     Bool(bool),
     List(Vec<Value>),
+    /// `{ team: "payments" }`, in the order written.
+    Map(Vec<MapEntry>),
     Star,
     /// A reference to a `let`, a template parameter or a declaration.
     Name(Ident),
+}
+
+/// `team: "payments"` in a map: a key (a word, or a string for keys such as `cost:center`) and
+/// its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapEntry {
+    pub key: NameOrString,
+    pub value: Value,
+}
+
+impl MapEntry {
+    pub fn key_span(&self) -> Span {
+        match &self.key {
+            NameOrString::Name(name) => name.span(),
+            NameOrString::String(lit) => lit.span(),
+        }
+    }
 }
 
 /// A string literal, unescaped, as text and `${name}` interpolations.

@@ -238,6 +238,8 @@ const VALUES: &[&str] = &[
     "`true` or `false`",
     "a list (`[…]`)",
     "`[`",
+    // A map (`{ team: "payments" }`) starts with it.
+    "`{`",
     "`*`",
     "a name",
 ];

@@ -851,6 +851,20 @@ fn value(v: &Value) -> String {
             "[{}]",
             values.iter().map(value).collect::<Vec<_>>().join(", ")
         ),
+        ValueKind::Map(entries) if entries.is_empty() => "{}".to_string(),
+        ValueKind::Map(entries) => {
+            let entries: Vec<String> = entries
+                .iter()
+                .map(|entry| {
+                    let key = match &entry.key {
+                        NameOrString::Name(name) => name.name.clone(),
+                        NameOrString::String(lit) => string(lit),
+                    };
+                    format!("{key}: {}", value(&entry.value))
+                })
+                .collect();
+            format!("{{ {} }}", entries.join(", "))
+        }
         ValueKind::Star => "*".to_string(),
         ValueKind::Name(name) => name.name.clone(),
     }

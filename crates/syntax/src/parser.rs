@@ -940,6 +940,28 @@ impl Walker {
                 }
                 ValueKind::List(exact(values))
             }
+            R::map => {
+                let mut entries = Vec::new();
+                let mut children = Children::new(pair);
+                while let Some(entry) = children.next() {
+                    if entry.as_rule() != R::map_entry {
+                        return Err(self.malformed(&entry));
+                    }
+                    let mut parts = Children::new(entry);
+                    let key = parts.next().ok_or(Malformed(loc.span()))?;
+                    let key = match key.as_rule() {
+                        R::string => NameOrString::String(self.string(key)?),
+                        R::ident => NameOrString::Name(self.ident(key)?),
+                        _ => return Err(self.malformed(&key)),
+                    };
+                    let value = parts.next().ok_or(Malformed(loc.span()))?;
+                    entries.push(MapEntry {
+                        key,
+                        value: self.value(value)?,
+                    });
+                }
+                ValueKind::Map(exact(entries))
+            }
             _ => return Err(self.malformed(&pair)),
         };
         Ok(Value { kind, loc })

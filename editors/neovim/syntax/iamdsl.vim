@@ -31,7 +31,7 @@ syn match iamdslAccessLevel "\v<(list|read|write|tagging|permissions)>:@!"
 syn match iamdslBoolean     "\v<(true|false)>"
 " The properties a declaration sets, where a statement starts and before `=` (elsewhere, `name`
 " or `path` is any name).
-syn match iamdslProperty    "\v(^|[{;])\s*\zs<(name|path|description|max_session|groups)>\ze\s*\=[^=]"
+syn match iamdslProperty    "\v(^|[{;])\s*\zs<(name|path|description|max_session|groups|tags)>\ze\s*\=[^=]"
 " Templates of the standard library: `use std.s3.read_only(…)`.
 syn match iamdslStdPath     "\v<std(\.[A-Za-z_][A-Za-z0-9_-]*)+\ze\s*\("
 

@@ -71,11 +71,11 @@
 ; Any other key is an error, and looks different.
 ((property
   key: (identifier) @keyword)
-  (#any-of? @keyword "name" "path" "description" "max_session" "groups"))
+  (#any-of? @keyword "name" "path" "description" "max_session" "groups" "tags"))
 
 ((property
   key: (identifier) @property)
-  (#not-any-of? @property "name" "path" "description" "max_session" "groups"))
+  (#not-any-of? @property "name" "path" "description" "max_session" "groups" "tags"))
 
 ; Actions, access levels, resources.
 (action) @function
@@ -189,6 +189,9 @@
 (named_argument
   name: (identifier) @variable.parameter)
 
+(map_entry
+  key: (identifier) @property)
+
 ; A name where a value goes.
 (let_declaration
   value: (identifier) @variable)
@@ -206,6 +209,9 @@
   (identifier) @variable)
 
 (named_argument
+  value: (identifier) @variable)
+
+(map_entry
   value: (identifier) @variable)
 
 (comparison

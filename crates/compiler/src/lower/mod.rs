@@ -39,6 +39,8 @@ pub(crate) enum Val {
     Date(String),
     Bool(bool),
     List(Vec<Val>),
+    /// `{ key: value, … }`, in the order written.
+    Map(Vec<(String, Val)>),
     Star,
     /// A declared account, policy, group, user or role (by identifier).
     Decl(String, SymbolKind),
@@ -435,6 +437,7 @@ impl<'a> Lowerer<'a> {
             boundary: None,
             groups: Vec::new(),
             max_session: None,
+            tags: Default::default(),
             instance_profile: false,
         };
         let scope = Scope {

@@ -60,6 +60,11 @@ impl<'a> Lowerer<'a> {
                     ),
                 }
             }
+            "tags" => {
+                if let Some(tags) = self.eval(scope, &property.value) {
+                    self.lower_tags(scope, property, tags, entity);
+                }
+            }
             "groups" => {
                 let ValueKind::List(values) = &property.value.kind else {
                     self.report(
@@ -152,6 +157,129 @@ impl<'a> Lowerer<'a> {
                     );
                 }
             }
+        }
+    }
+}
+
+/// What IAM accepts of a tag (`Tag` in the IAM API reference,
+/// https://docs.aws.amazon.com/IAM/latest/APIReference/API_Tag.html, and "Tagging IAM
+/// resources", https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html): a key of 1 to 128
+/// and a value of 0 to 256 characters, letters, digits, white space and `_ . : / = + - @`; no
+/// key with the prefix `aws:`, which AWS keeps for itself; no two keys that differ only in case;
+/// at most 50 tags on a role, user or policy.
+const TAG_KEY_MAX: usize = 128;
+const TAG_VALUE_MAX: usize = 256;
+const TAGS_MAX: usize = 50;
+
+fn tag_char(c: char) -> bool {
+    c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c)
+}
+
+impl<'a> Lowerer<'a> {
+    fn lower_tags(&mut self, scope: &Scope, property: &Property, tags: Val, entity: &mut Entity) {
+        let whole = property.value.span();
+        // Each finding points at its entry when the map is written out in place.
+        let entry_span = |key: &str| match &property.value.kind {
+            ValueKind::Map(entries) => entries
+                .iter()
+                .find(|entry| match &entry.key {
+                    NameOrString::Name(name) => name.name == key,
+                    NameOrString::String(lit) => lit.as_plain().as_deref() == Some(key),
+                })
+                .map_or(whole, |entry| entry.key_span().to(entry.value.span())),
+            _ => whole,
+        };
+        let Val::Map(entries) = tags else {
+            self.report(
+                Some(scope),
+                Diagnostic::error(codes::INVALID_TAG, "`tags` takes a map of keys to strings")
+                    .at(scope.file, whole, "not a map")
+                    .with_help("write `tags = { team: \"payments\", \"cost-center\": \"4711\" }`"),
+            );
+            return;
+        };
+        // (where, message, label, help)
+        let mut findings: Vec<(Span, String, &str, String)> = Vec::new();
+        if entries.len() > TAGS_MAX {
+            findings.push((
+                whole,
+                format!("{} tags, and IAM takes at most {TAGS_MAX}", entries.len()),
+                "too many tags",
+                "keep the tags that access or cost decisions use; IAM does not raise this quota"
+                    .to_string(),
+            ));
+        }
+        for (key, value) in entries {
+            let span = entry_span(&key);
+            let value = match value {
+                Val::Str(text) => text,
+                _ => {
+                    findings.push((
+                        span,
+                        format!("the value of tag `{key}` is not a string"),
+                        "a tag's value is text",
+                        format!("quote it: `{key}: \"…\"`"),
+                    ));
+                    continue;
+                }
+            };
+            let key_chars = key.chars().count();
+            if key_chars == 0 || key_chars > TAG_KEY_MAX {
+                findings.push((
+                    span,
+                    format!("a tag key has 1 to {TAG_KEY_MAX} characters; `{key}` has {key_chars}"),
+                    "key of the wrong length",
+                    "use a shorter key, and put the detail in the value".to_string(),
+                ));
+            }
+            if value.chars().count() > TAG_VALUE_MAX {
+                findings.push((
+                    span,
+                    format!("the value of tag `{key}` is over {TAG_VALUE_MAX} characters"),
+                    "value too long",
+                    format!("shorten it to {TAG_VALUE_MAX} characters"),
+                ));
+            }
+            if let Some(bad) = key.chars().chain(value.chars()).find(|c| !tag_char(*c)) {
+                findings.push((
+                    span,
+                    format!("tag `{key}` holds `{bad}`, a character IAM does not take in tags"),
+                    "letters, digits, spaces and `_ . : / = + - @` only",
+                    format!("replace `{bad}`, with `-` or `_` for example"),
+                ));
+            }
+            if key.len() >= 4 && key[..4].eq_ignore_ascii_case("aws:") {
+                findings.push((
+                    span,
+                    format!("tag key `{key}` starts with `aws:`, which AWS keeps for its own tags"),
+                    "a reserved prefix",
+                    format!("write the key without it: `{}`", &key[4..]),
+                ));
+            }
+            let same = entity
+                .tags
+                .keys()
+                .find(|known| known.eq_ignore_ascii_case(&key))
+                .cloned();
+            if let Some(known) = same {
+                findings.push((
+                    span,
+                    format!("tags `{known}` and `{key}` have the same key: IAM compares tag keys without case"),
+                    "a second tag with this key",
+                    "keep one of them".to_string(),
+                ));
+                continue;
+            }
+            entity.tags.insert(key, value);
+        }
+        for (span, message, label, help) in findings {
+            self.report(
+                Some(scope),
+                Diagnostic::error(codes::INVALID_TAG, message)
+                    .at(scope.file, span, label)
+                    .with_note("IAM takes up to 50 tags, keys of 1 to 128 and values of up to 256 letters, digits, spaces and `_ . : / = + - @`, keys not starting with `aws:`")
+                    .with_help(help),
+            );
         }
     }
 }

@@ -206,6 +206,7 @@ impl<'a> Lowerer<'a> {
             boundary: None,
             groups: Vec::new(),
             max_session: None,
+            tags: Default::default(),
             instance_profile: false,
         };
         if let Some(body) = &resource.body {

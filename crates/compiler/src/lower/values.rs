@@ -71,6 +71,17 @@ impl<'a> Lowerer<'a> {
                 }
                 Val::List(out)
             }
+            ValueKind::Map(entries) => {
+                let mut out = Vec::new();
+                for entry in entries {
+                    let key = match &entry.key {
+                        NameOrString::Name(name) => name.name.clone(),
+                        NameOrString::String(lit) => self.eval_string(scope, lit)?,
+                    };
+                    out.push((key, self.eval(scope, &entry.value)?));
+                }
+                Val::Map(out)
+            }
             ValueKind::Name(ident) => self.lookup_value(scope, ident)?,
         })
     }
@@ -123,7 +134,7 @@ impl<'a> Lowerer<'a> {
                 self.deferred.resources.get(name).map(|t| t.arn.clone())
             }
             Val::Decl(name, _) => Some(self.aws_name(name).1),
-            Val::List(_) => None,
+            Val::List(_) | Val::Map(_) => None,
         }
     }
 

@@ -71,11 +71,11 @@
 ; Any other key is an error, and looks different.
 ((property
   key: (identifier) @keyword)
-  (#any-of? @keyword "name" "path" "description" "max_session" "groups"))
+  (#any-of? @keyword "name" "path" "description" "max_session" "groups" "tags"))
 
 ((property
   key: (identifier) @variable.other.member)
-  (#not-any-of? @variable.other.member "name" "path" "description" "max_session" "groups"))
+  (#not-any-of? @variable.other.member "name" "path" "description" "max_session" "groups" "tags"))
 
 ; Actions, access levels, resources.
 (action) @function
@@ -189,6 +189,9 @@
 (named_argument
   name: (identifier) @variable.parameter)
 
+(map_entry
+  key: (identifier) @variable.other.member)
+
 ; A name where a value goes.
 (let_declaration
   value: (identifier) @variable)
@@ -206,6 +209,9 @@
   (identifier) @variable)
 
 (named_argument
+  value: (identifier) @variable)
+
+(map_entry
   value: (identifier) @variable)
 
 (comparison
