@@ -102,7 +102,7 @@ fn the_example_imports_and_builds_back_to_the_same_bytes() {
     // Action sets that are an intent's expansion become the intent.
     let policies = std::fs::read_to_string(dir.path().join("imported/policies.iamdsl")).unwrap();
     assert!(
-        policies.contains("allow list, read on arn(\"arn:aws:s3:::acme-logs\")"),
+        policies.contains("allow list, read on s3.bucket(\"acme-logs\")"),
         "{policies}"
     );
     insta::assert_snapshot!(
@@ -146,7 +146,7 @@ fn a_hand_made_state_of_60_roles_round_trips() {
             "statements that pair actions with resources they do not apply to stay verbatim"
         );
         assert!(
-            roles.contains("allow list on arn(\"arn:aws:s3:::acme-data-0\")"),
+            roles.contains("allow list on s3.bucket(\"acme-data-0\")"),
             "{roles}"
         );
         assert!(roles.contains("oidc \"token.actions.githubusercontent.com\""));

@@ -194,9 +194,9 @@ fn two_accounts_with_a_resource_of_each_kind_import_check_and_build_back() {
         "{resources}"
     );
     assert!(!resources.contains("role arn("), "{resources}");
-    // The region most resources are in is the project's; the function's is written.
+    // The region most ARNs are in is the project's; the function's is written.
     assert!(
-        imported(dir.path(), "iamdsl.toml").contains("[defaults]\n# The region of the resources declared without `region:`.\nregion = \"eu-west-1\"\n"),
+        imported(dir.path(), "iamdsl.toml").contains("[defaults]\n# The region of regional resources written without `region:`.\nregion = \"eu-west-1\"\n"),
         "{}",
         imported(dir.path(), "iamdsl.toml")
     );
@@ -367,7 +367,7 @@ fn statements_the_language_cannot_hold_are_errors_and_odd_pairings_verbatim() {
     assert!(import.status.success(), "{}", stderr(&import));
     let resources = std::fs::read_to_string(dir.path().join("odd/resources.iamdsl")).unwrap();
     assert!(
-        resources.contains("  #[verbatim]\n  allow s3:GetObject, s3:ListBucket\n    on arn(\"arn:aws:s3:::acme-logs\"), arn(\"arn:aws:s3:::acme-logs/*\")\n    to account \"222222222222\"\n"),
+        resources.contains("  #[verbatim]\n  allow s3:GetObject, s3:ListBucket on s3.bucket(\"acme-logs\"), s3.object(\"acme-logs\", \"*\")\n    to account \"222222222222\"\n"),
         "{resources}"
     );
     assert!(

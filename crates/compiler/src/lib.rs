@@ -23,7 +23,7 @@ pub mod vocabulary;
 
 pub use analysis::{analyze, analyze_with, Analysis};
 pub use config::Config;
-pub use lower::is_iso_date;
+pub use lower::{is_iso_date, operator_for, value_fits};
 pub use model::{Account, DeclKind, Entity, Model};
 pub use project::{display, load, load_with, Project, SOURCE_EXTENSION};
 pub use resolve::{NameIndex, Referent, SymbolKind};

@@ -2,9 +2,12 @@
 //! same state (`import` → `build` → `diff` shows no change).
 //!
 //! Each statement is written in the most readable form that is exact: an access-level intent
-//! (`allow read on arn("…")`) when its actions are exactly what the catalog lists for those
-//! levels on that resource, explicit actions when every action applies to every resource, and
-//! otherwise `#[verbatim]`, which keeps actions, resources and conditions as AWS stores them:
+//! (`allow read on s3.bucket("…")`) when its actions are exactly what the catalog lists for
+//! those levels on that resource, explicit actions when every action applies to every resource;
+//! resources as constructors (`arns.rs`) and conditions as comparisons (`conditions.rs`) where
+//! those build the same ARN and operator, and a permission to assume a role that trusts its
+//! principal as `assume` (`assume.rs`). Otherwise `#[verbatim]`, which keeps actions,
+//! resources and conditions as AWS stores them:
 //! actions and keys the catalog no longer knows (W0114), operators of another type than their
 //! key, values of another type than their operator and ARN parts iamdsl does not build (W0116);
 //! `check` warns about those. What AWS refuses (an ARN of fewer than six parts, an unknown
@@ -19,23 +22,25 @@
 //! The proof (`verify.rs`) compares resources by ARN, not through the diff, which matches them
 //! by name: a secret's name is not the one its ARN ends with.
 
+mod arns;
+mod assume;
+mod conditions;
 mod resources;
 mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use assume::AssumePlan;
+use conditions::{condition_text, Provider};
 use iamdsl_catalog::{Catalog, Level};
 use iamdsl_compiler::config::Quotas;
-use iamdsl_compiler::is_iso_date;
 use iamdsl_policy::authz::{
-    AttachedPolicy, AuthorizationDetails, InlinePolicy, ResourcePolicyDetail,
+    AttachedPolicy, AuthorizationDetails, InlinePolicy, ResourcePolicyDetail, RoleDetail,
 };
-use iamdsl_policy::{
-    ActionBlock, Conditions, Effect, NameSet, PolicyDocument, ResourceBlock, Statement,
-};
+use iamdsl_policy::{ActionBlock, Effect, NameSet, PolicyDocument, ResourceBlock, Statement};
 use iamdsl_syntax::ast::DeclKind;
-use iamdsl_syntax::{is_bare_key, quote};
+use iamdsl_syntax::quote;
 use verify::{describe, verify_allowing_public, Verification, Verified};
 
 /// The files of an imported project: relative path to content.
@@ -216,8 +221,20 @@ struct Writer<'a> {
     policy_arns: BTreeMap<String, String>,
     /// Role and user ARNs to how a resource's policy names them: `role auditor`.
     principal_arns: BTreeMap<String, String>,
+    /// Role, user, group and policy ARNs to their identifiers: `iam.role(deployer)`.
+    iam_entities: BTreeMap<String, String>,
     /// `[defaults] region` of the imported project: regional resources elsewhere get `region:`.
     default_region: Option<String>,
+}
+
+/// Where statements are written: what a constructor and `assume` take from their declaration.
+#[derive(Debug, Clone, Copy)]
+struct Place<'p> {
+    /// The id of the declaration's account, which constructors fill in.
+    account: &'p str,
+    style: Style,
+    /// The group, user or role whose permissions these are (a policy has none).
+    owner: Option<(DeclKind, &'p str)>,
 }
 
 fn account_of(arn: &str) -> &str {
@@ -229,65 +246,6 @@ fn effect_word(effect: Effect) -> &'static str {
     match effect {
         Effect::Allow => "allow",
         Effect::Deny => "deny",
-    }
-}
-
-fn key_text(key: &str) -> String {
-    if is_bare_key(key) {
-        key.to_string()
-    } else {
-        quote(key)
-    }
-}
-
-/// A condition value in the form the operator's type takes.
-fn value_text(operator: &str, value: &str) -> String {
-    let base = operator
-        .rsplit(':')
-        .next()
-        .unwrap_or(operator)
-        .trim_end_matches("IfExists");
-    let typed = match base {
-        "Bool" | "Null" => matches!(value, "true" | "false"),
-        b if b.starts_with("Numeric") => {
-            !value.is_empty() && value.chars().all(|c| c.is_ascii_digit())
-        }
-        b if b.starts_with("Date") => is_iso_date(value),
-        _ => false,
-    };
-    if typed {
-        value.to_string()
-    } else {
-        quote(value)
-    }
-}
-
-/// `when Op(key, value) and …`, or nothing.
-fn condition_text(condition: &Conditions) -> String {
-    let mut clauses = Vec::new();
-    for (operator, keys) in &condition.0 {
-        for (key, values) in keys {
-            let values: Vec<String> = values.iter().map(|v| value_text(operator, v)).collect();
-            let value = if values.len() == 1 {
-                values[0].clone()
-            } else {
-                format!("[{}]", values.join(", "))
-            };
-            clauses.push(format!("{operator}({}, {value})", key_text(key)));
-        }
-    }
-    if clauses.is_empty() {
-        String::new()
-    } else {
-        format!(" when {}", clauses.join(" and "))
-    }
-}
-
-fn resource_text(arn: &str) -> String {
-    if arn == "*" {
-        "*".to_string()
-    } else {
-        format!("arn({})", quote(arn))
     }
 }
 
@@ -383,9 +341,33 @@ impl Writer<'_> {
         })
     }
 
-    fn statement(&self, out: &mut String, statement: &Statement, style: Style) {
+    /// One permission; `plan` says which are written as `assume`.
+    fn statement(&self, out: &mut String, statement: &Statement, place: Place, plan: &AssumePlan) {
+        let style = place.style;
+        let readable = style == Style::Readable;
+        let condition = condition_text(self.catalog, &statement.condition, readable, None);
+        let assumed = place
+            .owner
+            .map(|owner| plan.roles_for(owner, statement))
+            .unwrap_or_default();
+        if !assumed.is_empty() {
+            for role_arn in &assumed {
+                if let Some(ident) = self.iam_entities.get(*role_arn) {
+                    let _ = writeln!(out, "  assume {ident}{condition}");
+                }
+            }
+            // The roles not assumed keep the permission; the compiler's statements merge back.
+            let mut rest = statement.clone();
+            if let Some(ResourceBlock::Resource(set)) = &mut rest.resource {
+                set.retain(|arn| !assumed.contains(&arn.as_str()));
+                if !set.is_empty() {
+                    self.statement(out, &rest, place, &AssumePlan::default());
+                }
+            }
+            return;
+        }
         let effect = effect_word(statement.effect);
-        let condition = condition_text(&statement.condition);
+        let resource_text = |arn: &String| self.resource_text(arn, place.account, style);
         let (actions, not_actions) = match &statement.action {
             ActionBlock::Action(set) => (set.clone(), None),
             ActionBlock::NotAction(set) => (NameSet::from(["*".to_string()]), Some(set)),
@@ -400,8 +382,8 @@ impl Writer<'_> {
             None => list(actions.iter().cloned()),
         };
         let resource_part = match not_resources {
-            Some(except) => format!("* except {}", list(except.iter().map(|a| resource_text(a)))),
-            None => list(resources.iter().map(|a| resource_text(a))),
+            Some(except) => format!("* except {}", list(except.iter().map(resource_text))),
+            None => list(resources.iter().map(resource_text)),
         };
         let plain = not_actions.is_none() && not_resources.is_none();
         // `* except …` and `… on * except …` compile to exactly NotAction / NotResource when
@@ -450,9 +432,15 @@ impl Writer<'_> {
         );
     }
 
-    fn statements(&self, out: &mut String, document: &PolicyDocument, style: Style) {
+    fn statements(
+        &self,
+        out: &mut String,
+        document: &PolicyDocument,
+        place: Place,
+        plan: &AssumePlan,
+    ) {
         for statement in &document.statements {
-            self.statement(out, statement, style);
+            self.statement(out, statement, place, plan);
         }
     }
 
@@ -509,19 +497,23 @@ impl Writer<'_> {
         Ok(())
     }
 
-    fn inline(&self, out: &mut String, inline: &[InlinePolicy], style: Style) {
+    fn inline(&self, out: &mut String, inline: &[InlinePolicy], place: Place, plan: &AssumePlan) {
         for policy in inline {
-            self.statements(out, &policy.document, style);
+            self.statements(out, &policy.document, place, plan);
         }
     }
 
-    /// One trust statement as trust entries of `role_account`'s role.
+    /// One trust statement as trust entries of `role`, but for the entries `plan` has an
+    /// `assume` write.
     fn trust_entries(
         &self,
         out: &mut String,
         statement: &Statement,
-        role_account: &str,
+        role: &RoleDetail,
+        style: Style,
+        plan: &AssumePlan,
     ) -> Result<(), String> {
+        let role_account = account_of(&role.arn);
         if statement.effect != Effect::Allow {
             return Err("a Deny in a trust policy has no source form".into());
         }
@@ -540,7 +532,7 @@ impl Writer<'_> {
         let Some(principals) = &statement.principal else {
             return Err("a trust statement without Principal".into());
         };
-        let condition = condition_text(&statement.condition);
+        let readable = style == Style::Readable;
         for (kind, values) in &principals.0 {
             let expected = match kind.as_str() {
                 "Federated" if values.iter().all(|v| v.contains(":saml-provider/")) => {
@@ -559,7 +551,18 @@ impl Writer<'_> {
             }
             let tag = if tag_session { " tag_session" } else { "" };
             for value in values {
+                if kind == "AWS" && plan.leaves_out(&role.arn, value) {
+                    continue;
+                }
                 let entry = self.principal_entry(kind, value, role_account)?;
+                // An identity provider's own keys are written as its entry names them.
+                let provider = match value.split_once(":oidc-provider/") {
+                    _ if kind != "Federated" => None,
+                    Some((_, host)) => Some(Provider::Oidc(host)),
+                    None => Some(Provider::Saml),
+                };
+                let condition =
+                    condition_text(self.catalog, &statement.condition, readable, provider);
                 let _ = writeln!(out, "    {entry}{tag}{condition}");
             }
         }
@@ -640,9 +643,9 @@ fn duration_text(seconds: u32) -> String {
 
 /// Source files for `details` with the given style per entity (`(kind keyword, AWS name)`;
 /// `resource` and its ARN), and the warnings about what the source cannot say.
-fn write_sources(
+fn write_sources<'a>(
     writer: &Writer<'_>,
-    details: &AuthorizationDetails,
+    details: &'a AuthorizationDetails,
     verbatim: &BTreeSet<(String, String)>,
 ) -> Result<(BTreeMap<String, String>, Vec<String>), String> {
     let style = |kind: DeclKind, name: &str| {
@@ -664,6 +667,12 @@ fn write_sources(
         }
     };
     let placement = |arn: &str| placement_in(account_of(arn));
+    let plan = AssumePlan::new(details, |kind, name| style(kind, name) == Style::Readable);
+    let place = |kind: DeclKind, name: &'a str, arn: &'a str| Place {
+        account: account_of(arn),
+        style: style(kind, name),
+        owner: (kind != DeclKind::Policy).then_some((kind, name)),
+    };
     let mut files = BTreeMap::new();
 
     let mut accounts = String::from("// Imported by `iamdsl import`.\n");
@@ -691,7 +700,8 @@ fn write_sources(
         writer.statements(
             &mut policies,
             &policy.document,
-            style(DeclKind::Policy, &policy.name),
+            place(DeclKind::Policy, &policy.name, &policy.arn),
+            &plan,
         );
         policies.push_str("}\n");
     }
@@ -708,7 +718,8 @@ fn write_sources(
         writer.inline(
             &mut groups,
             &group.inline,
-            style(DeclKind::Group, &group.name),
+            place(DeclKind::Group, &group.name, &group.arn),
+            &plan,
         );
         groups.push_str("}\n");
     }
@@ -737,7 +748,12 @@ fn write_sources(
             .boundary(&mut users, &user.boundary)
             .and_then(|()| writer.attachments(&mut users, &user.attached))
             .map_err(|e| format!("user {}: {e}", user.name))?;
-        writer.inline(&mut users, &user.inline, style(DeclKind::User, &user.name));
+        writer.inline(
+            &mut users,
+            &user.inline,
+            place(DeclKind::User, &user.name, &user.arn),
+            &plan,
+        );
         users.push_str("}\n");
     }
     files.insert("users.iamdsl".to_string(), users);
@@ -754,14 +770,16 @@ fn write_sources(
         if let Some(seconds) = role.max_session {
             let _ = writeln!(roles, "  max_session = {}", duration_text(seconds));
         }
-        if !role.trust.statements.is_empty() {
-            roles.push_str("  trust {\n");
-            for statement in &role.trust.statements {
-                writer
-                    .trust_entries(&mut roles, statement, account_of(&role.arn))
-                    .map_err(|e| format!("role {}: trust: {e}", role.name))?;
-            }
-            roles.push_str("  }\n");
+        let role_style = style(DeclKind::Role, &role.name);
+        let mut entries = String::new();
+        for statement in &role.trust.statements {
+            writer
+                .trust_entries(&mut entries, statement, role, role_style, &plan)
+                .map_err(|e| format!("role {}: trust: {e}", role.name))?;
+        }
+        // Without entries when every one is an `assume`'s.
+        if !entries.is_empty() {
+            let _ = write!(roles, "  trust {{\n{entries}  }}\n");
         }
         for profile in &role.instance_profiles {
             if profile.name != role.name || profile.path != role.path {
@@ -776,7 +794,12 @@ fn write_sources(
             .boundary(&mut roles, &role.boundary)
             .and_then(|()| writer.attachments(&mut roles, &role.attached))
             .map_err(|e| format!("role {}: {e}", role.name))?;
-        writer.inline(&mut roles, &role.inline, style(DeclKind::Role, &role.name));
+        writer.inline(
+            &mut roles,
+            &role.inline,
+            place(DeclKind::Role, &role.name, &role.arn),
+            &plan,
+        );
         roles.push_str("}\n");
     }
     files.insert("roles.iamdsl".to_string(), roles);
@@ -922,13 +945,37 @@ pub fn import_named(
             )
         }))
         .collect();
+    let iam_entities = details
+        .roles
+        .iter()
+        .map(|r| (r.arn.clone(), names.get(DeclKind::Role, &r.name)))
+        .chain(
+            details
+                .users
+                .iter()
+                .map(|u| (u.arn.clone(), names.get(DeclKind::User, &u.name))),
+        )
+        .chain(
+            details
+                .groups
+                .iter()
+                .map(|g| (g.arn.clone(), names.get(DeclKind::Group, &g.name))),
+        )
+        .chain(
+            details
+                .policies
+                .iter()
+                .map(|p| (p.arn.clone(), names.get(DeclKind::Policy, &p.name))),
+        )
+        .collect();
     let writer = Writer {
         catalog: iamdsl_catalog::catalog(),
         names,
         accounts,
         policy_arns,
         principal_arns,
-        default_region: default_region(&details.resources),
+        iam_entities,
+        default_region: default_region(&details),
     };
     let mut owned: Vec<String> = Vec::new();
     owned.extend(details.users.iter().map(|u| u.name.clone()));
@@ -972,11 +1019,34 @@ pub fn import_named(
     }
 }
 
-/// The region most of the regional resources are in (the first in order on a tie): the
-/// project's default, so that only the others need `region:`.
-fn default_region(resources: &[ResourcePolicyDetail]) -> Option<String> {
+/// The region most regional ARNs are in (the first in order on a tie), of the resources and
+/// of what the identity policies name: the project's default, so that only the others need
+/// `region:`.
+fn default_region(details: &AuthorizationDetails) -> Option<String> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for region in resources.iter().filter_map(resources::region_of) {
+    let documents = details
+        .users
+        .iter()
+        .flat_map(|u| &u.inline)
+        .chain(details.groups.iter().flat_map(|g| &g.inline))
+        .chain(details.roles.iter().flat_map(|r| &r.inline))
+        .map(|p| &p.document)
+        .chain(details.policies.iter().map(|p| &p.document));
+    let named = documents
+        .flat_map(|d| &d.statements)
+        .filter_map(|s| match &s.resource {
+            Some(ResourceBlock::Resource(set) | ResourceBlock::NotResource(set)) => Some(set),
+            None => None,
+        })
+        .flatten()
+        .filter_map(|arn| arn.split(':').nth(3));
+    let regions = details
+        .resources
+        .iter()
+        .filter_map(resources::region_of)
+        .chain(named)
+        .filter(|region| !region.contains('*') && iamdsl_catalog::facts::is_region(region));
+    for region in regions {
         *counts.entry(region).or_default() += 1;
     }
     let most = counts.values().copied().max()?;
@@ -997,7 +1067,7 @@ fn config_text(owned: &[String], usage: &Quotas, region: Option<&str>) -> String
     if let Some(region) = region {
         let _ = writeln!(
             out,
-            "\n[defaults]\n# The region of the resources declared without `region:`.\nregion = {}",
+            "\n[defaults]\n# The region of regional resources written without `region:`.\nregion = {}",
             quote(region)
         );
     }

@@ -15,7 +15,7 @@ use iamdsl_policy::authz::{ResourcePolicyDetail, ResourcePolicyState};
 use iamdsl_policy::{ActionBlock, Conditions, Effect, NameSet, ResourceBlock, Statement};
 use iamdsl_syntax::quote;
 
-use super::{condition_text, effect_word, list, resource_text, Style, Writer};
+use super::{condition_text, effect_word, list, Style, Writer};
 
 /// The condition key `org "o-…"` compiles to, with `"AWS": "*"`.
 const ORG_KEY: &str = "aws:PrincipalOrgID";
@@ -191,7 +191,8 @@ impl Writer<'_> {
                 .resource_principals(statement)
                 .map_err(|e| format!("{what}: {e}"))?;
             let to = format!("to {}", principals.join(", "));
-            let condition = condition_text(&condition);
+            let condition =
+                condition_text(self.catalog, &condition, style == Style::Readable, None);
             match self
                 .shape(kind, detail, &covered, statement, style)
                 .map_err(|e| format!("{what}: {e}"))?
@@ -286,7 +287,10 @@ impl Writer<'_> {
         let effect = effect_word(statement.effect);
         let named = kind.resource_element == ResourceElement::Arn;
         let on = if named {
-            format!(" on {}", list(resources.iter().map(|a| resource_text(a))))
+            let texts = resources
+                .iter()
+                .map(|arn| self.resource_text(arn, &detail.account, style));
+            format!(" on {}", list(texts))
         } else {
             String::new()
         };

@@ -1,6 +1,7 @@
 //! import(build(p)) builds to the same bytes, and diff(x, x) is empty, for generated projects: intents, explicit
-//! actions, denies, conditions, wildcards, every kind of trust, managed policies, boundaries,
-//! resource policies (with the key policy statements grants `on` a declared key write).
+//! actions, denies, conditions, wildcards, every kind of trust, `assume`, managed policies,
+//! boundaries, resource policies (with the key policy statements grants `on` a declared key
+//! write); and the import is written in the forms the project was.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use iamdsl_compiler::config::{parse_manifest, Config, Defaults};
@@ -19,6 +20,8 @@ const STATEMENTS: &[&str] = &[
     "allow lambda:InvokeFunction on lambda.function(\"app-*\")",
     "allow ec2:Describe* on *",
     "allow sns:Publish on sns.topic(\"alerts\") until 2099-01-01",
+    "assume r0",
+    "assume r0 when mfa and aws:MultiFactorAuthAge < 3600",
 ];
 
 const TRUST: &[&str] = &[
@@ -158,6 +161,11 @@ proptest! {
         let same = iamdsl_diff::diff(&details, &details, &iamdsl_diff::Scope::default());
         prop_assert!(same.entities.is_empty() && same.access.is_empty(), "{:?}", same);
         let imported = iamdsl_import::import(&details).unwrap();
+        // Source of the language's own forms comes back in them, not verbatim.
+        prop_assert!(imported.verbatim_entities.is_empty(), "{:?}", imported.verbatim_entities);
+        for text in imported.files.values() {
+            prop_assert!(!text.contains("#[verbatim]") && !text.contains("arn(\""), "{}", text);
+        }
         let (config, problems) = parse_manifest(&imported.files["iamdsl.toml"], Default::default());
         prop_assert!(problems.is_empty(), "{:?}", problems);
         let sources: Vec<(String, String)> = imported

@@ -16,7 +16,7 @@ pub mod query;
 
 pub use format::{format_module, format_source, format_verified, is_bare_key, quote, Refusal};
 pub use incremental::{parse_cached, ParseCache};
-pub use parser::{parse, parse_intent, Parsed};
+pub use parser::{is_date_literal, parse, parse_intent, Parsed};
 
 /// The properties the fuzz targets check (`fuzz/`), also replayed on the committed corpus by
 /// the test suite (`tests/fuzz/`): one implementation for both. Each panics when it fails.

@@ -78,6 +78,15 @@ pub fn parse_intent(
     result.map_err(|Malformed(span)| internal(file, span))
 }
 
+/// Whether `text` is, whole, one date literal of the grammar (`2027-01-31`,
+/// `2027-01-31T12:00:00Z`): what import may write unquoted.
+pub fn is_date_literal(text: &str) -> bool {
+    Grammar::parse(R::date, text)
+        .ok()
+        .and_then(|mut pairs| pairs.next())
+        .is_some_and(|pair| pair.as_str().len() == text.len())
+}
+
 /// A list built by pushing holds room for at least four elements; the tree keeps exactly what
 /// it holds, which is most of its memory on a large project (and of the pages the kernel zeroes).
 fn exact<T>(mut list: Vec<T>) -> Vec<T> {

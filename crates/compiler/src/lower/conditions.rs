@@ -13,8 +13,9 @@ use iamdsl_syntax::ast::{
 use super::{Lowerer, Scope, Val, Within};
 use crate::vocabulary::{OPERATORS, PROVIDER_KEYS, SHORTHANDS};
 
-/// The AWS operator for a comparison on a key of this type, if it has one.
-fn operator_for(base: KeyType, op: CompareOp) -> Option<&'static str> {
+/// The AWS operator for a comparison on a key of this type, if it has one. Import writes a
+/// comparison only where this gives back the operator AWS stores.
+pub fn operator_for(base: KeyType, op: CompareOp) -> Option<&'static str> {
     use CompareOp::*;
     Some(match (base, op) {
         (KeyType::String, Eq | In) => "StringEquals",
@@ -81,6 +82,25 @@ pub fn is_iso_date(text: &str) -> bool {
 
 fn is_ip_or_cidr(text: &str) -> bool {
     iamdsl_policy::eval::parse_cidr(text).is_some()
+}
+
+/// Whether a comparison `op` on a key of type `base` takes the value `text`; if not, what it
+/// expected instead. Import writes a comparison only for values this takes.
+pub fn value_fits(base: KeyType, op: CompareOp, text: &str) -> Result<(), &'static str> {
+    let like = matches!(op, CompareOp::Like | CompareOp::NotLike);
+    match base {
+        KeyType::String | KeyType::Binary => Ok(()),
+        KeyType::Arn if like || text.starts_with("arn:") || text == "*" => Ok(()),
+        KeyType::Arn => Err("an ARN"),
+        KeyType::Numeric if text.parse::<f64>().is_ok_and(f64::is_finite) => Ok(()),
+        KeyType::Numeric => Err("a number"),
+        KeyType::Date if is_iso_date(text) || text.parse::<u64>().is_ok() => Ok(()),
+        KeyType::Date => Err("a date (`2027-01-31` or `2027-01-31T12:00:00Z`) or epoch seconds"),
+        KeyType::Bool if text == "true" || text == "false" => Ok(()),
+        KeyType::Bool => Err("`true` or `false`"),
+        KeyType::IpAddress if is_ip_or_cidr(text) => Ok(()),
+        KeyType::IpAddress => Err("an IP address or CIDR block (`10.0.0.0/8`)"),
+    }
 }
 
 impl Lowerer<'_> {
@@ -472,23 +492,7 @@ impl Lowerer<'_> {
         value: &Val,
     ) -> Result<String, &'static str> {
         let text = self.val_text(value).ok_or("a single value")?;
-        let like = matches!(op, CompareOp::Like | CompareOp::NotLike);
-        match kind.base {
-            KeyType::String => Ok(text),
-            KeyType::Arn if like || text.starts_with("arn:") || text == "*" => Ok(text),
-            KeyType::Arn => Err("an ARN"),
-            KeyType::Numeric if text.parse::<f64>().is_ok_and(f64::is_finite) => Ok(text),
-            KeyType::Numeric => Err("a number"),
-            KeyType::Date if is_iso_date(&text) || text.parse::<u64>().is_ok() => Ok(text),
-            KeyType::Date => {
-                Err("a date (`2027-01-31` or `2027-01-31T12:00:00Z`) or epoch seconds")
-            }
-            KeyType::Bool if text == "true" || text == "false" => Ok(text),
-            KeyType::Bool => Err("`true` or `false`"),
-            KeyType::IpAddress if is_ip_or_cidr(&text) => Ok(text),
-            KeyType::IpAddress => Err("an IP address or CIDR block (`10.0.0.0/8`)"),
-            KeyType::Binary => Ok(text),
-        }
+        value_fits(kind.base, op, &text).map(|()| text)
     }
 
     /// A key's AWS name and type. Checks that it exists and belongs to the statement's services.

@@ -27,7 +27,7 @@ use crate::model::{origin, Account, DeclKind, Entity, Model};
 use crate::resolve::{Decl, Names, Referent, SymbolKind};
 
 pub(crate) use assume::PendingTrust;
-pub use conditions::is_iso_date;
+pub use conditions::{is_iso_date, operator_for, value_fits};
 use properties::{aws_description, property_span};
 
 /// A value after `let`s and template parameters are resolved.
