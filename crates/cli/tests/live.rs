@@ -74,7 +74,7 @@ fn pull_reads_back_what_was_created_through_the_api() {
     assert_eq!(pulled.roles.len(), 7);
     assert_eq!(pulled.users.len(), 4);
     assert_eq!(pulled.groups.len(), 3);
-    assert_eq!(pulled.policies.len(), 2);
+    assert_eq!(pulled.policies.len(), 3);
     assert!(
         pulled.roles.iter().all(|r| r.id.is_some()),
         "ids come from IAM"
@@ -311,6 +311,19 @@ fn import_build_diff_of_live_state_shows_no_change() {
     assert!(pull.status.success(), "{}", stderr(&pull));
     let import = iamdsl(dir.path(), &["import", "pulled.json", "-o", "imported"]);
     assert!(import.status.success(), "{}", stderr(&import));
+    // Tags come through the API: a role's and a user's in GetAccountAuthorizationDetails, a
+    // policy's from ListPolicyTags.
+    let source: String = std::fs::read_dir(dir.path().join("imported"))
+        .unwrap()
+        .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default())
+        .collect();
+    for tags in [
+        r#"tags = { "cost:center": "4711", team: "team-1" }"#,
+        r#"tags = { team: "operations" }"#,
+        r#"tags = { owner: "platform" }"#,
+    ] {
+        assert!(source.contains(tags), "{tags} in:\n{source}");
+    }
     let diff = iamdsl_against(
         &server,
         dir.path(),

@@ -138,6 +138,10 @@ pub fn state(raw: bool) -> Value {
         if index % 4 != 3 {
             role["PermissionsBoundary"] = json!({"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": boundary_arn});
         }
+        // Tags, one of them a key that is not a word of the language.
+        if index % 5 == 1 {
+            role["Tags"] = json!([{"Key": "cost:center", "Value": "4711"}, {"Key": "team", "Value": format!("team-{}", index % 3)}]);
+        }
         if index % 10 == 7 {
             role["InstanceProfileList"] = json!([{"Path": path, "InstanceProfileName": name,
                 "InstanceProfileId": format!("AIPA{index:016}"), "Arn": arn(&format!("instance-profile{path}{name}"))}]);
@@ -156,7 +160,8 @@ pub fn state(raw: bool) -> Value {
              "UserPolicyList": [{"PolicyName": "own-keys", "PolicyDocument": doc(document(vec![json!(
                  {"Effect": "Allow", "Action": ["iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:ListAccessKeys"], "Resource": arn("user/ops/${aws:username}")})]))}],
              "AttachedManagedPolicies": [],
-             "PermissionsBoundary": {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": boundary_arn}},
+             "PermissionsBoundary": {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": boundary_arn},
+             "Tags": [{"Key": "team", "Value": "operations"}]},
             {"Path": "/", "UserName": "ci.bot@acme", "Arn": arn("user/ci.bot@acme"), "GroupList": [],
              "UserPolicyList": [], "AttachedManagedPolicies": [{"PolicyName": "shared-read", "PolicyArn": shared_arn}]},
         ],
@@ -177,6 +182,7 @@ pub fn state(raw: bool) -> Value {
                  "VersionId": "v3", "IsDefaultVersion": true}]},
             {"PolicyName": "shared-read", "Arn": shared_arn, "Path": "/", "DefaultVersionId": "v1", "IsAttachable": true,
              "Description": "Read the shared configuration.",
+             "Tags": [{"Key": "owner", "Value": "platform"}],
              "PolicyVersionList": [{"Document": doc(document(vec![json!(
                  {"Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
                   "Resource": format!("arn:aws:ssm:*:{ACCOUNT}:parameter/shared/*")})])), "VersionId": "v1", "IsDefaultVersion": true}]},

@@ -153,6 +153,20 @@ fn boundary(value: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The entity's `Tags`, as the API takes them.
+fn tags(value: &Value) -> Option<Vec<aws_sdk_iam::types::Tag>> {
+    let tags: Vec<_> = items(value, "Tags")
+        .map(|tag| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(text(tag, "Key"))
+                .value(text(tag, "Value"))
+                .build()
+                .unwrap()
+        })
+        .collect();
+    (!tags.is_empty()).then_some(tags)
+}
+
 fn items<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
     value[key].as_array().into_iter().flatten()
 }
@@ -172,6 +186,7 @@ pub async fn deploy(client: &aws_sdk_iam::Client, state: &Value) {
             .policy_name(text(policy, "PolicyName"))
             .path(text(policy, "Path"))
             .set_description(optional(policy, "Description"))
+            .set_tags(tags(policy))
             .policy_document(document(&version["Document"]))
             .send()
             .await
@@ -213,6 +228,7 @@ pub async fn deploy(client: &aws_sdk_iam::Client, state: &Value) {
             .user_name(&name)
             .path(text(user, "Path"))
             .set_permissions_boundary(boundary(user))
+            .set_tags(tags(user))
             .send()
             .await
             .unwrap();
@@ -259,6 +275,7 @@ pub async fn deploy(client: &aws_sdk_iam::Client, state: &Value) {
             )
             .assume_role_policy_document(document(&role["AssumeRolePolicyDocument"]))
             .set_permissions_boundary(boundary(role))
+            .set_tags(tags(role))
             .send()
             .await
             .unwrap();
