@@ -165,11 +165,7 @@ fn a_hand_made_state_of_60_roles_round_trips() {
         );
         // How it reads: the users, the policies and the first roles, one of each kind of trust.
         if !raw {
-            let first_roles: String = roles
-                .split("\n\n")
-                .take(4)
-                .collect::<Vec<_>>()
-                .join("\n\n");
+            let first_roles: String = roles.split("\n\n").take(4).collect::<Vec<_>>().join("\n\n");
             insta::assert_snapshot!(
                 "import_hand_made_state",
                 format!("// users.iamdsl\n{users}\n// policies.iamdsl\n{policies}\n// roles.iamdsl (the first four)\n{first_roles}\n")
