@@ -1,6 +1,8 @@
 //! ARN templates such as `arn:${Partition}:s3:::${BucketName}/${ObjectName}`: their parameters,
 //! filling them in, and recognising which template a concrete ARN follows.
 
+use std::collections::BTreeMap;
+
 /// The variables every ARN may use and iamdsl fills from context, not from positional arguments.
 pub const CONTEXT_VARIABLES: [&str; 3] = ["Partition", "Region", "Account"];
 
@@ -86,18 +88,32 @@ impl ArnTemplate {
     /// non-empty text (partition, region and account never contain `:`, and region and account
     /// may be empty, as in S3 and IAM ARNs). A `*` in the ARN stands inside a variable only.
     pub fn matches(&self, arn: &str) -> bool {
-        match_segments(&self.segments, arn)
+        match_segments(&self.segments, arn, None)
+    }
+
+    /// The values of the template's variables that spell `arn`, if it follows the template
+    /// (as [`ArnTemplate::matches`] reads it, a variable that appears twice the same both times).
+    pub fn captures(&self, arn: &str) -> Option<BTreeMap<String, String>> {
+        let mut out = BTreeMap::new();
+        match_segments(&self.segments, arn, Some(&mut out)).then_some(out)
     }
 }
 
-fn match_segments(segments: &[Segment], text: &str) -> bool {
+/// Whether `text` follows `segments`. With `captures`, also the value of each variable: each as
+/// short as the rest allows (a bucket's name ends at its first `/`), a variable that appears
+/// twice the same both times.
+fn match_segments(
+    segments: &[Segment],
+    text: &str,
+    mut captures: Option<&mut BTreeMap<String, String>>,
+) -> bool {
     let Some((first, rest)) = segments.split_first() else {
         return text.is_empty();
     };
     match first {
         Segment::Literal(literal) => text
             .strip_prefix(literal.as_str())
-            .is_some_and(|tail| match_segments(rest, tail)),
+            .is_some_and(|tail| match_segments(rest, tail, captures)),
         Segment::Variable(name) => {
             let context = CONTEXT_VARIABLES.contains(&name.as_str());
             let min = usize::from(name == "Partition" || !context);
@@ -107,20 +123,39 @@ fn match_segments(segments: &[Segment], text: &str) -> bool {
             } else {
                 text.len()
             };
-            let fits =
-                |end: usize| end >= min && end <= limit && match_segments(rest, &text[end..]);
+            let mut ends_here = |end: usize| {
+                if end < min || end > limit {
+                    return false;
+                }
+                let Some(out) = captures.as_deref_mut() else {
+                    return match_segments(rest, &text[end..], None);
+                };
+                let value = &text[..end];
+                if out.get(name).is_some_and(|earlier| earlier != value) {
+                    return false;
+                }
+                let fresh = out.insert(name.clone(), value.to_string()).is_none();
+                if match_segments(rest, &text[end..], Some(&mut *out)) {
+                    return true;
+                }
+                if fresh {
+                    out.remove(name);
+                }
+                false
+            };
             match rest.first() {
                 // Last segment: the variable takes the rest.
-                None => fits(text.len()),
+                None => ends_here(text.len()),
                 // Followed by fixed text: it can only end where that text starts.
-                Some(Segment::Literal(next)) => {
-                    text.match_indices(next.as_str()).map(|(i, _)| i).any(fits)
-                }
+                Some(Segment::Literal(next)) => text
+                    .match_indices(next.as_str())
+                    .map(|(i, _)| i)
+                    .any(&mut ends_here),
                 Some(Segment::Variable(_)) => text
                     .char_indices()
                     .map(|(i, _)| i)
                     .chain(std::iter::once(text.len()))
-                    .any(fits),
+                    .any(&mut ends_here),
             }
         }
     }
@@ -138,6 +173,25 @@ pub fn arn_service(arn: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn variables_are_read_from_an_arn() {
+        let template = ArnTemplate::parse("arn:${Partition}:s3:::${BucketName}/${ObjectName}");
+        let values = template.captures("arn:aws:s3:::logs/AWSLogs/1/*").unwrap();
+        assert_eq!(values["BucketName"], "logs");
+        assert_eq!(values["ObjectName"], "AWSLogs/1/*");
+        assert_eq!(values["Partition"], "aws");
+        let template = ArnTemplate::parse(
+            "arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:log-stream:${LogStreamName}",
+        );
+        let values = template
+            .captures("arn:aws:logs:eu-west-1:111111111111:log-group:/aws/x:log-stream:*")
+            .unwrap();
+        assert_eq!(values["LogGroupName"], "/aws/x");
+        assert_eq!(values["LogStreamName"], "*");
+        assert_eq!(values["Region"], "eu-west-1");
+        assert!(template.captures("arn:aws:s3:::logs").is_none());
+    }
 
     #[test]
     fn parameters_fill_and_match() {

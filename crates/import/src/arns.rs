@@ -8,64 +8,11 @@
 //! actions with a constructor's type and with an `arn(…)`'s matched types alike then, so
 //! intents and explicit actions expand the same on either.
 
-use std::collections::BTreeMap;
 
-use iamdsl_catalog::arn::{Segment, CONTEXT_VARIABLES};
 use iamdsl_catalog::facts;
-use iamdsl_catalog::ArnTemplate;
 use iamdsl_syntax::quote;
 
 use super::{Style, Writer};
-
-/// The values of a template's variables that spell `arn`, if it follows the template: each
-/// variable as short as the rest allows (a bucket's name ends at its first `/`), the context
-/// variables without `:`.
-fn variables(template: &ArnTemplate, arn: &str) -> Option<BTreeMap<String, String>> {
-    fn walk(segments: &[Segment], text: &str, out: &mut BTreeMap<String, String>) -> bool {
-        let Some((first, rest)) = segments.split_first() else {
-            return text.is_empty();
-        };
-        match first {
-            Segment::Literal(literal) => text
-                .strip_prefix(literal.as_str())
-                .is_some_and(|tail| walk(rest, tail, out)),
-            Segment::Variable(name) => {
-                let context = CONTEXT_VARIABLES.contains(&name.as_str());
-                // Region and account may be empty (S3, IAM); nothing else is.
-                let min = usize::from(name == "Partition" || !context);
-                let limit = if context {
-                    text.find(':').unwrap_or(text.len())
-                } else {
-                    text.len()
-                };
-                let ends: Vec<usize> = if rest.is_empty() {
-                    vec![text.len()]
-                } else {
-                    text.char_indices()
-                        .map(|(i, _)| i)
-                        .chain(std::iter::once(text.len()))
-                        .collect()
-                };
-                for end in ends.into_iter().filter(|end| *end >= min && *end <= limit) {
-                    let value = &text[..end];
-                    if out.get(name).is_some_and(|earlier| earlier != value) {
-                        continue;
-                    }
-                    let fresh = out.insert(name.clone(), value.to_string()).is_none();
-                    if walk(rest, &text[end..], out) {
-                        return true;
-                    }
-                    if fresh {
-                        out.remove(name);
-                    }
-                }
-                false
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(&template.segments, arn, &mut out).then_some(out)
-}
 
 /// Whether the grammar reads `text` as one name (a service prefix, a resource type).
 fn is_ident(text: &str) -> bool {
@@ -105,7 +52,7 @@ impl Writer<'_> {
             return None;
         }
         let template = resource_type.templates().first()?;
-        let values = variables(template, arn)?;
+        let values = template.captures(arn)?;
         let head = format!("{}.{constructor}", service.prefix);
         let parameters = template.parameters();
         // A role, user, group or policy of the project by name: its own account and path.
@@ -151,32 +98,5 @@ impl Writer<'_> {
         // What the compiler builds from these arguments, to be sure.
         let built = template.fill(|variable| values.get(variable).map_or("*", String::as_str));
         (built == arn).then(|| format!("{head}({})", args.join(", ")))
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn variables_are_read_from_an_arn() {
-        let template = ArnTemplate::parse("arn:${Partition}:s3:::${BucketName}/${ObjectName}");
-        let values = variables(&template, "arn:aws:s3:::logs/AWSLogs/1/*").unwrap();
-        assert_eq!(values["BucketName"], "logs");
-        assert_eq!(values["ObjectName"], "AWSLogs/1/*");
-        assert_eq!(values["Partition"], "aws");
-        let template = ArnTemplate::parse(
-            "arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:log-stream:${LogStreamName}",
-        );
-        let values = variables(
-            &template,
-            "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/x:log-stream:*",
-        )
-        .unwrap();
-        assert_eq!(values["LogGroupName"], "/aws/x");
-        assert_eq!(values["LogStreamName"], "*");
-        assert_eq!(values["Region"], "eu-west-1");
-        assert!(variables(&template, "arn:aws:s3:::logs").is_none());
     }
 }
