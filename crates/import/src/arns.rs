@@ -8,19 +8,10 @@
 //! actions with a constructor's type and with an `arn(…)`'s matched types alike then, so
 //! intents and explicit actions expand the same on either.
 
-
 use iamdsl_catalog::facts;
 use iamdsl_syntax::quote;
 
 use super::{Style, Writer};
-
-/// Whether the grammar reads `text` as one name (a service prefix, a resource type).
-fn is_ident(text: &str) -> bool {
-    text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
 
 impl Writer<'_> {
     /// `*`, a constructor, or `arn("…")`, for a statement of a declaration in `account` (its
@@ -46,8 +37,8 @@ impl Writer<'_> {
         // The compiler finds the type by its constructor's name, ignoring case.
         let found = service.resource_type_by_constructor(constructor)?;
         if !std::ptr::eq(found, *resource_type)
-            || !is_ident(&service.prefix)
-            || !is_ident(constructor)
+            || !iamdsl_syntax::is_ident(&service.prefix)
+            || !iamdsl_syntax::is_ident(constructor)
         {
             return None;
         }

@@ -249,22 +249,6 @@ fn effect_word(effect: Effect) -> &'static str {
     }
 }
 
-/// A map key as source: a word as it is (`team`), anything else quoted (`"cost:center"`).
-fn map_key_text(key: &str) -> String {
-    let word = key
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if word {
-        key.to_string()
-    } else {
-        quote(key)
-    }
-}
-
 fn list(items: impl IntoIterator<Item = String>) -> String {
     items.into_iter().collect::<Vec<_>>().join(", ")
 }
@@ -460,7 +444,17 @@ impl Writer<'_> {
         }
         let entries: Vec<String> = tags
             .iter()
-            .map(|(key, value)| format!("{}: {}", map_key_text(key), quote(value)))
+            .map(|(key, value)| {
+                format!(
+                    "{}: {}",
+                    if iamdsl_syntax::is_ident(key) {
+                        key.clone()
+                    } else {
+                        quote(key)
+                    },
+                    quote(value)
+                )
+            })
             .collect();
         let _ = writeln!(out, "  tags = {{ {} }}", entries.join(", "));
     }

@@ -687,6 +687,14 @@ fn clause(clause: &Clause) -> String {
     }
 }
 
+/// Whether the grammar reads `text` as one `ident` (a service prefix, a resource type, a map key).
+pub fn is_ident(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 /// Whether a condition key reads back the same written without quotes.
 pub fn is_bare_key(name: &str) -> bool {
     let (head, tail) = match name.split_once(':') {

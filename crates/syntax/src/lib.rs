@@ -14,7 +14,9 @@ pub mod lexer;
 mod parser;
 pub mod query;
 
-pub use format::{format_module, format_source, format_verified, is_bare_key, quote, Refusal};
+pub use format::{
+    format_module, format_source, format_verified, is_bare_key, is_ident, quote, Refusal,
+};
 pub use incremental::{parse_cached, ParseCache};
 pub use parser::{is_date_literal, parse, parse_intent, Parsed};
 
