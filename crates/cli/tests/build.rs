@@ -678,6 +678,25 @@ fn a_previous_build_with_resource_policies_is_replaced() {
     );
     // The second build replaces the first, `resources/` included, and writes the same bytes.
     assert_eq!(build_example(dir.path()), first);
+    // A file someone added among the resource policies is not the build's: never replaced.
+    let added = dir.path().join("out/prod/resources/hand-written.json");
+    std::fs::write(&added, "{}").unwrap();
+    let report = assert_refused(
+        dir.path(),
+        &repo_root(),
+        &[
+            "build",
+            "examples/platform",
+            "-o",
+            dir.path().join("out").to_str().unwrap(),
+        ],
+        "E0802",
+    );
+    assert!(
+        report.contains("files where `build-info.json` counts"),
+        "{report}"
+    );
+    assert_eq!(std::fs::read_to_string(&added).unwrap(), "{}");
 }
 
 #[test]
