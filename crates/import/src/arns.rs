@@ -44,6 +44,12 @@ impl Writer<'_> {
         }
         let template = resource_type.templates().first()?;
         let values = template.captures(arn)?;
+        // A value cut inside an IAM policy variable (`${aws:PrincipalTag/bucket}/…` read as the
+        // bucket `${aws:PrincipalTag` and the key `bucket}/…`) is no value a person would write,
+        // and no string of the language: the ARN stays `arn("…")`.
+        if !values.values().all(|value| whole_policy_variables(value)) {
+            return None;
+        }
         let head = format!("{}.{constructor}", service.prefix);
         let parameters = template.parameters();
         // A role, user, group or policy of the project by name: its own account and path.
@@ -90,4 +96,28 @@ impl Writer<'_> {
         let built = template.fill(|variable| values.get(variable).map_or("*", String::as_str));
         (built == arn).then(|| format!("{head}({})", args.join(", ")))
     }
+}
+
+/// Whether every `${` in `text` is closed by a `}` after it, and no `}` closes nothing.
+fn whole_policy_variables(text: &str) -> bool {
+    let mut open = false;
+    let mut rest = text;
+    while let Some(at) = rest.find(['$', '}']) {
+        if rest[at..].starts_with("${") {
+            if open {
+                return false;
+            }
+            open = true;
+            rest = &rest[at + 2..];
+        } else {
+            if rest[at..].starts_with('}') {
+                if !open {
+                    return false;
+                }
+                open = false;
+            }
+            rest = &rest[at + 1..];
+        }
+    }
+    !open
 }

@@ -184,6 +184,30 @@ fn other_arns_stay_raw() {
     );
 }
 
+/// An ARN whose variable part holds an IAM policy variable with a `/` in it (as AWS's
+/// DataZone policies do) is no constructor: cut at that `/`, neither half is a string of the
+/// language. It stays `arn("…")`, and the import builds back.
+#[test]
+fn a_policy_variable_is_never_cut_into_constructor_arguments() {
+    let roles = roles_file(
+        r#"{"Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::${aws:PrincipalTag/bucket}/${aws:PrincipalTag/team}/*"},
+        {"Effect": "Allow", "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::shared/${aws:PrincipalTag/team}/*"}"#,
+    );
+    assert!(
+        roles.contains(
+            r#"arn("arn:aws:s3:::${aws:PrincipalTag/bucket}/${aws:PrincipalTag/team}/*")"#
+        ),
+        "{roles}"
+    );
+    // A whole variable inside one argument is fine.
+    assert!(
+        roles.contains(r#"s3.object("shared", "${aws:PrincipalTag/team}/*")"#),
+        "{roles}"
+    );
+}
+
 fn trust_of(principals: &[(&str, &str)]) -> String {
     let statements: Vec<String> = principals
         .iter()
