@@ -2,28 +2,12 @@
 //! takes, both halves of a grant written once, the stored form, quotas.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+use common::*;
+
 use iamdsl_compiler::bundle::{build, BuildOptions};
-use iamdsl_compiler::{analyze, config, Analysis, Project};
+use iamdsl_compiler::{config, Analysis};
 use iamdsl_policy::{ResourceBlock, Statement};
-
-fn analyze_with(source: &str, quotas: Option<config::Quotas>) -> Analysis {
-    let config = config::Config {
-        defaults: config::Defaults {
-            region: Some("eu-west-1".into()),
-            partition: None,
-        },
-        quotas: quotas.unwrap_or_default(),
-        ..Default::default()
-    };
-    analyze(&Project::in_memory(
-        vec![("main.iamdsl".into(), source.into())],
-        config,
-    ))
-}
-
-fn analyze_source(source: &str) -> Analysis {
-    analyze_with(source, None)
-}
 
 /// The codes reported, but `unused` (W0107): the shared account list is not used by every case.
 fn codes(analysis: &Analysis) -> Vec<&'static str> {

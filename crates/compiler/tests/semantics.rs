@@ -1,23 +1,12 @@
 //! What the compiled policies mean, where a mistake would grant more than the source says.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use iamdsl_compiler::bundle::{build, BuildOptions};
-use iamdsl_compiler::{analyze, config, Analysis, DeclKind, Project};
-use iamdsl_policy::ResourceBlock;
+mod common;
+use common::*;
 
-fn analyze_source(source: &str) -> Analysis {
-    let config = config::Config {
-        defaults: config::Defaults {
-            region: Some("eu-west-1".into()),
-            partition: None,
-        },
-        ..Default::default()
-    };
-    analyze(&Project::in_memory(
-        vec![("main.iamdsl".into(), source.into())],
-        config,
-    ))
-}
+use iamdsl_compiler::bundle::{build, BuildOptions};
+use iamdsl_compiler::{Analysis, DeclKind};
+use iamdsl_policy::ResourceBlock;
 
 fn codes(analysis: &Analysis) -> Vec<&'static str> {
     analysis.diagnostics.iter().map(|d| d.code).collect()

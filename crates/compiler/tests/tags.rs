@@ -2,22 +2,11 @@
 //! that attribute-based conditions on the caller are decided by them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use iamdsl_compiler::bundle::account_details;
-use iamdsl_compiler::{analyze, config, Analysis, Project};
+mod common;
+use common::*;
 
-fn analyze_source(source: &str) -> Analysis {
-    let config = config::Config {
-        defaults: config::Defaults {
-            region: Some("eu-west-1".into()),
-            partition: None,
-        },
-        ..Default::default()
-    };
-    analyze(&Project::in_memory(
-        vec![("main.iamdsl".into(), source.into())],
-        config,
-    ))
-}
+use iamdsl_compiler::bundle::account_details;
+use iamdsl_compiler::Analysis;
 
 /// Diagnostics as `CODE message`, without `unused` (W0107).
 fn findings(analysis: &Analysis) -> Vec<String> {
