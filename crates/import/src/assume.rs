@@ -78,14 +78,11 @@ fn splits_back(statement: &Statement, roles: &[&str], others: &[&Statement]) -> 
         })
 }
 
-fn account_of(arn: &str) -> &str {
-    arn.split(':').nth(4).unwrap_or("")
-}
-
 /// How `role`'s trust admits `principal`, `assume` being written with each of `conditions`.
 fn admission(role: &RoleDetail, principal: &str, conditions: &[&Conditions]) -> Admission {
-    let account = account_of(principal);
-    let root = format!("arn:aws:iam::{account}:root");
+    let account = super::account_of(principal);
+    let partition = principal.split(':').nth(1).unwrap_or("aws");
+    let root = format!("arn:{partition}:iam::{account}:root");
     let mut by_arn = Vec::new();
     let mut otherwise = false;
     for statement in &role.trust.statements {
