@@ -337,7 +337,8 @@ mod tests {
         // Accounts once; every other declaration once per copy, referenced under its new name.
         assert_eq!(text.matches("account prod =").count(), 1);
         let copies = text.matches("expect no escalation to admin").count();
-        assert!(copies > 30, "{copies}");
+        // About 170 lines of the example a copy (it grows with the example).
+        assert!(copies > 25, "{copies}");
         let roles: Vec<&str> = text
             .lines()
             .filter_map(|l| l.trim().strip_prefix("role "))
