@@ -13,7 +13,10 @@ use aws_sdk_iam::types;
 use iamdsl_diagnostics::{codes, Diagnostic};
 use serde_json::{Map, Value};
 
+mod apply;
 mod resources;
+
+pub use apply::{Caller, Outcome, Session};
 
 /// Where and as whom to connect.
 #[derive(Debug, Clone, Default)]
@@ -26,7 +29,7 @@ pub struct Connection {
 
 /// IAM is a global service; any region signs for it. Used when none is configured, which is
 /// also the region whose resource policies are read then.
-const FALLBACK_REGION: &str = "us-east-1";
+pub(crate) const FALLBACK_REGION: &str = "us-east-1";
 
 /// IAM's endpoint in the `aws` partition, which the SDK uses unless told otherwise:
 /// https://docs.aws.amazon.com/general/latest/gr/iam-service.html
@@ -48,26 +51,23 @@ pub struct Pulled {
 /// is a diagnostic that says what was tried (the credential chain, the endpoint; never a
 /// secret) and what to do.
 pub fn pull(connection: &Connection) -> Result<Pulled, Diagnostic> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Diagnostic::error(codes::AWS_UNREACHABLE, "cannot start the AWS client")
-                .with_note(e.to_string())
-        })?;
-    runtime.block_on(pull_async(connection))
+    Session::open(connection)?.pull()
 }
 
-async fn pull_async(connection: &Connection) -> Result<Pulled, Diagnostic> {
-    let config = sdk_config(connection).await;
-    let client = aws_sdk_iam::Client::new(&config);
+/// The pull, with the configuration of a session.
+pub(crate) async fn pull_with(
+    config: &aws_config::SdkConfig,
+    connection: &Connection,
+) -> Result<Pulled, Diagnostic> {
+    let client = aws_sdk_iam::Client::new(config);
     let mut pages = client
         .get_account_authorization_details()
         .into_paginator()
         .send();
     let mut state = State::default();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| failure(&e, connection))?;
+        let page =
+            page.map_err(|e| failure(&e, connection, "iam:GetAccountAuthorizationDetails"))?;
         state
             .users
             .extend(page.user_detail_list().iter().map(user_json));
@@ -85,9 +85,9 @@ async fn pull_async(connection: &Connection) -> Result<Pulled, Diagnostic> {
     if let Some(warning) = policy_tags(&client, &mut state.policies).await {
         warnings.push(warning);
     }
-    match scope(&config, connection).await {
+    match scope(config, connection).await {
         Ok(scope) => {
-            let found = resources::read(&config, &scope).await;
+            let found = resources::read(config, &scope).await;
             state.resources = found.resources;
             warnings = found.warnings;
         }
@@ -240,8 +240,12 @@ fn is_credentials_error(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// The diagnostic of a failed `GetAccountAuthorizationDetails` call.
-fn failure<E, R>(error: &SdkError<E, R>, connection: &Connection) -> Diagnostic
+/// The diagnostic of a failed call (`operation`: `iam:GetAccountAuthorizationDetails`).
+pub(crate) fn failure<E, R>(
+    error: &SdkError<E, R>,
+    connection: &Connection,
+    operation: &str,
+) -> Diagnostic
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + 'static,
@@ -274,12 +278,11 @@ where
             service.err().message(),
             &endpoint,
             &profile(connection),
+            operation,
         ),
         _ => Diagnostic::error(
             codes::AWS_REFUSED,
-            format!(
-                "the endpoint `{endpoint}` did not answer GetAccountAuthorizationDetails as IAM does"
-            ),
+            format!("the endpoint `{endpoint}` did not answer {operation} as AWS does"),
         )
         .with_note(said)
         .with_help("check that `--endpoint-url` is an IAM endpoint"),
@@ -288,13 +291,23 @@ where
 
 /// The diagnostic of an error IAM answered with, by its code (IAM's common errors:
 /// https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html).
-fn refused(code: Option<&str>, message: Option<&str>, endpoint: &str, profile: &str) -> Diagnostic {
+fn refused(
+    code: Option<&str>,
+    message: Option<&str>,
+    endpoint: &str,
+    profile: &str,
+    operation: &str,
+) -> Diagnostic {
     let code = code.unwrap_or("an unnamed error");
-    let said = format!("IAM answered {code}: {}", message.unwrap_or("(no message)"));
+    let said = format!("AWS answered {code}: {}", message.unwrap_or("(no message)"));
     let (what, help) = match code {
         "AccessDenied" | "AccessDeniedException" => (
-            "the credentials may not call iam:GetAccountAuthorizationDetails".to_string(),
-            "allow `iam:GetAccountAuthorizationDetails` to the identity (the AWS managed policy SecurityAudit holds it), or use another `--profile`".to_string(),
+            format!("the credentials may not call {operation}"),
+            if operation == "iam:GetAccountAuthorizationDetails" {
+                format!("allow `{operation}` to the identity (the AWS managed policy SecurityAudit holds it), or use another `--profile`")
+            } else {
+                format!("allow `{operation}` to the identity, or use another `--profile`")
+            },
         ),
         "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" | "TokenRefreshRequired" => (
             "the credentials have expired".to_string(),
@@ -310,7 +323,7 @@ fn refused(code: Option<&str>, message: Option<&str>, endpoint: &str, profile: &
             "run again in a while".to_string(),
         ),
         _ => (
-            format!("IAM refused GetAccountAuthorizationDetails ({code})"),
+            format!("AWS refused {operation} ({code})"),
             "see IAM's message; run again once it is resolved".to_string(),
         ),
     };
@@ -617,6 +630,7 @@ mod tests {
             Some("User: x is not authorized"),
             "https://iam.amazonaws.com",
             "default",
+            "iam:GetAccountAuthorizationDetails",
         );
         assert_eq!(denied.code, codes::AWS_REFUSED);
         assert!(
@@ -631,19 +645,25 @@ mod tests {
             .notes
             .iter()
             .any(|n| n.contains("User: x is not authorized")));
-        let expired = refused(Some("ExpiredToken"), None, "E", "dev");
+        let expired = refused(Some("ExpiredToken"), None, "E", "dev", "iam:GetRole");
         assert!(expired.message.contains("expired"), "{}", expired.message);
         assert!(expired
             .help
             .as_deref()
             .is_some_and(|h| h.contains("aws sso login --profile dev")));
-        let throttled = refused(Some("Throttling"), Some("Rate exceeded"), "E", "default");
+        let throttled = refused(
+            Some("Throttling"),
+            Some("Rate exceeded"),
+            "E",
+            "default",
+            "iam:GetRole",
+        );
         assert!(
             throttled.message.contains("throttled"),
             "{}",
             throttled.message
         );
-        let other = refused(Some("ServiceFailure"), None, "E", "default");
+        let other = refused(Some("ServiceFailure"), None, "E", "default", "iam:GetRole");
         assert!(
             other.message.contains("ServiceFailure"),
             "{}",

@@ -88,16 +88,25 @@ enum Read {
 
 /// Why a call failed, in the service's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Refusal {
+pub(crate) struct Refusal {
     /// The service's error code (`AccessDenied`), when it answered with one.
-    code: Option<String>,
-    said: String,
+    pub(crate) code: Option<String>,
+    pub(crate) said: String,
     /// Nothing was answered: the endpoint could not be reached or did not answer in time.
-    unreachable: bool,
+    pub(crate) unreachable: bool,
 }
 
 impl Refusal {
-    fn from_sdk<E, R>(error: &SdkError<E, R>) -> Refusal
+    /// What iamdsl does not send at all.
+    pub(crate) fn unsupported(said: &str) -> Refusal {
+        Refusal {
+            code: None,
+            said: said.to_string(),
+            unreachable: false,
+        }
+    }
+
+    pub(crate) fn from_sdk<E, R>(error: &SdkError<E, R>) -> Refusal
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug + 'static,
@@ -323,7 +332,7 @@ where
 
 /// S3's region of a bucket from its location constraint: empty is us-east-1, `EU` is the
 /// legacy name of eu-west-1.
-fn region_of_constraint(constraint: Option<&str>) -> String {
+pub(crate) fn region_of_constraint(constraint: Option<&str>) -> String {
     match constraint {
         None | Some("") => S3_DEFAULT_REGION.to_string(),
         Some("EU") => "eu-west-1".to_string(),
@@ -331,7 +340,11 @@ fn region_of_constraint(constraint: Option<&str>) -> String {
     }
 }
 
-fn s3_client(config: &aws_config::SdkConfig, scope: &Scope, region: &str) -> aws_sdk_s3::Client {
+pub(crate) fn s3_client(
+    config: &aws_config::SdkConfig,
+    scope: &Scope,
+    region: &str,
+) -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::config::Builder::from(config)
         .region(aws_config::Region::new(region.to_string()))
         .force_path_style(scope.custom_endpoint)

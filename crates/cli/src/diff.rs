@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use iamdsl_diagnostics::{codes, render_human, Diagnostic, HumanStyle};
+use iamdsl_diagnostics::{codes, Diagnostic, HumanStyle};
 use iamdsl_policy::authz::AuthorizationDetails;
 
 #[derive(clap::Args)]
@@ -48,19 +48,7 @@ enum Format {
 }
 
 pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, crate::Failure> {
-    let project = iamdsl_compiler::load(&crate::paths_or_cwd(args.paths));
-    let analysis = iamdsl_compiler::analyze(&project);
-    if analysis.has_errors() {
-        eprint!(
-            "{}",
-            render_human(&project.sources, &analysis.diagnostics, style)
-        );
-        return Err(format!(
-            "the project has {} error(s); nothing to compare",
-            analysis.error_count()
-        )
-        .into());
-    }
+    let (project, analysis) = crate::analyzed(args.paths, style, "nothing to compare")?;
     let accounts = &analysis.model.accounts;
     // Checked before the deployed state is read or fetched.
     let only = match &args.account {
@@ -77,11 +65,7 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, crate::Failure> {
         return Err(String::from("--endpoint-url and --profile apply only with --live").into());
     }
     let deployed = match &args.deployed {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-            AuthorizationDetails::read(&text).map_err(|e| format!("`{}`: {e}", path.display()))?
-        }
+        Some(path) => read_deployed(path)?,
         None => {
             let state = crate::pull::fetch(&args.connection, style)?;
             AuthorizationDetails::from_value(&state).map_err(|e| format!("the live state: {e}"))?
@@ -95,11 +79,7 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, crate::Failure> {
         }
         None => deployed,
     };
-    let scope = iamdsl_diff::Scope {
-        paths: project.config.diff.paths.clone(),
-        names: project.config.diff.names.clone(),
-    };
-    let mut report = iamdsl_diff::diff(&built, &deployed, &scope);
+    let mut report = iamdsl_diff::diff(&built, &deployed, &scope(&project));
     report.account_names = accounts
         .iter()
         .map(|a| (a.id.clone(), a.name.clone()))
@@ -119,8 +99,23 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, crate::Failure> {
     })
 }
 
+/// What the project owns in deployed state (`[diff]` of iamdsl.toml).
+pub fn scope(project: &iamdsl_compiler::Project) -> iamdsl_diff::Scope {
+    iamdsl_diff::Scope {
+        paths: project.config.diff.paths.clone(),
+        names: project.config.diff.names.clone(),
+    }
+}
+
+/// A deployed state file, as `--deployed FILE` names it.
+pub fn read_deployed(path: &std::path::Path) -> Result<AuthorizationDetails, crate::Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    Ok(AuthorizationDetails::read(&text).map_err(|e| format!("`{}`: {e}", path.display()))?)
+}
+
 /// `--account NAME` that the project does not declare.
-fn unknown_account(name: &str, accounts: &[iamdsl_compiler::model::Account]) -> Diagnostic {
+pub fn unknown_account(name: &str, accounts: &[iamdsl_compiler::model::Account]) -> Diagnostic {
     let declared: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
     let help = match iamdsl_diagnostics::suggest::closest(name, declared.iter().copied()) {
         Some(close) => format!(

@@ -12,6 +12,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod apply;
 mod build;
 mod catalog;
 mod check;
@@ -55,6 +56,10 @@ enum Command {
     Build(build::Args),
     /// Compare the project with deployed state (exit 2 on changes with --exit-code)
     Diff(diff::Args),
+    /// The IAM calls that make an account what the project builds (a saved plan with -o)
+    Plan(apply::PlanArgs),
+    /// Make the calls of a plan (or of the project against the account now, with --live)
+    Apply(apply::ApplyArgs),
     /// Fetch the live IAM state of an account (GetAccountAuthorizationDetails)
     Pull(pull::Args),
     /// Write .iamdsl source for deployed state (builds back to the same state)
@@ -119,6 +124,8 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args, style),
         Command::Build(args) => build::run(args, style),
         Command::Diff(args) => diff::run(args, style),
+        Command::Plan(args) => apply::plan(args, style),
+        Command::Apply(args) => apply::apply(args, style),
         Command::Pull(args) => pull::run(args, style),
         Command::Import(args) => import::run(args),
         Command::Fmt(args) => fmt::run(args, style).map_err(Failure::from),
@@ -177,6 +184,29 @@ fn lsp() -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot start the language server: {e}"))?;
     // 0 after `shutdown` then `exit`, 1 when the client went away without them.
     Ok(ExitCode::from(runtime.block_on(iamdsl_lsp::serve_stdio())))
+}
+
+/// The project at `paths` and its analysis, or its errors shown and a failure: `nothing_to`
+/// says what the command then does not do ("nothing to compare").
+fn analyzed(
+    paths: Vec<PathBuf>,
+    style: iamdsl_diagnostics::HumanStyle,
+    nothing_to: &str,
+) -> Result<(iamdsl_compiler::Project, iamdsl_compiler::Analysis), Failure> {
+    let project = iamdsl_compiler::load(&paths_or_cwd(paths));
+    let analysis = iamdsl_compiler::analyze(&project);
+    if analysis.has_errors() {
+        eprint!(
+            "{}",
+            iamdsl_diagnostics::render_human(&project.sources, &analysis.diagnostics, style)
+        );
+        return Err(format!(
+            "the project has {} error(s); {nothing_to}",
+            analysis.error_count()
+        )
+        .into());
+    }
+    Ok((project, analysis))
 }
 
 /// Paths as given on the command line; `.` when none is given.

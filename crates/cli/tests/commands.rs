@@ -1,4 +1,4 @@
-//! The command-line diagnostics (E08xx) as a user meets them. Each has a case in
+//! The command-line diagnostics (E08xx, and E10xx of plan and apply) as a user meets them. Each has a case in
 //! `tests/check/CODE/`: `command.txt` holds the wrong command and the right one, `wrong/` and
 //! `right/` the folders they run in, and `output.txt` what the wrong one printed, which
 //! docs/diagnostics.md shows (`UPDATE_DOCS=1 cargo test -p iamdsl --test commands` rewrites
@@ -27,6 +27,10 @@ const EMPTY_ACCOUNT: &str = "<GetAccountAuthorizationDetailsResponse xmlns=\"htt
 const ACCESS_DENIED: &str = "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/auditor is not authorized to perform: iam:GetAccountAuthorizationDetails on resource: *</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>";
 
 const CALLER: &str = "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/auditor</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></GetCallerIdentityResponse>";
+
+const GROUP_CREATED: &str = "<CreateGroupResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><CreateGroupResult><Group><Path>/</Path><GroupName>readers</GroupName><GroupId>AGPAEXAMPLE000000001</GroupId><Arn>arn:aws:iam::123456789012:group/readers</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate></Group></CreateGroupResult><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></CreateGroupResponse>";
+
+const GROUP_EXISTS: &str = "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>EntityAlreadyExists</Code><Message>Group with name taken already exists.</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>";
 
 const NO_TOPICS: &str = "<ListTopicsResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><ListTopicsResult><Topics/></ListTopicsResult><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></ListTopicsResponse>";
 
@@ -95,6 +99,13 @@ fn respond(head: &str, body: &str) -> (&'static str, &'static str, &'static str)
     }
     if body.contains("Action=GetCallerIdentity") {
         return ("200 OK", XML, CALLER);
+    }
+    if body.contains("Action=CreateGroup") {
+        return if body.contains("GroupName=taken") {
+            ("409 Conflict", XML, GROUP_EXISTS)
+        } else {
+            ("200 OK", XML, GROUP_CREATED)
+        };
     }
     if body.contains("Action=ListTopics") {
         return ("200 OK", XML, NO_TOPICS);
@@ -246,7 +257,7 @@ fn every_command_case_reports_its_code_wrong_and_nothing_right() {
     let expected: Vec<&str> = iamdsl_diagnostics::CODES
         .iter()
         .map(|c| c.code)
-        .filter(|c| c.starts_with("E08"))
+        .filter(|c| c.starts_with("E08") || c.starts_with("E10"))
         .collect();
     assert_eq!(
         codes, expected,
@@ -273,7 +284,12 @@ fn every_command_case_reports_its_code_wrong_and_nothing_right() {
 
         let wrong = setting.run(&line("wrong"), &copy.join("wrong"));
         let shown = setting.shown(&wrong);
-        assert_eq!(wrong.status.code(), Some(1), "{code} wrong: {shown}");
+        // 1 for an error; a command that refuses (apply: a stale plan, no approval) says 2.
+        let exit = command
+            .lines()
+            .find_map(|l| l.strip_prefix("wrong exit: "))
+            .map_or(1, |code| code.parse::<i32>().unwrap());
+        assert_eq!(wrong.status.code(), Some(exit), "{code} wrong: {shown}");
         assert!(
             shown.contains(&format!("error[{code}]")),
             "{code} wrong: {shown}"
@@ -402,7 +418,7 @@ fn pull_against_an_endpoint_that_refuses_says_which_permission_is_missing() {
         "{report}"
     );
     assert!(
-        report.contains("IAM answered AccessDenied: User: arn:aws:iam::123456789012:user/auditor"),
+        report.contains("AWS answered AccessDenied: User: arn:aws:iam::123456789012:user/auditor"),
         "{report}"
     );
     assert!(report.contains("SecurityAudit"), "{report}");

@@ -6,29 +6,12 @@ mod common;
 mod handmade;
 mod moto;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use common::*;
 use iamdsl_policy::authz::AuthorizationDetails;
-use moto::MotoServer;
+use moto::{iamdsl_against, MotoServer};
 use serde_json::Value;
 
 const PROD: &str = "111111111111";
-
-/// Runs `iamdsl ARGS` in `dir` with the server's test credentials and nothing else of the
-/// machine's AWS configuration.
-fn iamdsl_against(server: &MotoServer, dir: &Path, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_iamdsl"));
-    command.current_dir(dir).args(args).env("NO_COLOR", "1");
-    for key in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"] {
-        command.env_remove(key);
-    }
-    for (key, value) in server.env() {
-        command.env(key, value);
-    }
-    command.output().unwrap()
-}
 
 /// What can be compared with a pulled state: ids are assigned by IAM, and
 /// GetAccountAuthorizationDetails does not show a role's description or session limit.

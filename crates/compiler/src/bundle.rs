@@ -108,6 +108,7 @@ pub fn account_details(model: &Model, account: &str) -> AuthorizationDetails {
                 description: entity.description.clone(),
                 document: entity.document.clone(),
                 tags: Some(entity.tags.clone()),
+                other_versions: Vec::new(),
             }),
             DeclKind::Group => bundle.groups.push(GroupDetail {
                 path: entity.path.clone(),

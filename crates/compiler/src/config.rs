@@ -21,6 +21,28 @@ pub struct Config {
     pub diff: DiffScope,
     #[serde(default)]
     pub quotas: Quotas,
+    #[serde(default)]
+    pub apply: ApplySettings,
+}
+
+/// How `iamdsl apply` deploys (docs/apply.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApplySettings {
+    /// Whether deletions run without `--allow-delete`.
+    pub allow_delete: bool,
+    /// How long a call may wait, retrying, for IAM to show what the same apply created
+    /// (IAM is eventually consistent: <https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency>).
+    pub wait_seconds: u64,
+}
+
+impl Default for ApplySettings {
+    fn default() -> ApplySettings {
+        ApplySettings {
+            allow_delete: false,
+            wait_seconds: 60,
+        }
+    }
 }
 
 /// AWS's IAM quotas that `check` and `build` hold the project to. The defaults are AWS's

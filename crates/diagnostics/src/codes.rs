@@ -95,6 +95,13 @@ codes! {
     KEY_POLICY_LOCKOUT = "E0907", "key-policy-lockout", "a KMS key policy that lets nobody administer the key";
     NOT_STORABLE = "E0908", "not-storable", "a statement the resource's service cannot store (a `deny` in a Lambda function's permissions)";
     RESOURCE_NOT_CONCRETE = "E0909", "resource-not-concrete", "a declared resource whose ARN is a pattern (a region or name left as `*`)";
+    PLAN_CANNOT_CHANGE = "E1001", "plan-cannot-change", "a change the build needs that IAM cannot make in place (a role's path, a managed policy's description)";
+    PLAN_TOUCHES_UNMANAGED = "E1002", "plan-touches-unmanaged", "a deletion that would change an entity the project does not own";
+    PLAN_FILE_INVALID = "E1003", "plan-file-invalid", "a plan file that iamdsl did not write, or of another format";
+    PLAN_STALE = "E1004", "plan-stale", "a saved plan whose account state has changed since it was made";
+    APPLY_NOT_APPROVED = "E1005", "apply-not-approved", "`apply` without approval (no `--auto-approve` and no terminal to ask on)";
+    APPLY_FAILED = "E1006", "apply-failed", "an IAM call of `apply` that AWS refused";
+    APPLY_ACCOUNT = "E1007", "apply-account", "the credentials' account is not one the project declares, or not the plan's";
     UNKNOWN_LINT = "W0100", "unknown-lint", "an attribute or setting names a lint that does not exist";
     WILDCARD_ACTION = "W0101", "wildcard_action", "`*` as an action in an allow";
     WILDCARD_RESOURCE = "W0102", "wildcard_resource", "write or permissions access on `*` where the actions take specific resources";

@@ -28,7 +28,8 @@ pub struct Scope {
 }
 
 impl Scope {
-    fn owns(&self, path: &str, name: &str, arn: &str) -> bool {
+    /// Whether a deployed entity (or instance profile) is the project's, by its path and name.
+    pub fn owns(&self, path: &str, name: &str, arn: &str) -> bool {
         !aws_owned(path, arn)
             && (self.paths.iter().any(|p| path.starts_with(p.as_str()))
                 || self.names.iter().any(|n| n == name))
@@ -203,7 +204,7 @@ fn same_statement(a: &Statement, b: &Statement) -> bool {
         && a.condition == b.condition
 }
 
-fn same_document(a: &PolicyDocument, b: &PolicyDocument) -> bool {
+pub fn same_document(a: &PolicyDocument, b: &PolicyDocument) -> bool {
     a.statements.len() == b.statements.len()
         && a.statements
             .iter()
@@ -212,7 +213,7 @@ fn same_document(a: &PolicyDocument, b: &PolicyDocument) -> bool {
 }
 
 /// A principal's inline policies, compared as the one document IAM evaluates.
-fn same_inline(a: &[InlinePolicy], b: &[InlinePolicy]) -> bool {
+pub fn same_inline(a: &[InlinePolicy], b: &[InlinePolicy]) -> bool {
     match (a, b) {
         ([], []) => true,
         ([x], [y]) => same_document(&x.document, &y.document),
@@ -758,8 +759,29 @@ fn without_unshown_policy_tags(
     Some(adjusted)
 }
 
-/// Compares what the project builds with what is deployed.
+/// Compares what the project builds with what is deployed: the entities and how the change
+/// moves each principal's effective access.
 pub fn diff(
+    built: &AuthorizationDetails,
+    deployed: &AuthorizationDetails,
+    scope: &Scope,
+) -> Report {
+    let mut report = entity_changes(built, deployed, scope);
+    let changed: BTreeSet<Key> = report
+        .entities
+        .iter()
+        .filter(|e| e.change != Change::Unmanaged)
+        .map(|e| (e.account.clone(), e.kind, e.name.clone()))
+        .collect();
+    // As the entities were compared: without the tags the deployed side does not show.
+    let adjusted = without_unshown_policy_tags(built, deployed);
+    report.access = access::access_changes(adjusted.as_ref().unwrap_or(built), deployed, &changed);
+    report
+}
+
+/// [`diff`] without the effective access: which entities deploying would create, change and
+/// remove, each with its summary and JSON diff. What `plan` turns into calls.
+pub fn entity_changes(
     built: &AuthorizationDetails,
     deployed: &AuthorizationDetails,
     scope: &Scope,
@@ -833,13 +855,6 @@ pub fn diff(
     report.entities.sort_by(|a, b| {
         (&a.account, a.change, a.kind, &a.name).cmp(&(&b.account, b.change, b.kind, &b.name))
     });
-    let changed: BTreeSet<Key> = report
-        .entities
-        .iter()
-        .filter(|e| e.change != Change::Unmanaged)
-        .map(|e| (e.account.clone(), e.kind, e.name.clone()))
-        .collect();
-    report.access = access::access_changes(built_details, deployed_details, &changed);
     report.accounts = built
         .values()
         .chain(deployed.values())

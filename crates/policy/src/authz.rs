@@ -91,6 +91,10 @@ pub struct ManagedPolicyDetail {
     /// `None` where the state does not say: `GetAccountAuthorizationDetails` leaves a managed
     /// policy's tags out (`iamdsl pull` reads them with `ListPolicyTags`).
     pub tags: Option<Tags>,
+    /// The ids of the versions other than the default, oldest first, as deployed state lists
+    /// them (`PolicyVersionList`); a build has none. IAM keeps at most five versions of a
+    /// policy, so a plan that adds one may first have to delete the oldest of these.
+    pub other_versions: Vec<String>,
 }
 
 /// What deployed (or built) state knows of a resource's own policy.
@@ -394,6 +398,31 @@ impl AuthorizationDetails {
 /// JSON objects), or what the API returns (documents as URL-encoded JSON text); several pages
 /// one after the other are read as one. Unknown fields are ignored. AWS managed policies are
 /// references, not entities of an account: they go to `aws_managed`, not `policies`.
+/// The ids of a deployed policy's versions other than its default, oldest first: by
+/// `CreateDate` where the state gives one (ISO 8601 text sorts by time), then by the number IAM
+/// counts versions with (`v2` before `v10`).
+fn other_versions(policy: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    let Some(Value::Array(versions)) = policy.get("PolicyVersionList") else {
+        return Vec::new();
+    };
+    let mut others: Vec<(&str, u64, &str)> = versions
+        .iter()
+        .filter(|v| v.get("IsDefaultVersion").and_then(Value::as_bool) != Some(true))
+        .filter_map(|v| {
+            let id = v.get("VersionId")?.as_str()?;
+            let created = v.get("CreateDate").and_then(Value::as_str).unwrap_or("");
+            let number = id.trim_start_matches('v').parse().unwrap_or(u64::MAX);
+            Some((created, number, id))
+        })
+        .collect();
+    others.sort();
+    others
+        .into_iter()
+        .map(|(_, _, id)| id.to_string())
+        .collect()
+}
+
 impl AuthorizationDetails {
     pub fn read(text: &str) -> Result<AuthorizationDetails, String> {
         let mut details = AuthorizationDetails::default();
@@ -610,6 +639,7 @@ impl AuthorizationDetails {
                         description: None,
                         document,
                         tags: None,
+                        other_versions: Vec::new(),
                     });
                 }
                 continue;
@@ -625,6 +655,7 @@ impl AuthorizationDetails {
                 description: optional(policy, "Description"),
                 document: read?,
                 tags: tags(policy, &place)?,
+                other_versions: other_versions(policy),
             });
         }
         for (i, resource) in list("ResourcePolicies")?.into_iter().enumerate() {

@@ -3,8 +3,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
@@ -120,6 +120,20 @@ impl MotoServer {
             ("AWS_EC2_METADATA_DISABLED", "true".into()),
         ]
     }
+}
+
+/// Runs `iamdsl ARGS` in `dir` with the server's test credentials and nothing else of the
+/// machine's AWS configuration.
+pub fn iamdsl_against(server: &MotoServer, dir: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_iamdsl"));
+    command.current_dir(dir).args(args).env("NO_COLOR", "1");
+    for key in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"] {
+        command.env_remove(key);
+    }
+    for (key, value) in server.env() {
+        command.env(key, value);
+    }
+    command.output().unwrap()
 }
 
 pub const TEST_ACCESS_KEY: &str = "AKIAIAMDSLTESTKEY000";
@@ -350,6 +364,12 @@ pub async fn create_key(config: &aws_config::SdkConfig) -> String {
 /// Creates the resources of a built bundle's `ResourcePolicies` with their policies, through
 /// each service's API (a key must exist already: KMS chooses key ids).
 pub async fn deploy_resources(config: &aws_config::SdkConfig, state: &Value) {
+    create_resources(config, state, true).await;
+}
+
+/// Creates the resources of a built bundle's `ResourcePolicies`, with their policies or without
+/// (what `iamdsl apply` then writes).
+pub async fn create_resources(config: &aws_config::SdkConfig, state: &Value, with_policies: bool) {
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(config)
             .force_path_style(true)
@@ -360,7 +380,8 @@ pub async fn deploy_resources(config: &aws_config::SdkConfig, state: &Value) {
     let kms = aws_sdk_kms::Client::new(config);
     for resource in items(state, "ResourcePolicies") {
         let name = text(resource, "Name");
-        let policy = (!resource["Policy"].is_null()).then(|| document(&resource["Policy"]));
+        let policy =
+            (with_policies && !resource["Policy"].is_null()).then(|| document(&resource["Policy"]));
         match text(resource, "Kind").as_str() {
             "s3.bucket" => {
                 s3.create_bucket().bucket(&name).send().await.unwrap();
@@ -418,5 +439,77 @@ pub async fn deploy_resources(config: &aws_config::SdkConfig, state: &Value) {
             }
             other => panic!("the live tests do not deploy a {other}"),
         }
+    }
+}
+
+/// The apply tests' proxy in front of a moto server (`fault_proxy.py`): it records each
+/// request's operation and fails the ones its rules name.
+pub struct FaultProxy {
+    child: Child,
+    pub url: String,
+    rules: PathBuf,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl FaultProxy {
+    pub fn start(server: &MotoServer) -> FaultProxy {
+        let binary = server_binary().expect("moto is installed: the server is running");
+        // The virtualenv's interpreter, beside moto_server.
+        let python = binary.with_file_name("python");
+        let dir = tempfile::tempdir().unwrap();
+        let (rules, log, port_file) = (
+            dir.path().join("rules.json"),
+            dir.path().join("log"),
+            dir.path().join("port"),
+        );
+        std::fs::write(&rules, "[]").unwrap();
+        let script = super::common::repo_root().join("crates/cli/tests/moto/fault_proxy.py");
+        let child = Command::new(&python)
+            .arg(&script)
+            .args([&server.url])
+            .args([&rules, &log, &port_file])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", python.display()));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let port = loop {
+            if let Ok(port) = std::fs::read_to_string(&port_file) {
+                break port;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the fault proxy did not start within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        FaultProxy {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            rules,
+            log,
+            _dir: dir,
+        }
+    }
+
+    /// From now on, answer `action` (on a request whose decoded body contains `contains`)
+    /// `times` times with IAM's error `code`.
+    pub fn fail(&self, rules: Value) {
+        std::fs::write(&self.rules, rules.to_string()).unwrap();
+    }
+
+    /// The operations requested so far, in order; the record starts again empty.
+    pub fn take_operations(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        std::fs::write(&self.log, "").unwrap();
+        text.lines().map(str::to_string).collect()
     }
 }
