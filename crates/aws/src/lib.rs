@@ -47,14 +47,8 @@ pub struct Pulled {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Fetches the whole account state. Blocking: runs its own single-threaded runtime. A failure
-/// is a diagnostic that says what was tried (the credential chain, the endpoint; never a
-/// secret) and what to do.
-pub fn pull(connection: &Connection) -> Result<Pulled, Diagnostic> {
-    Session::open(connection)?.pull()
-}
-
-/// The pull, with the configuration of a session.
+/// Fetches the whole account state ([`Session::pull`]). A failure is a diagnostic that says
+/// what was tried (the credential chain, the endpoint; never a secret) and what to do.
 pub(crate) async fn pull_with(
     config: &aws_config::SdkConfig,
     connection: &Connection,
@@ -83,6 +77,9 @@ pub(crate) async fn pull_with(
     }
     let mut warnings = Vec::new();
     if let Some(warning) = policy_tags(&client, &mut state.policies).await {
+        warnings.push(warning);
+    }
+    if let Some(warning) = role_settings(&client, &mut state.roles).await {
         warnings.push(warning);
     }
     match scope(config, connection).await {
@@ -157,6 +154,70 @@ async fn policy_tags(client: &aws_sdk_iam::Client, policies: &mut [Value]) -> Op
         )
         .with_note(format!("first: `{first}`: {said}"))
         .with_help("allow `iam:ListPolicyTags` to the identity and pull again; the rest of the state was read"),
+    )
+}
+
+/// `GetAccountAuthorizationDetails` leaves a role's description and maximum session duration
+/// out; `GetRole` gives both, so each role's are read with it and written as `Description` and
+/// `MaxSessionDuration` (which GetRole always gives: a role that has it and no `Description` has
+/// none). Where that is refused, both are left out, which the state reads as "not known", and
+/// one warning says so.
+async fn role_settings(client: &aws_sdk_iam::Client, roles: &mut [Value]) -> Option<Diagnostic> {
+    use futures_util::{stream, StreamExt};
+    let names: Vec<Option<String>> = roles
+        .iter()
+        .map(|r| {
+            r.get("RoleName")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect();
+    let answers: Vec<Result<(Option<String>, i32), String>> = stream::iter(names)
+        .map(|name| async move {
+            let Some(name) = name else {
+                return Err("no RoleName".to_string());
+            };
+            match client.get_role().role_name(&name).send().await {
+                Ok(answer) => answer
+                    .role()
+                    .map(|role| {
+                        (
+                            role.description().map(str::to_string),
+                            role.max_session_duration().unwrap_or(3600),
+                        )
+                    })
+                    .ok_or_else(|| format!("`{name}`: GetRole answered without the role")),
+                Err(error) => Err(format!("`{name}`: {}", messages(&error))),
+            }
+        })
+        .buffered(8)
+        .collect()
+        .await;
+    let mut refused = Vec::new();
+    for (role, answer) in roles.iter_mut().zip(answers) {
+        match (answer, role.as_object_mut()) {
+            (Ok((description, seconds)), Some(fields)) => {
+                if let Some(description) = description {
+                    fields.insert("Description".into(), Value::String(description));
+                }
+                fields.insert("MaxSessionDuration".into(), Value::from(seconds));
+            }
+            (Err(said), _) => refused.push(said),
+            (Ok(_), None) => {}
+        }
+    }
+    let first = refused.first()?;
+    Some(
+        Diagnostic::warning(
+            codes::AWS_REFUSED,
+            format!(
+                "the description and session limit of {} role{} could not be read (iam:GetRole); the state does not know them",
+                refused.len(),
+                if refused.len() == 1 { "" } else { "s" }
+            ),
+        )
+        .with_note(format!("first: {first}"))
+        .with_help("allow `iam:GetRole` to the identity and pull again; the rest of the state was read"),
     )
 }
 

@@ -78,14 +78,14 @@ pub struct ApplyArgs {
 }
 
 /// The account a command acts on, and how it was chosen.
-struct Target<'m> {
-    account: &'m Account,
+pub struct Target<'m> {
+    pub account: &'m Account,
     /// Who the credentials are, when AWS was asked.
     caller: Option<String>,
 }
 
 impl Target<'_> {
-    fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         let account = &self.account;
         match &self.caller {
             Some(arn) => format!("account {} ({}), as {arn}", account.name, account.id),
@@ -107,7 +107,7 @@ fn account_error(message: String, accounts: &[Account]) -> Diagnostic {
 
 /// The account to plan for: `--account NAME`, else the credentials' account, else the one
 /// account the deployed state is of (or the project's only one, for an empty state).
-fn choose<'m>(
+pub fn choose<'m>(
     accounts: &'m [Account],
     by_name: Option<&str>,
     caller: Option<&iamdsl_aws::Caller>,
@@ -207,17 +207,13 @@ fn print_diagnostics(diagnostics: &[Diagnostic], style: HumanStyle) {
     eprint!("{}", render_human(&Sources::new(), diagnostics, style));
 }
 
-/// The live state of the session's account, with what could not be read said on stderr.
-fn pull(
+/// The live state of the session's account, read.
+pub fn pull(
     session: &iamdsl_aws::Session,
     style: HumanStyle,
 ) -> Result<AuthorizationDetails, crate::Failure> {
-    let pulled = session.pull()?;
-    if !pulled.warnings.is_empty() {
-        print_diagnostics(&pulled.warnings, style);
-    }
-    Ok(AuthorizationDetails::from_value(&pulled.state)
-        .map_err(|e| format!("the live state: {e}"))?)
+    let state = crate::pull::fetch(session, style)?;
+    Ok(AuthorizationDetails::from_value(&state).map_err(|e| format!("the live state: {e}"))?)
 }
 
 pub fn plan(args: PlanArgs, style: HumanStyle) -> Result<ExitCode, crate::Failure> {

@@ -50,29 +50,40 @@ enum Format {
 pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, crate::Failure> {
     let (project, analysis) = crate::analyzed(args.paths, style, "nothing to compare")?;
     let accounts = &analysis.model.accounts;
-    // Checked before the deployed state is read or fetched.
-    let only = match &args.account {
-        Some(name) => Some(
-            &accounts
-                .iter()
-                .find(|a| &a.name == name)
-                .ok_or_else(|| unknown_account(name, accounts))?
-                .id,
-        ),
-        None => None,
-    };
     if args.deployed.is_some() && args.connection.is_set() {
         return Err(String::from("--endpoint-url and --profile apply only with --live").into());
     }
-    let deployed = match &args.deployed {
-        Some(path) => read_deployed(path)?,
+    let (deployed, only) = match &args.deployed {
+        Some(path) => {
+            // Checked before the deployed state is read.
+            let only = match &args.account {
+                Some(name) => Some(
+                    accounts
+                        .iter()
+                        .find(|a| &a.name == name)
+                        .ok_or_else(|| unknown_account(name, accounts))?
+                        .id
+                        .clone(),
+                ),
+                None => None,
+            };
+            (read_deployed(path)?, only)
+        }
+        // The account the credentials act in, which the project must declare.
         None => {
-            let state = crate::pull::fetch(&args.connection, style)?;
-            AuthorizationDetails::from_value(&state).map_err(|e| format!("the live state: {e}"))?
+            let session = iamdsl_aws::Session::open(&args.connection.connection())?;
+            let caller = session.caller()?;
+            let target =
+                crate::apply::choose(accounts, args.account.as_deref(), Some(&caller), None)?;
+            eprintln!("comparing {}", target.describe());
+            (
+                crate::apply::pull(&session, style)?,
+                Some(target.account.id.clone()),
+            )
         }
     };
     let mut built = iamdsl_compiler::bundle::built_counterpart(&analysis.model, &deployed);
-    let deployed = match only {
+    let deployed = match &only {
         Some(id) => {
             built = iamdsl_diff::only_account(&built, id);
             iamdsl_diff::only_account(&deployed, id)

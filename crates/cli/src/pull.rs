@@ -39,13 +39,14 @@ pub struct Args {
     connection: ConnectionArgs,
 }
 
-/// Fetches the live state for `pull` and `diff --live`: what could not be read is shown as
-/// warnings on standard error, and the rest is returned.
+/// Fetches the live state of the session's account for `pull`, `diff --live`, `plan --live`
+/// and `apply`: what could not be read is shown as warnings on standard error, and the rest is
+/// returned.
 pub fn fetch(
-    connection: &ConnectionArgs,
+    session: &iamdsl_aws::Session,
     style: HumanStyle,
 ) -> Result<serde_json::Value, crate::Failure> {
-    let pulled = iamdsl_aws::pull(&connection.connection())?;
+    let pulled = session.pull()?;
     if !pulled.warnings.is_empty() {
         eprint!("{}", render_human(&Sources::new(), &pulled.warnings, style));
     }
@@ -53,7 +54,10 @@ pub fn fetch(
 }
 
 pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, crate::Failure> {
-    let state = fetch(&args.connection, style)?;
+    let state = fetch(
+        &iamdsl_aws::Session::open(&args.connection.connection())?,
+        style,
+    )?;
     let mut text =
         serde_json::to_string_pretty(&state).map_err(|e| format!("cannot write the state: {e}"))?;
     text.push('\n');

@@ -170,11 +170,16 @@ fn a_source_edit_plans_exactly_that_change_and_a_plan_made_stale_is_refused() {
         "max_session = 1h",
         "max_session = 1h\n  tags = { team: \"platform\" }",
     );
+    // A role's session limit, which only GetRole shows, changes too.
+    account.edit("roles.iamdsl", "max_session = 2h", "max_session = 3h");
     let planned = account.iamdsl(&["plan", "platform", "--live", "-o", "plan.json"]);
     assert!(planned.status.success(), "{}", stderr(&planned));
     assert_eq!(
         calls(&stdout(&planned)),
-        ["TagRole role deployer: team=platform"],
+        [
+            "UpdateRole role auditor: description, max session 10800 s",
+            "TagRole role deployer: team=platform"
+        ],
         "{}",
         stdout(&planned)
     );
@@ -212,6 +217,7 @@ fn a_source_edit_plans_exactly_that_change_and_a_plan_made_stale_is_refused() {
     assert_eq!(
         calls(&stdout(&planned)),
         [
+            "UpdateRole role auditor: description, max session 10800 s",
             "TagRole role deployer: team=platform",
             "UntagRole role web: owner"
         ],
@@ -237,7 +243,7 @@ fn a_source_edit_plans_exactly_that_change_and_a_plan_made_stale_is_refused() {
     );
     assert_eq!(
         writes(&account.proxy.take_operations()),
-        ["TagRole", "UntagRole"]
+        ["UpdateRole", "TagRole", "UntagRole"]
     );
     account.assert_no_change();
 }

@@ -151,7 +151,10 @@ pub fn account_details(model: &Model, account: &str) -> AuthorizationDetails {
                 inline,
                 attached,
                 boundary: entity.boundary.clone(),
-                max_session: entity.max_session,
+                // IAM's default is what a role without one has: the same meaning, one form.
+                max_session: entity
+                    .max_session
+                    .filter(|s| *s != iamdsl_policy::authz::DEFAULT_MAX_SESSION),
                 tags: entity.tags.clone(),
             }),
         }

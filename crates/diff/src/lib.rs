@@ -265,7 +265,7 @@ fn same_entity(built: EntityRef<'_>, deployed: EntityRef<'_>) -> bool {
             b.path == d.path
                 && b.arn == d.arn
                 && (hidden.description || b.description == d.description)
-                && (hidden.max_session || b.max_session == d.max_session)
+                && (hidden.max_session || b.session_limit() == d.session_limit())
                 && same_document(&b.trust, &d.trust)
                 && profiles(b) == profiles(d)
                 && sorted(&b.attached) == sorted(&d.attached)
@@ -518,7 +518,7 @@ fn role_side(role: &RoleDetail, hidden: Hidden) -> Side<'_> {
             .chain(role.boundary.iter().map(|b| format!("boundary {b}")))
             .collect(),
         extra: role
-            .max_session
+            .session_limit()
             .filter(|_| !hidden.max_session)
             .iter()
             .map(|s| format!("max session {s}s"))
@@ -725,7 +725,7 @@ fn hidden_fields<'a>(
             Some((
                 key,
                 Hidden {
-                    description: deployed.description.is_none(),
+                    description: !deployed.shows_description(),
                     max_session: deployed.max_session.is_none(),
                 },
             ))

@@ -761,7 +761,8 @@ fn write_sources<'a>(
         if let Some(description) = &role.description {
             let _ = writeln!(roles, "  description = {}", quote(description));
         }
-        if let Some(seconds) = role.max_session {
+        // IAM's default (what a role read with GetRole shows when none was set) is left out.
+        if let Some(seconds) = role.session_limit() {
             let _ = writeln!(roles, "  max_session = {}", duration_text(seconds));
         }
         let role_style = style(DeclKind::Role, &role.name);

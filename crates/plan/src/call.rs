@@ -148,7 +148,7 @@ pub enum Call {
         role_name: String,
         policy_document: String,
     },
-    /// Each field only when it changes.
+    /// With the description (empty to remove it) and the session limit the build has.
     UpdateRole {
         role_name: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]

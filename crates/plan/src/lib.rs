@@ -33,7 +33,7 @@ use iamdsl_diagnostics::{codes, Diagnostic};
 use iamdsl_diff::{Change, Scope};
 use iamdsl_policy::authz::{
     AttachedPolicy, AuthorizationDetails, GroupDetail, InlinePolicy, ManagedPolicyDetail,
-    ResourcePolicyDetail, ResourcePolicyState, RoleDetail, Tags, UserDetail,
+    ResourcePolicyDetail, ResourcePolicyState, RoleDetail, Tags, UserDetail, DEFAULT_MAX_SESSION,
 };
 use iamdsl_policy::canonical::{canonicalize, document_json};
 use iamdsl_policy::{ActionBlock, Effect, NameSet, PolicyDocument, Principals, Statement};
@@ -735,15 +735,21 @@ impl<'a> Planner<'a> {
                     });
                 }
                 // What deployed state does not show is not compared, so not changed.
-                let description = (d.description.is_some() && b.description != d.description)
-                    .then(|| b.description.clone().unwrap_or_default());
-                let max_session = (d.max_session.is_some() && b.max_session != d.max_session)
-                    .then(|| b.max_session.unwrap_or(DEFAULT_MAX_SESSION));
-                if description.is_some() || max_session.is_some() {
+                let description_changes = d.shows_description() && b.description != d.description;
+                let session_changes =
+                    d.max_session.is_some() && b.session_limit() != d.session_limit();
+                if description_changes || session_changes {
+                    // Both are sent, as the build has them: an UpdateRole that leaves one out
+                    // may clear it (moto does). An empty description removes one.
+                    let description = match (&b.description, &d.description) {
+                        (Some(text), _) => Some(text.clone()),
+                        (None, Some(_)) => Some(String::new()),
+                        (None, None) => None,
+                    };
                     self.phases.add.push(Call::UpdateRole {
                         role_name: b.name.clone(),
                         description,
-                        max_session_duration: max_session,
+                        max_session_duration: Some(b.max_session.unwrap_or(DEFAULT_MAX_SESSION)),
                     });
                 }
                 self.instance_profiles(b, Some(d));
@@ -1129,10 +1135,6 @@ impl<'a> Planner<'a> {
         })
     }
 }
-
-/// IAM's default maximum session of a role, in seconds: what `UpdateRole` sets when the
-/// source gives none (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html>).
-const DEFAULT_MAX_SESSION: u32 = 3600;
 
 /// "A managed policy can have up to five versions."
 const MAX_POLICY_VERSIONS: usize = 5;

@@ -180,13 +180,14 @@ fn side(c: &mut Choices<'_>, deployed: bool) -> AuthorizationDetails {
         let trusted: Vec<String> = c.subset(&principals).into_iter().cloned().collect();
         let profile = (!free_profiles.is_empty() && c.chance(1))
             .then(|| free_profiles.remove(c.below(free_profiles.len())));
-        out.roles.push(RoleDetail {
+        let mut role = RoleDetail {
             path: OWN.into(),
             name: name.clone(),
             arn: arn("role", OWN, name),
             id: None,
-            // GetAccountAuthorizationDetails shows neither: a deployed role has none.
-            description: (!deployed && c.chance(2)).then(|| "a role".to_string()),
+            description: c
+                .chance(2)
+                .then(|| ["a role", "another"][c.below(2)].to_string()),
             trust: trust(&trusted),
             inline: inline(c),
             attached: attached(c, &policies),
@@ -201,9 +202,15 @@ fn side(c: &mut Choices<'_>, deployed: bool) -> AuthorizationDetails {
                 })
                 .into_iter()
                 .collect(),
-            max_session: (!deployed).then_some(3600),
+            // A deployed role read without GetRole shows neither its description nor its
+            // session limit.
+            max_session: c.chance(3).then(|| [3600, 7200][c.below(2)]),
             tags: tags(c),
-        });
+        };
+        if deployed && role.max_session.is_none() && c.chance(2) {
+            role.description = None;
+        }
+        out.roles.push(role);
     }
     if deployed {
         // What the project does not own: a role and a user outside its path, which may use

@@ -64,6 +64,10 @@ pub struct InstanceProfile {
     pub arn: String,
 }
 
+/// A role's maximum session duration when none is set, in seconds: "the default value of one
+/// hour" (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html>).
+pub const DEFAULT_MAX_SESSION: u32 = 3600;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleDetail {
     pub path: String,
@@ -78,6 +82,21 @@ pub struct RoleDetail {
     pub instance_profiles: Vec<InstanceProfile>,
     pub max_session: Option<u32>,
     pub tags: Tags,
+}
+
+impl RoleDetail {
+    /// The session limit, with IAM's default as none: a role declared without one and the same
+    /// role read back (IAM shows 3600) are the same.
+    pub fn session_limit(&self) -> Option<u32> {
+        self.max_session.filter(|s| *s != DEFAULT_MAX_SESSION)
+    }
+
+    /// Whether the state shows the role's description: `GetRole` gives it together with the
+    /// session limit, which it always gives, so a role with a session limit and no description
+    /// has none; `GetAccountAuthorizationDetails` gives neither.
+    pub fn shows_description(&self) -> bool {
+        self.description.is_some() || self.max_session.is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -593,7 +612,8 @@ impl AuthorizationDetails {
                 name: text(role, "RoleName", &place)?,
                 arn: text(role, "Arn", &place)?,
                 id: optional(role, "RoleId"),
-                description: optional(role, "Description"),
+                // IAM removes a description by setting it empty.
+                description: optional(role, "Description").filter(|d| !d.is_empty()),
                 trust: document(
                     role.get("AssumeRolePolicyDocument"),
                     &format!("{place}.AssumeRolePolicyDocument"),
