@@ -732,10 +732,178 @@ impl Session {
                     ),
                 }
             }
+            "lambda.function" => lambda_permissions(config, name, document.as_deref()).await,
             other => Err(Refusal::unsupported(&format!(
                 "`iamdsl apply` does not write the policy of a {other} yet"
             ))),
         }
+    }
+}
+
+/// A Lambda function's policy is a list of permissions, each added by `AddPermission` under its
+/// statement id and removed by `RemovePermission`
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html>): those
+/// the function has and the build does not are removed, those the build has and the function
+/// does not are added (a statement changed under the same id is removed, then added).
+async fn lambda_permissions(
+    config: &aws_config::SdkConfig,
+    function: &str,
+    document: Option<&str>,
+) -> Result<(), Refusal> {
+    let client = aws_sdk_lambda::Client::new(config);
+    let current = match client.get_policy().function_name(function).send().await {
+        Ok(answer) => answer.policy().map(statements_of).unwrap_or_default(),
+        Err(error) => {
+            let refusal = Refusal::from_sdk(&error);
+            if refusal.code.as_deref() != Some("ResourceNotFoundException") {
+                return Err(refusal);
+            }
+            Vec::new()
+        }
+    };
+    let wanted = document.map(statements_of).unwrap_or_default();
+    let sid = |s: &serde_json::Value| {
+        s.get("Sid")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
+    for statement in &current {
+        if wanted.contains(statement) {
+            continue;
+        }
+        let Some(id) = sid(statement) else { continue };
+        done(
+            client
+                .remove_permission()
+                .function_name(function)
+                .statement_id(id)
+                .send()
+                .await,
+        )?;
+    }
+    for statement in wanted.iter().filter(|s| !current.contains(s)) {
+        let permission = Permission::of(statement)?;
+        done(
+            client
+                .add_permission()
+                .function_name(function)
+                .set_statement_id(sid(statement))
+                .action(permission.action)
+                .principal(permission.principal)
+                .set_source_arn(permission.source_arn)
+                .set_source_account(permission.source_account)
+                .set_principal_org_id(permission.principal_org_id)
+                .set_event_source_token(permission.event_source_token)
+                .set_function_url_auth_type(
+                    permission
+                        .function_url_auth_type
+                        .map(|t| aws_sdk_lambda::types::FunctionUrlAuthType::from(t.as_str())),
+                )
+                .send()
+                .await,
+        )?;
+    }
+    Ok(())
+}
+
+/// A policy's statements as JSON values, each value a list (Lambda writes a single value as a
+/// string, the build as a list of one), so that a statement the build and the function both
+/// hold compares equal and is left alone.
+fn statements_of(text: &str) -> Vec<serde_json::Value> {
+    use serde_json::Value;
+    fn listed(value: &Value) -> Value {
+        match value {
+            Value::String(_) => Value::Array(vec![value.clone()]),
+            Value::Object(fields) => {
+                Value::Object(fields.iter().map(|(k, v)| (k.clone(), listed(v))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    let statements = serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| v.get("Statement").cloned())
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default();
+    statements
+        .iter()
+        .map(|statement| {
+            let Value::Object(fields) = statement else {
+                return statement.clone();
+            };
+            Value::Object(
+                fields
+                    .iter()
+                    .map(|(key, value)| match key.as_str() {
+                        "Sid" | "Effect" => (key.clone(), value.clone()),
+                        _ => (key.clone(), listed(value)),
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// What `AddPermission` takes of one statement: one action, one principal, and the conditions
+/// it has parameters for.
+struct Permission {
+    action: String,
+    principal: String,
+    source_arn: Option<String>,
+    source_account: Option<String>,
+    principal_org_id: Option<String>,
+    event_source_token: Option<String>,
+    function_url_auth_type: Option<String>,
+}
+
+impl Permission {
+    fn of(statement: &serde_json::Value) -> Result<Permission, Refusal> {
+        use serde_json::Value;
+        let one = |value: Option<&Value>| -> Option<String> {
+            match value? {
+                Value::String(s) => Some(s.clone()),
+                Value::Array(items) if items.len() == 1 => items[0].as_str().map(str::to_string),
+                _ => None,
+            }
+        };
+        let cannot = |what: &str| {
+            Refusal::unsupported(&format!(
+                "AddPermission cannot express {what} of the function policy statement {statement}"
+            ))
+        };
+        let action = one(statement.get("Action")).ok_or_else(|| cannot("the actions"))?;
+        let principal = statement
+            .get("Principal")
+            .and_then(Value::as_object)
+            .and_then(|p| p.values().next())
+            .and_then(|v| one(Some(v)))
+            .ok_or_else(|| cannot("the principal"))?;
+        let mut permission = Permission {
+            action,
+            principal,
+            source_arn: None,
+            source_account: None,
+            principal_org_id: None,
+            event_source_token: None,
+            function_url_auth_type: None,
+        };
+        let conditions = statement.get("Condition").and_then(Value::as_object);
+        for (_operator, keys) in conditions.into_iter().flatten() {
+            for (key, value) in keys.as_object().into_iter().flatten() {
+                let value =
+                    one(Some(value)).ok_or_else(|| cannot("a condition with several values"))?;
+                let slot = match key.to_ascii_lowercase().as_str() {
+                    "aws:sourcearn" => &mut permission.source_arn,
+                    "aws:sourceaccount" => &mut permission.source_account,
+                    "aws:principalorgid" => &mut permission.principal_org_id,
+                    "lambda:eventsourcetoken" => &mut permission.event_source_token,
+                    "lambda:functionurlauthtype" => &mut permission.function_url_auth_type,
+                    _ => return Err(cannot(&format!("the condition on `{key}`"))),
+                };
+                *slot = Some(value);
+            }
+        }
+        Ok(permission)
     }
 }
 

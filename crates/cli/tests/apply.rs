@@ -434,3 +434,110 @@ fn credentials_of_an_account_the_project_does_not_declare_are_refused() {
         stderr(&named)
     );
 }
+
+#[test]
+fn a_functions_permissions_are_added_and_removed_one_by_one() {
+    let Some(server) = MotoServer::start(PROD) else {
+        return;
+    };
+    let config = server.sdk_config();
+    // A function with a permission the project does not declare; its role and code are the
+    // account's (iamdsl writes the function's policy, never the function).
+    moto::runtime().block_on(async {
+        let role = aws_sdk_iam::Client::new(&config)
+            .create_role()
+            .role_name("handler")
+            .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
+            .send()
+            .await
+            .unwrap()
+            .role()
+            .unwrap()
+            .arn()
+            .to_string();
+        let mut empty_zip = b"PK\x05\x06".to_vec();
+        empty_zip.resize(22, 0);
+        let lambda = aws_sdk_lambda::Client::new(&config);
+        lambda
+            .create_function()
+            .function_name("acme-handler")
+            .runtime(aws_sdk_lambda::types::Runtime::Python312)
+            .role(role)
+            .handler("index.handler")
+            .code(
+                aws_sdk_lambda::types::FunctionCode::builder()
+                    .zip_file(aws_sdk_lambda::primitives::Blob::new(empty_zip))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        lambda
+            .add_permission()
+            .function_name("acme-handler")
+            .statement_id("old")
+            .action("lambda:GetFunction")
+            .principal("events.amazonaws.com")
+            .send()
+            .await
+            .unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(
+        project.join("main.iamdsl"),
+        r#"account prod = "111111111111" default
+account audit = "222222222222"
+
+role handler {
+  trust { service lambda }
+}
+
+resource handler_function = lambda.function("acme-handler", region: "us-east-1") {
+  allow lambda:InvokeFunction to account audit
+  allow lambda:InvokeFunction to service s3
+    when aws:SourceArn == "arn:aws:s3:::acme-logs" and aws:SourceAccount == "111111111111"
+}
+"#,
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let mut args = args.to_vec();
+        args.extend(["--endpoint-url", &server.url]);
+        moto::iamdsl_against(&server, dir.path(), &args)
+    };
+    let applied = run(&["apply", "project", "--live", "--auto-approve"]);
+    let out = stdout(&applied);
+    assert!(applied.status.success(), "{out}{}", stderr(&applied));
+    assert!(
+        out.contains("lambda:AddPermission lambda.function acme-handler"),
+        "{out}"
+    );
+    let policy = moto::runtime().block_on(async {
+        aws_sdk_lambda::Client::new(&config)
+            .get_policy()
+            .function_name("acme-handler")
+            .send()
+            .await
+            .unwrap()
+            .policy()
+            .unwrap()
+            .to_string()
+    });
+    let policy: serde_json::Value = serde_json::from_str(&policy).unwrap();
+    let statements = policy["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 2, "{policy}");
+    assert!(
+        !policy.to_string().contains("lambda:GetFunction"),
+        "{policy}"
+    );
+    let diff = run(&["diff", "project", "--live", "--exit-code"]);
+    assert_eq!(
+        diff.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&diff),
+        stderr(&diff)
+    );
+}

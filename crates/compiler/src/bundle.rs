@@ -166,7 +166,7 @@ pub fn account_details(model: &Model, account: &str) -> AuthorizationDetails {
             arn: resource.arn.clone(),
             account: resource.account.id.clone(),
             policy: match &resource.policy {
-                Some(document) => ResourcePolicyState::Document(document.clone()),
+                Some(document) => ResourcePolicyState::Document(as_stored(resource, document)),
                 None => ResourcePolicyState::Absent,
             },
         });
@@ -182,7 +182,7 @@ pub fn stored_form(resource: &crate::model::Resource, document: &PolicyDocument)
     use iamdsl_catalog::resource_policies::StoredForm;
     let document = match resource.kind.stored {
         StoredForm::Document => document.clone(),
-        StoredForm::Permissions => lambda_permissions(document),
+        StoredForm::Permissions => lambda_permissions(&as_stored(resource, document)),
     };
     let Json::Object(mut fields) = owned(document_json(&document)) else {
         return owned(document_json(&document));
@@ -196,6 +196,43 @@ pub fn stored_form(resource: &crate::model::Resource, document: &PolicyDocument)
         fields.insert(1, ("Id".into(), Json::String(id.into())));
     }
     Json::Object(fields)
+}
+
+/// The document as the service keeps it. `AddPermission` writes a source ARN as `ArnLike`
+/// (<https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html>, `SourceArn`), which
+/// means what `ArnEquals` means (both match each ARN component with `*` and `?`:
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN>),
+/// so a function's permissions say `ArnLike`, as the function will show them.
+fn as_stored(resource: &crate::model::Resource, document: &PolicyDocument) -> PolicyDocument {
+    use iamdsl_catalog::resource_policies::StoredForm;
+    let mut document = document.clone();
+    if resource.kind.stored == StoredForm::Permissions {
+        for statement in &mut document.statements {
+            if let Some(keys) = statement.condition.0.remove("ArnEquals") {
+                let like = statement.condition.0.entry("ArnLike".to_string()).or_default();
+                for (key, values) in keys {
+                    like.entry(key).or_default().extend(values);
+                }
+            }
+            // And it spells the two keys it writes `AWS:SourceArn` and `AWS:SourceAccount`
+            // (key names are not case-sensitive).
+            for keys in statement.condition.0.values_mut() {
+                for spelled in ["AWS:SourceArn", "AWS:SourceAccount"] {
+                    let other: Vec<String> = keys
+                        .keys()
+                        .filter(|k| k.eq_ignore_ascii_case(spelled) && k.as_str() != spelled)
+                        .cloned()
+                        .collect();
+                    for key in other {
+                        if let Some(values) = keys.remove(&key) {
+                            keys.entry(spelled.to_string()).or_default().extend(values);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    document
 }
 
 /// A JSON value that borrows nothing.
