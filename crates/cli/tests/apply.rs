@@ -436,7 +436,7 @@ fn credentials_of_an_account_the_project_does_not_declare_are_refused() {
 }
 
 #[test]
-fn a_functions_permissions_are_added_and_removed_one_by_one() {
+fn function_secret_and_repository_policies_are_applied_by_their_services_calls() {
     let Some(server) = MotoServer::start(PROD) else {
         return;
     };
@@ -472,6 +472,19 @@ fn a_functions_permissions_are_added_and_removed_one_by_one() {
             .send()
             .await
             .unwrap();
+        aws_sdk_secretsmanager::Client::new(&config)
+            .create_secret()
+            .name("acme-db")
+            .secret_string("not a secret")
+            .send()
+            .await
+            .unwrap();
+        aws_sdk_ecr::Client::new(&config)
+            .create_repository()
+            .repository_name("orders")
+            .send()
+            .await
+            .unwrap();
         lambda
             .add_permission()
             .function_name("acme-handler")
@@ -498,6 +511,14 @@ resource handler_function = lambda.function("acme-handler", region: "us-east-1")
   allow lambda:InvokeFunction to account audit
   allow lambda:InvokeFunction to service s3
     when aws:SourceArn == "arn:aws:s3:::acme-logs" and aws:SourceAccount == "111111111111"
+}
+
+resource db_secret = secretsmanager.secret("acme-db", region: "us-east-1") {
+  allow secretsmanager:GetSecretValue to role handler
+}
+
+resource orders_images = ecr.repository("orders", region: "us-east-1") {
+  allow ecr:BatchGetImage, ecr:GetDownloadUrlForLayer to account audit
 }
 "#,
     )

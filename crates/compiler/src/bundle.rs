@@ -209,7 +209,11 @@ fn as_stored(resource: &crate::model::Resource, document: &PolicyDocument) -> Po
     if resource.kind.stored == StoredForm::Permissions {
         for statement in &mut document.statements {
             if let Some(keys) = statement.condition.0.remove("ArnEquals") {
-                let like = statement.condition.0.entry("ArnLike".to_string()).or_default();
+                let like = statement
+                    .condition
+                    .0
+                    .entry("ArnLike".to_string())
+                    .or_default();
                 for (key, values) in keys {
                     like.entry(key).or_default().extend(values);
                 }
