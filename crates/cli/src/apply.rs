@@ -19,25 +19,10 @@ use crate::pull::ConnectionArgs;
 
 #[derive(clap::Args)]
 pub struct PlanArgs {
-    /// A project directory (all `*.iamdsl` below it) or files; default `.`
-    paths: Vec<PathBuf>,
-    /// Deployed state: the output of `aws iam get-account-authorization-details` or `iamdsl pull`
-    #[arg(
-        long,
-        value_name = "FILE",
-        required_unless_present = "live",
-        conflicts_with = "live"
-    )]
-    deployed: Option<PathBuf>,
-    /// Read the deployed state from AWS now, for the account the credentials act in
-    #[arg(long)]
-    live: bool,
+    /// The project, and the state to plan against (`--account`: the account to plan for, by
+    /// default the credentials' account, or the one the deployed state is of)
     #[command(flatten)]
-    connection: ConnectionArgs,
-    /// The account to plan for, by its declared name (by default the credentials' account, or
-    /// the one the deployed state is of)
-    #[arg(long, value_name = "NAME")]
-    account: Option<String>,
+    against: crate::diff::Against,
     /// Write the plan to PLAN (replaced atomically), for `iamdsl apply PLAN`
     #[arg(short, long, value_name = "PLAN")]
     output: Option<PathBuf>,
@@ -81,7 +66,7 @@ pub struct ApplyArgs {
 pub struct Target<'m> {
     pub account: &'m Account,
     /// Who the credentials are, when AWS was asked.
-    caller: Option<String>,
+    pub caller: Option<String>,
 }
 
 impl Target<'_> {
@@ -217,23 +202,14 @@ pub fn pull(
 }
 
 pub fn plan(args: PlanArgs, style: HumanStyle) -> Result<ExitCode, crate::Failure> {
-    let (project, analysis) = crate::analyzed(args.paths, style, "nothing to plan")?;
-    let accounts = &analysis.model.accounts;
-    if args.deployed.is_some() && args.connection.is_set() {
-        return Err(String::from("--endpoint-url and --profile apply only with --live").into());
-    }
-    let (deployed, target) = match &args.deployed {
-        Some(path) => {
-            let deployed = crate::diff::read_deployed(path)?;
-            let target = choose(accounts, args.account.as_deref(), None, Some(&deployed))?;
-            (deployed, target)
-        }
-        None => {
-            let session = iamdsl_aws::Session::open(&args.connection.connection())?;
-            let caller = session.caller()?;
-            let target = choose(accounts, args.account.as_deref(), Some(&caller), None)?;
-            (pull(&session, style)?, target)
-        }
+    let (project, analysis) =
+        crate::analyzed(args.against.paths.clone(), style, "nothing to plan")?;
+    let (deployed, target) = args
+        .against
+        .deployed(&analysis.model.accounts, true, style)?;
+    // `deployed` was asked for one account.
+    let Some(target) = target else {
+        return Err(String::from("no account to plan for").into());
     };
     let (plan, report) = match make_plan(&project, &analysis, &deployed, target.account) {
         Ok(made) => made,

@@ -7,10 +7,11 @@ use clap::ValueEnum;
 use iamdsl_diagnostics::{codes, Diagnostic, HumanStyle};
 use iamdsl_policy::authz::AuthorizationDetails;
 
+/// A project and the deployed state it is compared with: what `diff` and `plan` both take.
 #[derive(clap::Args)]
-pub struct Args {
+pub struct Against {
     /// A project directory (all `*.iamdsl` below it) or files; default `.`
-    paths: Vec<PathBuf>,
+    pub paths: Vec<PathBuf>,
     /// Deployed state: the output of `aws iam get-account-authorization-details` or `iamdsl pull`
     #[arg(
         long,
@@ -19,20 +20,71 @@ pub struct Args {
         conflicts_with = "live"
     )]
     deployed: Option<PathBuf>,
-    /// Fetch the deployed state from IAM now (as `iamdsl pull` does)
+    /// Read the deployed state from AWS now (as `iamdsl pull` does), for the account the
+    /// credentials act in
     #[arg(long)]
     live: bool,
     #[command(flatten)]
     connection: crate::pull::ConnectionArgs,
+    /// Only this account of the project, by its declared name (with --live, it must be the
+    /// credentials' account)
+    #[arg(long, value_name = "NAME")]
+    account: Option<String>,
+}
+
+impl Against {
+    /// The deployed state and the account it is of: with `--live`, the credentials' account
+    /// (which the project must declare); with `--deployed`, `--account`'s, else, where `one`
+    /// account is needed, the one the state is of, and otherwise none (every account).
+    pub fn deployed<'m>(
+        &self,
+        accounts: &'m [iamdsl_compiler::model::Account],
+        one: bool,
+        style: HumanStyle,
+    ) -> Result<(AuthorizationDetails, Option<crate::apply::Target<'m>>), crate::Failure> {
+        if self.deployed.is_some() && self.connection.is_set() {
+            return Err(String::from("--endpoint-url and --profile apply only with --live").into());
+        }
+        let Some(path) = &self.deployed else {
+            let session = iamdsl_aws::Session::open(&self.connection.connection())?;
+            let caller = session.caller()?;
+            let target =
+                crate::apply::choose(accounts, self.account.as_deref(), Some(&caller), None)?;
+            return Ok((crate::apply::pull(&session, style)?, Some(target)));
+        };
+        // Checked before the deployed state is read.
+        let named = match &self.account {
+            Some(name) => Some(
+                accounts
+                    .iter()
+                    .find(|a| &a.name == name)
+                    .ok_or_else(|| unknown_account(name, accounts))?,
+            ),
+            None => None,
+        };
+        let deployed = read_deployed(path)?;
+        let target = match named {
+            Some(account) => Some(crate::apply::Target {
+                account,
+                caller: None,
+            }),
+            None if one => Some(crate::apply::choose(accounts, None, None, Some(&deployed))?),
+            None => None,
+        };
+        Ok((deployed, target))
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    against: Against,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Exit 2 when there are changes (0 when there are none)
     #[arg(long)]
     exit_code: bool,
-    /// Compare only this account of the project (by its declared name)
-    #[arg(long, value_name = "NAME")]
-    account: Option<String>,
     /// List every action of the summaries (by default many actions of one service on one
     /// resource are counted on one line)
     #[arg(long)]
@@ -48,40 +100,14 @@ enum Format {
 }
 
 pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, crate::Failure> {
-    let (project, analysis) = crate::analyzed(args.paths, style, "nothing to compare")?;
+    let (project, analysis) =
+        crate::analyzed(args.against.paths.clone(), style, "nothing to compare")?;
     let accounts = &analysis.model.accounts;
-    if args.deployed.is_some() && args.connection.is_set() {
-        return Err(String::from("--endpoint-url and --profile apply only with --live").into());
+    let (deployed, target) = args.against.deployed(accounts, false, style)?;
+    if let Some(target) = target.as_ref().filter(|t| t.caller.is_some()) {
+        eprintln!("comparing {}", target.describe());
     }
-    let (deployed, only) = match &args.deployed {
-        Some(path) => {
-            // Checked before the deployed state is read.
-            let only = match &args.account {
-                Some(name) => Some(
-                    accounts
-                        .iter()
-                        .find(|a| &a.name == name)
-                        .ok_or_else(|| unknown_account(name, accounts))?
-                        .id
-                        .clone(),
-                ),
-                None => None,
-            };
-            (read_deployed(path)?, only)
-        }
-        // The account the credentials act in, which the project must declare.
-        None => {
-            let session = iamdsl_aws::Session::open(&args.connection.connection())?;
-            let caller = session.caller()?;
-            let target =
-                crate::apply::choose(accounts, args.account.as_deref(), Some(&caller), None)?;
-            eprintln!("comparing {}", target.describe());
-            (
-                crate::apply::pull(&session, style)?,
-                Some(target.account.id.clone()),
-            )
-        }
-    };
+    let only = target.map(|t| t.account.id.clone());
     let mut built = iamdsl_compiler::bundle::built_counterpart(&analysis.model, &deployed);
     let deployed = match &only {
         Some(id) => {

@@ -455,23 +455,8 @@ fn function_secret_and_repository_policies_are_applied_by_their_services_calls()
             .unwrap()
             .arn()
             .to_string();
-        let mut empty_zip = b"PK\x05\x06".to_vec();
-        empty_zip.resize(22, 0);
+        moto::create_function(&config, "acme-handler", &role).await;
         let lambda = aws_sdk_lambda::Client::new(&config);
-        lambda
-            .create_function()
-            .function_name("acme-handler")
-            .runtime(aws_sdk_lambda::types::Runtime::Python312)
-            .role(role)
-            .handler("index.handler")
-            .code(
-                aws_sdk_lambda::types::FunctionCode::builder()
-                    .zip_file(aws_sdk_lambda::primitives::Blob::new(empty_zip))
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
         aws_sdk_secretsmanager::Client::new(&config)
             .create_secret()
             .name("acme-db")

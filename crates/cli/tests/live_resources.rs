@@ -246,25 +246,10 @@ async fn seed_prod(config: &aws_config::SdkConfig) -> (String, Vec<String>) {
         .unwrap()
         .arn()
         .to_string();
-    let mut empty_zip = b"PK\x05\x06".to_vec();
-    empty_zip.resize(22, 0);
-    let lambda = aws_sdk_lambda::Client::new(config);
     for name in ["acme-handler", "acme-plain"] {
-        lambda
-            .create_function()
-            .function_name(name)
-            .runtime(aws_sdk_lambda::types::Runtime::Python312)
-            .role(&role)
-            .handler("index.handler")
-            .code(
-                aws_sdk_lambda::types::FunctionCode::builder()
-                    .zip_file(aws_sdk_lambda::primitives::Blob::new(empty_zip.clone()))
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
+        moto::create_function(config, name, &role).await;
     }
+    let lambda = aws_sdk_lambda::Client::new(config);
     lambda
         .add_permission()
         .function_name("acme-handler")

@@ -465,3 +465,280 @@ impl Call {
         )
     }
 }
+
+/// Which kind of principal a call acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalKind {
+    User,
+    Group,
+    Role,
+}
+
+/// What a call does to what a principal holds: the same for users, groups and roles, each with
+/// calls of its own name (`PutUserPolicy`, `PutGroupPolicy`, `PutRolePolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holding<'c> {
+    PutPolicy {
+        policy_name: &'c str,
+        policy_document: &'c str,
+    },
+    DeletePolicy {
+        policy_name: &'c str,
+    },
+    Attach {
+        policy_arn: &'c str,
+    },
+    Detach {
+        policy_arn: &'c str,
+    },
+    PutBoundary {
+        permissions_boundary: &'c str,
+    },
+    DeleteBoundary,
+    Tag {
+        tags: &'c [Tag],
+    },
+    Untag {
+        tag_keys: &'c [String],
+    },
+}
+
+impl Call {
+    /// The call that does `holding` to the principal `name` of `kind`; `None` where there is
+    /// none (a group has no boundary and no tags).
+    pub fn on_principal(kind: PrincipalKind, name: &str, holding: Holding<'_>) -> Option<Call> {
+        use PrincipalKind::{Group, Role, User};
+        let n = name.to_string();
+        Some(match (kind, holding) {
+            (
+                User,
+                Holding::PutPolicy {
+                    policy_name,
+                    policy_document,
+                },
+            ) => Call::PutUserPolicy {
+                user_name: n,
+                policy_name: policy_name.into(),
+                policy_document: policy_document.into(),
+            },
+            (
+                Group,
+                Holding::PutPolicy {
+                    policy_name,
+                    policy_document,
+                },
+            ) => Call::PutGroupPolicy {
+                group_name: n,
+                policy_name: policy_name.into(),
+                policy_document: policy_document.into(),
+            },
+            (
+                Role,
+                Holding::PutPolicy {
+                    policy_name,
+                    policy_document,
+                },
+            ) => Call::PutRolePolicy {
+                role_name: n,
+                policy_name: policy_name.into(),
+                policy_document: policy_document.into(),
+            },
+            (User, Holding::DeletePolicy { policy_name }) => Call::DeleteUserPolicy {
+                user_name: n,
+                policy_name: policy_name.into(),
+            },
+            (Group, Holding::DeletePolicy { policy_name }) => Call::DeleteGroupPolicy {
+                group_name: n,
+                policy_name: policy_name.into(),
+            },
+            (Role, Holding::DeletePolicy { policy_name }) => Call::DeleteRolePolicy {
+                role_name: n,
+                policy_name: policy_name.into(),
+            },
+            (User, Holding::Attach { policy_arn }) => Call::AttachUserPolicy {
+                user_name: n,
+                policy_arn: policy_arn.into(),
+            },
+            (Group, Holding::Attach { policy_arn }) => Call::AttachGroupPolicy {
+                group_name: n,
+                policy_arn: policy_arn.into(),
+            },
+            (Role, Holding::Attach { policy_arn }) => Call::AttachRolePolicy {
+                role_name: n,
+                policy_arn: policy_arn.into(),
+            },
+            (User, Holding::Detach { policy_arn }) => Call::DetachUserPolicy {
+                user_name: n,
+                policy_arn: policy_arn.into(),
+            },
+            (Group, Holding::Detach { policy_arn }) => Call::DetachGroupPolicy {
+                group_name: n,
+                policy_arn: policy_arn.into(),
+            },
+            (Role, Holding::Detach { policy_arn }) => Call::DetachRolePolicy {
+                role_name: n,
+                policy_arn: policy_arn.into(),
+            },
+            (
+                User,
+                Holding::PutBoundary {
+                    permissions_boundary,
+                },
+            ) => Call::PutUserPermissionsBoundary {
+                user_name: n,
+                permissions_boundary: permissions_boundary.into(),
+            },
+            (
+                Role,
+                Holding::PutBoundary {
+                    permissions_boundary,
+                },
+            ) => Call::PutRolePermissionsBoundary {
+                role_name: n,
+                permissions_boundary: permissions_boundary.into(),
+            },
+            (User, Holding::DeleteBoundary) => Call::DeleteUserPermissionsBoundary { user_name: n },
+            (Role, Holding::DeleteBoundary) => Call::DeleteRolePermissionsBoundary { role_name: n },
+            (User, Holding::Tag { tags }) => Call::TagUser {
+                user_name: n,
+                tags: tags.to_vec(),
+            },
+            (Role, Holding::Tag { tags }) => Call::TagRole {
+                role_name: n,
+                tags: tags.to_vec(),
+            },
+            (User, Holding::Untag { tag_keys }) => Call::UntagUser {
+                user_name: n,
+                tag_keys: tag_keys.to_vec(),
+            },
+            (Role, Holding::Untag { tag_keys }) => Call::UntagRole {
+                role_name: n,
+                tag_keys: tag_keys.to_vec(),
+            },
+            (
+                Group,
+                Holding::PutBoundary { .. }
+                | Holding::DeleteBoundary
+                | Holding::Tag { .. }
+                | Holding::Untag { .. },
+            ) => return None,
+        })
+    }
+
+    /// The principal a call acts on and what it does to its holdings, for the calls
+    /// [`Call::on_principal`] makes.
+    pub fn holding(&self) -> Option<(PrincipalKind, &str, Holding<'_>)> {
+        use PrincipalKind::{Group, Role, User};
+        Some(match self {
+            Call::PutUserPolicy {
+                user_name,
+                policy_name,
+                policy_document,
+            } => (
+                User,
+                user_name,
+                Holding::PutPolicy {
+                    policy_name,
+                    policy_document,
+                },
+            ),
+            Call::PutGroupPolicy {
+                group_name,
+                policy_name,
+                policy_document,
+            } => (
+                Group,
+                group_name,
+                Holding::PutPolicy {
+                    policy_name,
+                    policy_document,
+                },
+            ),
+            Call::PutRolePolicy {
+                role_name,
+                policy_name,
+                policy_document,
+            } => (
+                Role,
+                role_name,
+                Holding::PutPolicy {
+                    policy_name,
+                    policy_document,
+                },
+            ),
+            Call::DeleteUserPolicy {
+                user_name,
+                policy_name,
+            } => (User, user_name, Holding::DeletePolicy { policy_name }),
+            Call::DeleteGroupPolicy {
+                group_name,
+                policy_name,
+            } => (Group, group_name, Holding::DeletePolicy { policy_name }),
+            Call::DeleteRolePolicy {
+                role_name,
+                policy_name,
+            } => (Role, role_name, Holding::DeletePolicy { policy_name }),
+            Call::AttachUserPolicy {
+                user_name,
+                policy_arn,
+            } => (User, user_name, Holding::Attach { policy_arn }),
+            Call::AttachGroupPolicy {
+                group_name,
+                policy_arn,
+            } => (Group, group_name, Holding::Attach { policy_arn }),
+            Call::AttachRolePolicy {
+                role_name,
+                policy_arn,
+            } => (Role, role_name, Holding::Attach { policy_arn }),
+            Call::DetachUserPolicy {
+                user_name,
+                policy_arn,
+            } => (User, user_name, Holding::Detach { policy_arn }),
+            Call::DetachGroupPolicy {
+                group_name,
+                policy_arn,
+            } => (Group, group_name, Holding::Detach { policy_arn }),
+            Call::DetachRolePolicy {
+                role_name,
+                policy_arn,
+            } => (Role, role_name, Holding::Detach { policy_arn }),
+            Call::PutUserPermissionsBoundary {
+                user_name,
+                permissions_boundary,
+            } => (
+                User,
+                user_name,
+                Holding::PutBoundary {
+                    permissions_boundary,
+                },
+            ),
+            Call::PutRolePermissionsBoundary {
+                role_name,
+                permissions_boundary,
+            } => (
+                Role,
+                role_name,
+                Holding::PutBoundary {
+                    permissions_boundary,
+                },
+            ),
+            Call::DeleteUserPermissionsBoundary { user_name } => {
+                (User, user_name, Holding::DeleteBoundary)
+            }
+            Call::DeleteRolePermissionsBoundary { role_name } => {
+                (Role, role_name, Holding::DeleteBoundary)
+            }
+            Call::TagUser { user_name, tags } => (User, user_name, Holding::Tag { tags }),
+            Call::TagRole { role_name, tags } => (Role, role_name, Holding::Tag { tags }),
+            Call::UntagUser {
+                user_name,
+                tag_keys,
+            } => (User, user_name, Holding::Untag { tag_keys }),
+            Call::UntagRole {
+                role_name,
+                tag_keys,
+            } => (Role, role_name, Holding::Untag { tag_keys }),
+            _ => return None,
+        })
+    }
+}

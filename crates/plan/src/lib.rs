@@ -39,7 +39,7 @@ use iamdsl_policy::canonical::{canonicalize, document_json};
 use iamdsl_policy::{ActionBlock, Effect, NameSet, PolicyDocument, Principals, Statement};
 use serde::{Deserialize, Serialize};
 
-pub use call::{Call, Tag};
+pub use call::{Call, Holding, PrincipalKind, Tag};
 
 /// The plan file's format; a file of another is refused, never guessed at.
 pub const FORMAT: u32 = 1;
@@ -215,139 +215,13 @@ struct Phases {
     delete_policies: Vec<Call>,
 }
 
-/// A principal's calls differ only in their names: one builder for the three kinds.
+/// A principal the plan changes: its kind and name.
 #[derive(Clone, Copy)]
-enum Principal<'n> {
-    User(&'n str),
-    Group(&'n str),
-    Role(&'n str),
-}
+struct Principal<'n>(PrincipalKind, &'n str);
 
 impl Principal<'_> {
-    fn put_policy(self, policy_name: String, policy_document: String) -> Call {
-        match self {
-            Principal::User(n) => Call::PutUserPolicy {
-                user_name: n.into(),
-                policy_name,
-                policy_document,
-            },
-            Principal::Group(n) => Call::PutGroupPolicy {
-                group_name: n.into(),
-                policy_name,
-                policy_document,
-            },
-            Principal::Role(n) => Call::PutRolePolicy {
-                role_name: n.into(),
-                policy_name,
-                policy_document,
-            },
-        }
-    }
-
-    fn delete_policy(self, policy_name: String) -> Call {
-        match self {
-            Principal::User(n) => Call::DeleteUserPolicy {
-                user_name: n.into(),
-                policy_name,
-            },
-            Principal::Group(n) => Call::DeleteGroupPolicy {
-                group_name: n.into(),
-                policy_name,
-            },
-            Principal::Role(n) => Call::DeleteRolePolicy {
-                role_name: n.into(),
-                policy_name,
-            },
-        }
-    }
-
-    fn attach(self, policy_arn: String) -> Call {
-        match self {
-            Principal::User(n) => Call::AttachUserPolicy {
-                user_name: n.into(),
-                policy_arn,
-            },
-            Principal::Group(n) => Call::AttachGroupPolicy {
-                group_name: n.into(),
-                policy_arn,
-            },
-            Principal::Role(n) => Call::AttachRolePolicy {
-                role_name: n.into(),
-                policy_arn,
-            },
-        }
-    }
-
-    fn detach(self, policy_arn: String) -> Call {
-        match self {
-            Principal::User(n) => Call::DetachUserPolicy {
-                user_name: n.into(),
-                policy_arn,
-            },
-            Principal::Group(n) => Call::DetachGroupPolicy {
-                group_name: n.into(),
-                policy_arn,
-            },
-            Principal::Role(n) => Call::DetachRolePolicy {
-                role_name: n.into(),
-                policy_arn,
-            },
-        }
-    }
-
-    /// Boundary and tag calls: users and roles only (groups have neither).
-    fn put_boundary(self, permissions_boundary: String) -> Option<Call> {
-        match self {
-            Principal::User(n) => Some(Call::PutUserPermissionsBoundary {
-                user_name: n.into(),
-                permissions_boundary,
-            }),
-            Principal::Role(n) => Some(Call::PutRolePermissionsBoundary {
-                role_name: n.into(),
-                permissions_boundary,
-            }),
-            Principal::Group(_) => None,
-        }
-    }
-
-    fn delete_boundary(self) -> Option<Call> {
-        match self {
-            Principal::User(n) => Some(Call::DeleteUserPermissionsBoundary {
-                user_name: n.into(),
-            }),
-            Principal::Role(n) => Some(Call::DeleteRolePermissionsBoundary {
-                role_name: n.into(),
-            }),
-            Principal::Group(_) => None,
-        }
-    }
-
-    fn tag(self, tags: Vec<Tag>) -> Option<Call> {
-        match self {
-            Principal::User(n) => Some(Call::TagUser {
-                user_name: n.into(),
-                tags,
-            }),
-            Principal::Role(n) => Some(Call::TagRole {
-                role_name: n.into(),
-                tags,
-            }),
-            Principal::Group(_) => None,
-        }
-    }
-
-    fn untag(self, tag_keys: Vec<String>) -> Option<Call> {
-        match self {
-            Principal::User(n) => Some(Call::UntagUser {
-                user_name: n.into(),
-                tag_keys,
-            }),
-            Principal::Role(n) => Some(Call::UntagRole {
-                role_name: n.into(),
-                tag_keys,
-            }),
-            Principal::Group(_) => None,
-        }
+    fn call(self, holding: Holding<'_>) -> Option<Call> {
+        Call::on_principal(self.0, self.1, holding)
     }
 }
 
@@ -493,16 +367,19 @@ impl<'a> Planner<'a> {
                 });
                 if !same {
                     let text = document_text(&policy.document);
-                    self.phases
-                        .add
-                        .push(who.put_policy(policy.name.clone(), text));
+                    self.phases.add.extend(who.call(Holding::PutPolicy {
+                        policy_name: &policy.name,
+                        policy_document: &text,
+                    }));
                 }
             }
             for policy in deployed.inline {
                 if !built.inline.iter().any(|b| b.name == policy.name) {
                     self.phases
                         .take_away
-                        .push(who.delete_policy(policy.name.clone()));
+                        .extend(who.call(Holding::DeletePolicy {
+                            policy_name: &policy.name,
+                        }));
                 }
             }
         }
@@ -511,23 +388,38 @@ impl<'a> Planner<'a> {
         };
         let (b, d) = (arns(built.attached), arns(deployed.attached));
         for arn in b.difference(&d) {
-            self.phases.add.push(who.attach(arn.clone()));
+            self.phases
+                .add
+                .extend(who.call(Holding::Attach { policy_arn: arn }));
         }
         for arn in d.difference(&b) {
-            self.phases.take_away.push(who.detach(arn.clone()));
+            self.phases
+                .take_away
+                .extend(who.call(Holding::Detach { policy_arn: arn }));
         }
         match (built.boundary, deployed.boundary) {
-            (Some(b), d) if Some(b) != d => self.phases.add.extend(who.put_boundary(b.into())),
-            (None, Some(_)) => self.phases.take_away.extend(who.delete_boundary()),
+            (Some(b), d) if Some(b) != d => {
+                self.phases.add.extend(who.call(Holding::PutBoundary {
+                    permissions_boundary: b,
+                }))
+            }
+            (None, Some(_)) => self
+                .phases
+                .take_away
+                .extend(who.call(Holding::DeleteBoundary)),
             _ => {}
         }
         if let (Some(built_tags), Some(deployed_tags)) = (built.tags, deployed.tags) {
             let (set, removed) = tag_changes(built_tags, deployed_tags);
             if !set.is_empty() {
-                self.phases.add.extend(who.tag(set));
+                self.phases
+                    .add
+                    .extend(who.call(Holding::Tag { tags: &set }));
             }
             if !removed.is_empty() {
-                self.phases.take_away.extend(who.untag(removed));
+                self.phases
+                    .take_away
+                    .extend(who.call(Holding::Untag { tag_keys: &removed }));
             }
         }
     }
@@ -537,11 +429,19 @@ impl<'a> Planner<'a> {
     fn strip(&mut self, who: Principal<'_>, inline: &[InlinePolicy], attached: &[AttachedPolicy]) {
         let calls: Vec<Call> = inline
             .iter()
-            .map(|p| who.delete_policy(p.name.clone()))
-            .chain(attached.iter().map(|a| who.detach(a.arn.clone())))
+            .filter_map(|p| {
+                who.call(Holding::DeletePolicy {
+                    policy_name: &p.name,
+                })
+            })
+            .chain(
+                attached
+                    .iter()
+                    .filter_map(|a| who.call(Holding::Detach { policy_arn: &a.arn })),
+            )
             .collect();
-        match who {
-            Principal::Group(_) => self.phases.delete_groups.extend(calls),
+        match who.0 {
+            PrincipalKind::Group => self.phases.delete_groups.extend(calls),
             _ => self.phases.delete_principals.extend(calls),
         }
     }
@@ -551,7 +451,7 @@ impl<'a> Planner<'a> {
             self.built.users.get(name).copied(),
             self.deployed.users.get(name).copied(),
         );
-        let who = Principal::User(name);
+        let who = Principal(PrincipalKind::User, name);
         match (built, deployed, change) {
             (Some(b), None, _) => {
                 self.phases.users.push(Call::CreateUser {
@@ -637,7 +537,7 @@ impl<'a> Planner<'a> {
             self.built.groups.get(name).copied(),
             self.deployed.groups.get(name).copied(),
         );
-        let who = Principal::Group(name);
+        let who = Principal(PrincipalKind::Group, name);
         match (built, deployed, change) {
             (Some(b), None, _) => {
                 self.phases.groups.push(Call::CreateGroup {
@@ -706,7 +606,7 @@ impl<'a> Planner<'a> {
             self.built.roles.get(name).copied(),
             self.deployed.roles.get(name).copied(),
         );
-        let who = Principal::Role(name);
+        let who = Principal(PrincipalKind::Role, name);
         match (built, deployed, change) {
             (Some(b), None, _) => {
                 // Created in finish(), in the order trust requires, with its boundary and tags.

@@ -13,7 +13,7 @@ use iamdsl_policy::authz::{
 use iamdsl_policy::reader::read_policy_text;
 use iamdsl_policy::PolicyDocument;
 
-use crate::{Call, Tag};
+use crate::{Call, Holding, PrincipalKind, Tag};
 
 /// One account's IAM, as the calls see it.
 #[derive(Debug, Clone)]
@@ -48,7 +48,7 @@ fn document(text: &str) -> Result<PolicyDocument, String> {
     read_policy_text(text).map_err(|e| format!("MalformedPolicyDocument: {e:?}"))
 }
 
-fn tags(list: &[Tag]) -> Tags {
+fn tags_of(list: &[Tag]) -> Tags {
     list.iter()
         .map(|t| (t.key.clone(), t.value.clone()))
         .collect()
@@ -192,7 +192,7 @@ impl Iam {
                     id: None,
                     description: description.clone(),
                     document: document(policy_document)?,
-                    tags: Some(tags(t)),
+                    tags: Some(tags_of(t)),
                     other_versions: Vec::new(),
                 };
                 self.policies.insert(arn, (policy, 2));
@@ -240,7 +240,7 @@ impl Iam {
                     .policies
                     .get_mut(policy_arn)
                     .ok_or_else(|| no_such(policy_arn))?;
-                policy.tags.get_or_insert_with(Tags::new).extend(tags(t));
+                policy.tags.get_or_insert_with(Tags::new).extend(tags_of(t));
             }
             Call::UntagPolicy {
                 policy_arn,
@@ -296,29 +296,6 @@ impl Iam {
                 group.path = new_path.clone();
                 group.arn = arn;
             }
-            Call::PutGroupPolicy {
-                group_name,
-                policy_name,
-                policy_document,
-            } => {
-                let document = document(policy_document)?;
-                put_inline(&mut self.group(group_name)?.inline, policy_name, document);
-            }
-            Call::DeleteGroupPolicy {
-                group_name,
-                policy_name,
-            } => delete_inline(&mut self.group(group_name)?.inline, policy_name)?,
-            Call::AttachGroupPolicy {
-                group_name,
-                policy_arn,
-            } => {
-                self.attachable(policy_arn)?;
-                attach(&mut self.group(group_name)?.attached, policy_arn);
-            }
-            Call::DetachGroupPolicy {
-                group_name,
-                policy_arn,
-            } => detach(&mut self.group(group_name)?.attached, policy_arn)?,
             Call::DeleteGroup { group_name } => {
                 let group = self.group(group_name)?;
                 if !group.inline.is_empty() || !group.attached.is_empty() {
@@ -354,7 +331,7 @@ impl Iam {
                         inline: Vec::new(),
                         attached: Vec::new(),
                         boundary: permissions_boundary.clone(),
-                        tags: tags(t),
+                        tags: tags_of(t),
                     },
                 );
             }
@@ -367,47 +344,6 @@ impl Iam {
                 user.path = new_path.clone();
                 user.arn = arn;
             }
-            Call::PutUserPolicy {
-                user_name,
-                policy_name,
-                policy_document,
-            } => {
-                let document = document(policy_document)?;
-                put_inline(&mut self.user(user_name)?.inline, policy_name, document);
-            }
-            Call::DeleteUserPolicy {
-                user_name,
-                policy_name,
-            } => delete_inline(&mut self.user(user_name)?.inline, policy_name)?,
-            Call::AttachUserPolicy {
-                user_name,
-                policy_arn,
-            } => {
-                self.attachable(policy_arn)?;
-                attach(&mut self.user(user_name)?.attached, policy_arn);
-            }
-            Call::DetachUserPolicy {
-                user_name,
-                policy_arn,
-            } => detach(&mut self.user(user_name)?.attached, policy_arn)?,
-            Call::PutUserPermissionsBoundary {
-                user_name,
-                permissions_boundary,
-            } => {
-                self.attachable(permissions_boundary)?;
-                self.user(user_name)?.boundary = Some(permissions_boundary.clone());
-            }
-            Call::DeleteUserPermissionsBoundary { user_name } => {
-                self.user(user_name)?.boundary = None;
-            }
-            Call::TagUser { user_name, tags: t } => self.user(user_name)?.tags.extend(tags(t)),
-            Call::UntagUser {
-                user_name,
-                tag_keys,
-            } => self
-                .user(user_name)?
-                .tags
-                .retain(|k, _| !tag_keys.contains(k)),
             Call::AddUserToGroup {
                 user_name,
                 group_name,
@@ -440,6 +376,26 @@ impl Iam {
                 self.users.remove(user_name);
             }
 
+            Call::PutGroupPolicy { .. }
+            | Call::DeleteGroupPolicy { .. }
+            | Call::AttachGroupPolicy { .. }
+            | Call::DetachGroupPolicy { .. }
+            | Call::PutUserPolicy { .. }
+            | Call::DeleteUserPolicy { .. }
+            | Call::AttachUserPolicy { .. }
+            | Call::DetachUserPolicy { .. }
+            | Call::PutUserPermissionsBoundary { .. }
+            | Call::DeleteUserPermissionsBoundary { .. }
+            | Call::TagUser { .. }
+            | Call::UntagUser { .. }
+            | Call::PutRolePolicy { .. }
+            | Call::DeleteRolePolicy { .. }
+            | Call::AttachRolePolicy { .. }
+            | Call::DetachRolePolicy { .. }
+            | Call::PutRolePermissionsBoundary { .. }
+            | Call::DeleteRolePermissionsBoundary { .. }
+            | Call::TagRole { .. }
+            | Call::UntagRole { .. } => self.hold(call)?,
             Call::CreateRole {
                 role_name,
                 path,
@@ -472,7 +428,7 @@ impl Iam {
                         boundary: permissions_boundary.clone(),
                         instance_profiles: Vec::new(),
                         max_session: *max_session_duration,
-                        tags: tags(t),
+                        tags: tags_of(t),
                     },
                 );
             }
@@ -497,47 +453,6 @@ impl Iam {
                     role.max_session = Some(*seconds);
                 }
             }
-            Call::PutRolePolicy {
-                role_name,
-                policy_name,
-                policy_document,
-            } => {
-                let document = document(policy_document)?;
-                put_inline(&mut self.role(role_name)?.inline, policy_name, document);
-            }
-            Call::DeleteRolePolicy {
-                role_name,
-                policy_name,
-            } => delete_inline(&mut self.role(role_name)?.inline, policy_name)?,
-            Call::AttachRolePolicy {
-                role_name,
-                policy_arn,
-            } => {
-                self.attachable(policy_arn)?;
-                attach(&mut self.role(role_name)?.attached, policy_arn);
-            }
-            Call::DetachRolePolicy {
-                role_name,
-                policy_arn,
-            } => detach(&mut self.role(role_name)?.attached, policy_arn)?,
-            Call::PutRolePermissionsBoundary {
-                role_name,
-                permissions_boundary,
-            } => {
-                self.attachable(permissions_boundary)?;
-                self.role(role_name)?.boundary = Some(permissions_boundary.clone());
-            }
-            Call::DeleteRolePermissionsBoundary { role_name } => {
-                self.role(role_name)?.boundary = None;
-            }
-            Call::TagRole { role_name, tags: t } => self.role(role_name)?.tags.extend(tags(t)),
-            Call::UntagRole {
-                role_name,
-                tag_keys,
-            } => self
-                .role(role_name)?
-                .tags
-                .retain(|k, _| !tag_keys.contains(k)),
             Call::CreateInstanceProfile {
                 instance_profile_name,
                 path,
@@ -638,6 +553,64 @@ impl Iam {
                     .ok_or_else(|| no_such(&format!("{kind} {resource_name}")))?;
                 resource.policy = ResourcePolicyState::Absent;
             }
+        }
+        Ok(())
+    }
+
+    /// A call on what a user, group or role holds: its inline policies, attachments, boundary
+    /// and tags. The principal must exist, and a policy attached or set as boundary too.
+    fn hold(&mut self, call: &Call) -> Result<(), String> {
+        let Some((kind, name, holding)) = call.holding() else {
+            return Ok(());
+        };
+        if let Holding::Attach { policy_arn }
+        | Holding::PutBoundary {
+            permissions_boundary: policy_arn,
+        } = holding
+        {
+            self.attachable(policy_arn)?;
+        }
+        let (inline, attached, boundary, tags) = match kind {
+            PrincipalKind::User => {
+                let user = self.user(name)?;
+                (
+                    &mut user.inline,
+                    &mut user.attached,
+                    Some(&mut user.boundary),
+                    Some(&mut user.tags),
+                )
+            }
+            PrincipalKind::Group => {
+                let group = self.group(name)?;
+                (&mut group.inline, &mut group.attached, None, None)
+            }
+            PrincipalKind::Role => {
+                let role = self.role(name)?;
+                (
+                    &mut role.inline,
+                    &mut role.attached,
+                    Some(&mut role.boundary),
+                    Some(&mut role.tags),
+                )
+            }
+        };
+        let no_such_call = || format!("InvalidAction: {} does not exist", call.operation());
+        match holding {
+            Holding::PutPolicy {
+                policy_name,
+                policy_document,
+            } => put_inline(inline, policy_name, document(policy_document)?),
+            Holding::DeletePolicy { policy_name } => delete_inline(inline, policy_name)?,
+            Holding::Attach { policy_arn } => attach(attached, policy_arn),
+            Holding::Detach { policy_arn } => detach(attached, policy_arn)?,
+            Holding::PutBoundary {
+                permissions_boundary,
+            } => *boundary.ok_or_else(no_such_call)? = Some(permissions_boundary.to_string()),
+            Holding::DeleteBoundary => *boundary.ok_or_else(no_such_call)? = None,
+            Holding::Tag { tags: t } => tags.ok_or_else(no_such_call)?.extend(tags_of(t)),
+            Holding::Untag { tag_keys } => tags
+                .ok_or_else(no_such_call)?
+                .retain(|k, _| !tag_keys.contains(k)),
         }
         Ok(())
     }

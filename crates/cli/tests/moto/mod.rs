@@ -513,3 +513,23 @@ impl FaultProxy {
         text.lines().map(str::to_string).collect()
     }
 }
+
+/// A Lambda function with the smallest code (an empty archive) and the given role.
+pub async fn create_function(config: &aws_config::SdkConfig, name: &str, role_arn: &str) {
+    let mut empty_zip = b"PK\x05\x06".to_vec();
+    empty_zip.resize(22, 0);
+    aws_sdk_lambda::Client::new(config)
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::Python312)
+        .role(role_arn)
+        .handler("index.handler")
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(empty_zip))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
