@@ -240,6 +240,49 @@ impl Holdings<'_> {
         boundary: None,
         tags: None,
     };
+
+    /// Without the boundary and tags: what is left to add once the `Create…` call that sets
+    /// them has made the principal.
+    fn after_create(self) -> Self {
+        Holdings {
+            boundary: None,
+            tags: None,
+            ..self
+        }
+    }
+}
+
+impl<'a> From<&'a UserDetail> for Holdings<'a> {
+    fn from(user: &'a UserDetail) -> Self {
+        Holdings {
+            inline: &user.inline,
+            attached: &user.attached,
+            boundary: user.boundary.as_deref(),
+            tags: Some(&user.tags),
+        }
+    }
+}
+
+impl<'a> From<&'a GroupDetail> for Holdings<'a> {
+    fn from(group: &'a GroupDetail) -> Self {
+        Holdings {
+            inline: &group.inline,
+            attached: &group.attached,
+            boundary: None,
+            tags: None,
+        }
+    }
+}
+
+impl<'a> From<&'a RoleDetail> for Holdings<'a> {
+    fn from(role: &'a RoleDetail) -> Self {
+        Holdings {
+            inline: &role.inline,
+            attached: &role.attached,
+            boundary: role.boundary.as_deref(),
+            tags: Some(&role.tags),
+        }
+    }
 }
 
 struct Planner<'a> {
@@ -466,13 +509,7 @@ impl<'a> Planner<'a> {
                         group_name: group.clone(),
                     });
                 }
-                let held = Holdings {
-                    inline: &b.inline,
-                    attached: &b.attached,
-                    boundary: None,
-                    tags: None,
-                };
-                self.holdings(who, &held, &Holdings::NONE);
+                self.holdings(who, &Holdings::from(b).after_create(), &Holdings::NONE);
             }
             (Some(b), Some(d), Change::Changed) => {
                 if b.path != d.path {
@@ -495,21 +532,7 @@ impl<'a> Planner<'a> {
                         group_name: (*group).clone(),
                     });
                 }
-                self.holdings(
-                    who,
-                    &Holdings {
-                        inline: &b.inline,
-                        attached: &b.attached,
-                        boundary: b.boundary.as_deref(),
-                        tags: Some(&b.tags),
-                    },
-                    &Holdings {
-                        inline: &d.inline,
-                        attached: &d.attached,
-                        boundary: d.boundary.as_deref(),
-                        tags: Some(&d.tags),
-                    },
-                );
+                self.holdings(who, &b.into(), &d.into());
             }
             (None, Some(d), Change::Removed) => {
                 // DeleteUser also requires the user's credentials gone (password, access keys,
@@ -544,13 +567,7 @@ impl<'a> Planner<'a> {
                     group_name: b.name.clone(),
                     path: b.path.clone(),
                 });
-                let held = Holdings {
-                    inline: &b.inline,
-                    attached: &b.attached,
-                    boundary: None,
-                    tags: None,
-                };
-                self.holdings(who, &held, &Holdings::NONE);
+                self.holdings(who, &Holdings::from(b).after_create(), &Holdings::NONE);
             }
             (Some(b), Some(d), Change::Changed) => {
                 if b.path != d.path {
@@ -559,21 +576,7 @@ impl<'a> Planner<'a> {
                         new_path: b.path.clone(),
                     });
                 }
-                self.holdings(
-                    who,
-                    &Holdings {
-                        inline: &b.inline,
-                        attached: &b.attached,
-                        boundary: None,
-                        tags: None,
-                    },
-                    &Holdings {
-                        inline: &d.inline,
-                        attached: &d.attached,
-                        boundary: None,
-                        tags: None,
-                    },
-                );
+                self.holdings(who, &b.into(), &d.into());
             }
             (None, Some(d), Change::Removed) => {
                 let outsiders: Vec<&str> = self
@@ -612,13 +615,7 @@ impl<'a> Planner<'a> {
                 // Created in finish(), in the order trust requires, with its boundary and tags.
                 self.creating_roles.push(b);
                 self.instance_profiles(b, None);
-                let held = Holdings {
-                    inline: &b.inline,
-                    attached: &b.attached,
-                    boundary: None,
-                    tags: None,
-                };
-                self.holdings(who, &held, &Holdings::NONE);
+                self.holdings(who, &Holdings::from(b).after_create(), &Holdings::NONE);
             }
             (Some(b), Some(d), Change::Changed) => {
                 if b.path != d.path {
@@ -653,21 +650,7 @@ impl<'a> Planner<'a> {
                     });
                 }
                 self.instance_profiles(b, Some(d));
-                self.holdings(
-                    who,
-                    &Holdings {
-                        inline: &b.inline,
-                        attached: &b.attached,
-                        boundary: b.boundary.as_deref(),
-                        tags: Some(&b.tags),
-                    },
-                    &Holdings {
-                        inline: &d.inline,
-                        attached: &d.attached,
-                        boundary: d.boundary.as_deref(),
-                        tags: Some(&d.tags),
-                    },
-                );
+                self.holdings(who, &b.into(), &d.into());
             }
             (None, Some(d), Change::Removed) => {
                 for profile in &d.instance_profiles {
