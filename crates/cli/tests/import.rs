@@ -383,3 +383,44 @@ fn the_examples_accounts_import_into_one_project() {
     let roles = std::fs::read_to_string(dir.path().join("imported/roles.iamdsl")).unwrap();
     assert!(roles.contains("role log_auditor in audit {"), "{roles}");
 }
+
+/// cloudsplaining's example account: `IAMDSL_CLOUDSPLAINING_EXAMPLE`, else where
+/// scripts/test.sh fetches it. `None` (with a note) when it is absent and this is not CI.
+fn cloudsplaining_example() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("IAMDSL_CLOUDSPLAINING_EXAMPLE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            repo_root().join("target/cloudsplaining-0.9.1/example-authz-details.json")
+        });
+    if path.is_file() {
+        return Some(path);
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("cloudsplaining's example account is required under CI: run ./scripts/test.sh, which fetches it");
+    }
+    eprintln!("note: cloudsplaining's example account is not fetched (./scripts/test.sh does it); test skipped");
+    None
+}
+
+#[test]
+fn cloudsplainings_example_account_imports_and_reads_as_the_language() {
+    let Some(example) = cloudsplaining_example() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&example, dir.path().join("example.json")).unwrap();
+    // Its AWS managed policies and service-linked roles are AWS's: unmanaged, never imported.
+    let (_, check) = round_trip(dir.path(), "example.json", "0 changes, 0 unmanaged\n");
+    assert!(stderr(&check).contains("0 errors"), "{}", stderr(&check));
+    let mut source = String::new();
+    for file in [
+        "groups.iamdsl",
+        "users.iamdsl",
+        "roles.iamdsl",
+        "policies.iamdsl",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join("imported").join(file)).unwrap();
+        source.push_str(&format!("// {file}\n{text}\n"));
+    }
+    insta::assert_snapshot!("import_cloudsplaining_example", source);
+}
