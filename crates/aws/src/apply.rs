@@ -161,7 +161,13 @@ impl Session {
             refusal.code.as_deref(),
             Some("NoSuchEntity" | "NoSuchEntityException")
         );
-        missing && names(call).iter().any(|n| self.created.contains(n))
+        // IAM's message names what it did not find ("The role with name deployer cannot be
+        // found", "Policy arn:…:policy/base was not found"): only that being new is waited for.
+        missing
+            && names(call).iter().any(|n| {
+                let named = n.strip_prefix("policy").unwrap_or(n);
+                self.created.contains(n) && refusal.said.contains(named)
+            })
     }
 
     fn refused(

@@ -298,6 +298,11 @@ fn a_role_trusting_a_role_that_iam_does_not_show_yet_is_retried_until_it_does() 
         "action": "CreateRole", "contains": "RoleName=artifact_reader", "times": 2,
         "status": 400, "code": "MalformedPolicyDocument",
         "message": "Invalid principal in policy: \"AWS\":\"arn:aws:iam::111111111111:role/deployer\""
+    }, {
+        // And a call on a role just created that IAM does not find yet.
+        "action": "PutRolePolicy", "contains": "RoleName=deployer", "times": 1,
+        "status": 404, "code": "NoSuchEntity",
+        "message": "The role with name deployer cannot be found."
     }]));
     let applied = account.apply_live(&[]);
     let out = stdout(&applied);
@@ -309,6 +314,10 @@ fn a_role_trusting_a_role_that_iam_does_not_show_yet_is_retried_until_it_does() 
         .find("] CreateRole role /artifact_reader\n      waiting 0.5 s for IAM to show what this apply created (attempt 2)\n      waiting 1.0 s for IAM to show what this apply created (attempt 3)\n[")
         .unwrap_or_else(|| panic!("{out}"));
     assert!(deployer < reader, "{out}");
+    assert!(
+        out.contains("] PutRolePolicy role deployer inline iamdsl\n      waiting 0.5 s for IAM to show what this apply created (attempt 2)\n["),
+        "{out}"
+    );
     account.assert_no_change();
 }
 
