@@ -556,3 +556,66 @@ resource orders_images = ecr.repository("orders", region: "us-east-1") {
         stderr(&diff)
     );
 }
+
+/// `iamdsl ARGS` on a terminal (util-linux's `script` gives it one), typing `answer`.
+fn on_a_terminal(account: &Account, args: &[&str], answer: &str) -> Output {
+    use std::io::Write;
+    let mut line = vec![env!("CARGO_BIN_EXE_iamdsl").to_string()];
+    line.extend(args.iter().map(|a| a.to_string()));
+    line.extend(["--endpoint-url".to_string(), account.proxy.url.clone()]);
+    let mut command = std::process::Command::new("script");
+    command
+        .args(["-qec", &line.join(" "), "/dev/null"])
+        .current_dir(account.dir.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for key in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"] {
+        command.env_remove(key);
+    }
+    for (key, value) in account.server.env() {
+        command.env(key, value);
+    }
+    let mut child = command
+        .spawn()
+        .expect("util-linux's `script` runs a command on a terminal");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answer.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn on_a_terminal_apply_asks_once_and_only_yes_applies() {
+    let Some(account) = Account::new() else {
+        return;
+    };
+    let planned = account.iamdsl(&["plan", "platform", "--live", "-o", "plan.json"]);
+    assert!(planned.status.success(), "{}", stderr(&planned));
+    account.proxy.take_operations();
+    let declined = on_a_terminal(&account, &["apply", "plan.json"], "no\n");
+    let shown = format!("{}{}", stdout(&declined), stderr(&declined));
+    assert_eq!(declined.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains("Make these 43 calls? Only `yes` is taken as approval:"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("error[E1005]: nothing was applied: not approved"),
+        "{shown}"
+    );
+    assert!(writes(&account.proxy.take_operations()).is_empty());
+
+    let approved = on_a_terminal(&account, &["apply", "plan.json"], "yes\n");
+    let shown = format!("{}{}", stdout(&approved), stderr(&approved));
+    assert!(approved.status.success(), "{shown}");
+    assert!(
+        shown.contains("Applied 43 calls to account prod (111111111111)."),
+        "{shown}"
+    );
+    account.assert_no_change();
+}
