@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_iam::error::SdkError;
 use aws_sdk_iam::types;
 use iamdsl_diagnostics::{codes, Diagnostic};
-use iamdsl_plan::{Call, Tag};
+use iamdsl_plan::{Call, Holding, Tag};
 
 use crate::resources::{region_of_constraint, s3_client, Refusal, Scope};
 use crate::{Connection, Pulled};
@@ -966,40 +966,19 @@ fn names(call: &Call) -> Vec<String> {
             .map(|(_, rest)| format!("policy{rest}"))
             .unwrap_or_default()
     };
-    let mut out = Vec::new();
+    if let Some((_, principal, holding)) = call.holding() {
+        let mut out = vec![principal.to_string()];
+        if let Holding::Attach { policy_arn }
+        | Holding::Detach { policy_arn }
+        | Holding::PutBoundary {
+            permissions_boundary: policy_arn,
+        } = holding
+        {
+            out.push(policy(policy_arn));
+        }
+        return out;
+    }
     match call {
-        Call::AttachGroupPolicy {
-            group_name,
-            policy_arn,
-        }
-        | Call::DetachGroupPolicy {
-            group_name,
-            policy_arn,
-        } => out.extend([group_name.clone(), policy(policy_arn)]),
-        Call::AttachUserPolicy {
-            user_name,
-            policy_arn,
-        }
-        | Call::DetachUserPolicy {
-            user_name,
-            policy_arn,
-        } => out.extend([user_name.clone(), policy(policy_arn)]),
-        Call::AttachRolePolicy {
-            role_name,
-            policy_arn,
-        }
-        | Call::DetachRolePolicy {
-            role_name,
-            policy_arn,
-        } => out.extend([role_name.clone(), policy(policy_arn)]),
-        Call::PutUserPermissionsBoundary {
-            user_name,
-            permissions_boundary,
-        } => out.extend([user_name.clone(), policy(permissions_boundary)]),
-        Call::PutRolePermissionsBoundary {
-            role_name,
-            permissions_boundary,
-        } => out.extend([role_name.clone(), policy(permissions_boundary)]),
         Call::CreateUser {
             permissions_boundary: Some(boundary),
             ..
@@ -1007,27 +986,21 @@ fn names(call: &Call) -> Vec<String> {
         | Call::CreateRole {
             permissions_boundary: Some(boundary),
             ..
-        } => out.push(policy(boundary)),
+        } => vec![policy(boundary)],
         Call::AddUserToGroup {
             user_name,
             group_name,
-        } => out.extend([user_name.clone(), group_name.clone()]),
+        } => vec![user_name.clone(), group_name.clone()],
         Call::AddRoleToInstanceProfile {
             instance_profile_name,
             role_name,
-        } => out.extend([instance_profile_name.clone(), role_name.clone()]),
+        } => vec![instance_profile_name.clone(), role_name.clone()],
         Call::CreatePolicyVersion { policy_arn, .. } | Call::TagPolicy { policy_arn, .. } => {
-            out.push(policy(policy_arn));
+            vec![policy(policy_arn)]
         }
-        Call::PutGroupPolicy { group_name, .. } => out.push(group_name.clone()),
-        Call::PutUserPolicy { user_name, .. } | Call::TagUser { user_name, .. } => {
-            out.push(user_name.clone());
+        Call::UpdateAssumeRolePolicy { role_name, .. } | Call::UpdateRole { role_name, .. } => {
+            vec![role_name.clone()]
         }
-        Call::PutRolePolicy { role_name, .. }
-        | Call::UpdateAssumeRolePolicy { role_name, .. }
-        | Call::UpdateRole { role_name, .. }
-        | Call::TagRole { role_name, .. } => out.push(role_name.clone()),
-        _ => {}
+        _ => Vec::new(),
     }
-    out
 }
