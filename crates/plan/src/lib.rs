@@ -939,20 +939,26 @@ impl<'a> Planner<'a> {
     /// a trust that leaves out the statements naming roles not yet created, and gets its whole
     /// trust once all exist.
     fn order_roles(&mut self) {
-        let mut pending: Vec<&RoleDetail> = self.creating_roles.clone();
-        pending.sort_by(|a, b| a.name.cmp(&b.name));
+        // What each role's trust names, once: the loop below asks it of every role still
+        // waiting, at each step.
+        let mut pending: Vec<(&RoleDetail, BTreeSet<&str>)> = self
+            .creating_roles
+            .iter()
+            .map(|role| (*role, trusted_arns(&role.trust)))
+            .collect();
+        pending.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        let mut waiting: BTreeSet<&str> = pending.iter().map(|(r, _)| r.arn.as_str()).collect();
         while !pending.is_empty() {
-            let waiting: BTreeSet<&str> = pending.iter().map(|r| r.arn.as_str()).collect();
             let ready = pending
                 .iter()
-                .position(|r| trusted_arns(&r.trust).is_disjoint(&waiting));
+                .position(|(_, trusted)| trusted.is_disjoint(&waiting));
             let (role, trust) = match ready {
                 Some(i) => {
-                    let role = pending.remove(i);
+                    let (role, _) = pending.remove(i);
                     (role, role.trust.clone())
                 }
                 None => {
-                    let role = pending.remove(0);
+                    let (role, _) = pending.remove(0);
                     let mut first = role.trust.clone();
                     first.statements.retain(|s| {
                         let mut one = PolicyDocument::default();
@@ -972,6 +978,7 @@ impl<'a> Planner<'a> {
                     (role, first)
                 }
             };
+            waiting.remove(role.arn.as_str());
             self.phases.roles.push(Call::CreateRole {
                 role_name: role.name.clone(),
                 path: role.path.clone(),
