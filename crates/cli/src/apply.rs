@@ -166,26 +166,27 @@ pub fn choose<'m>(
         })
 }
 
-/// The plan for one account, and the diff it is made of (for people to read above the calls).
-fn make_plan(
-    project: &iamdsl_compiler::Project,
+/// The build and the deployed state of one account, side by side.
+fn account_sides(
     analysis: &iamdsl_compiler::Analysis,
     deployed: &AuthorizationDetails,
     account: &Account,
-) -> Result<(Plan, iamdsl_diff::Report), Vec<Diagnostic>> {
+) -> (AuthorizationDetails, AuthorizationDetails) {
     let built = iamdsl_compiler::bundle::built_counterpart(&analysis.model, deployed);
-    let built = iamdsl_diff::only_account(&built, &account.id);
-    let deployed = iamdsl_diff::only_account(deployed, &account.id);
+    (
+        iamdsl_diff::only_account(&built, &account.id),
+        iamdsl_diff::only_account(deployed, &account.id),
+    )
+}
+
+/// The plan that makes `deployed` what `built` is.
+fn make_plan(
+    project: &iamdsl_compiler::Project,
+    (built, deployed): &(AuthorizationDetails, AuthorizationDetails),
+    account: &Account,
+) -> Result<Plan, Vec<Diagnostic>> {
     let scope = crate::diff::scope(project);
-    let plan = iamdsl_plan::plan(&built, &deployed, &scope, &account.id, &account.name)?;
-    let mut report = iamdsl_diff::diff(&built, &deployed, &scope);
-    report.account_names = analysis
-        .model
-        .accounts
-        .iter()
-        .map(|a| (a.id.clone(), a.name.clone()))
-        .collect();
-    Ok((plan, report))
+    iamdsl_plan::plan(built, deployed, &scope, &account.id, &account.name)
 }
 
 fn print_diagnostics(diagnostics: &[Diagnostic], style: HumanStyle) {
@@ -206,18 +207,24 @@ pub fn plan(args: PlanArgs, style: HumanStyle) -> Result<ExitCode, crate::Failur
         crate::analyzed(args.against.paths.clone(), style, "nothing to plan")?;
     let (deployed, target) = args
         .against
-        .deployed(&analysis.model.accounts, true, style)?;
-    // `deployed` was asked for one account.
-    let Some(target) = target else {
-        return Err(String::from("no account to plan for").into());
-    };
-    let (plan, report) = match make_plan(&project, &analysis, &deployed, target.account) {
-        Ok(made) => made,
+        .deployed_for_one(&analysis.model.accounts, style)?;
+    let sides = account_sides(&analysis, &deployed, target.account);
+    let plan = match make_plan(&project, &sides, target.account) {
+        Ok(plan) => plan,
         Err(errors) => {
             print_diagnostics(&errors, style);
             return Ok(ExitCode::from(1));
         }
     };
+    // The diff people read above the calls (apply, which shows only the calls, skips it).
+    let (built, deployed) = &sides;
+    let mut report = iamdsl_diff::diff(built, deployed, &crate::diff::scope(&project));
+    report.account_names = analysis
+        .model
+        .accounts
+        .iter()
+        .map(|a| (a.id.clone(), a.name.clone()))
+        .collect();
     match args.format {
         Format::Json => print!("{}", plan.to_json()),
         Format::Text => {
@@ -252,8 +259,9 @@ pub fn apply(args: ApplyArgs, style: HumanStyle) -> Result<ExitCode, crate::Fail
         let accounts = &analysis.model.accounts;
         let target = choose(accounts, args.account.as_deref(), Some(&caller), None)?;
         let deployed = pull(&session, style)?;
-        let plan = match make_plan(&project, &analysis, &deployed, target.account) {
-            Ok((plan, _)) => plan,
+        let sides = account_sides(&analysis, &deployed, target.account);
+        let plan = match make_plan(&project, &sides, target.account) {
+            Ok(plan) => plan,
             Err(errors) => {
                 print_diagnostics(&errors, style);
                 return Ok(ExitCode::from(1));

@@ -34,12 +34,11 @@ pub struct Against {
 
 impl Against {
     /// The deployed state and the account it is of: with `--live`, the credentials' account
-    /// (which the project must declare); with `--deployed`, `--account`'s, else, where `one`
-    /// account is needed, the one the state is of, and otherwise none (every account).
+    /// (which the project must declare); with `--deployed`, `--account`'s, or none (every
+    /// account).
     pub fn deployed<'m>(
         &self,
         accounts: &'m [iamdsl_compiler::model::Account],
-        one: bool,
         style: HumanStyle,
     ) -> Result<(AuthorizationDetails, Option<crate::apply::Target<'m>>), crate::Failure> {
         if self.deployed.is_some() && self.connection.is_set() {
@@ -62,14 +61,24 @@ impl Against {
             ),
             None => None,
         };
-        let deployed = read_deployed(path)?;
-        let target = match named {
-            Some(account) => Some(crate::apply::Target {
-                account,
-                caller: None,
-            }),
-            None if one => Some(crate::apply::choose(accounts, None, None, Some(&deployed))?),
-            None => None,
+        let target = named.map(|account| crate::apply::Target {
+            account,
+            caller: None,
+        });
+        Ok((read_deployed(path)?, target))
+    }
+
+    /// [`Against::deployed`] for one account: without `--live` or `--account`, the one the
+    /// deployed state is of (or the project's only one).
+    pub fn deployed_for_one<'m>(
+        &self,
+        accounts: &'m [iamdsl_compiler::model::Account],
+        style: HumanStyle,
+    ) -> Result<(AuthorizationDetails, crate::apply::Target<'m>), crate::Failure> {
+        let (deployed, target) = self.deployed(accounts, style)?;
+        let target = match target {
+            Some(target) => target,
+            None => crate::apply::choose(accounts, None, None, Some(&deployed))?,
         };
         Ok((deployed, target))
     }
@@ -103,7 +112,7 @@ pub fn run(args: Args, style: HumanStyle) -> Result<ExitCode, crate::Failure> {
     let (project, analysis) =
         crate::analyzed(args.against.paths.clone(), style, "nothing to compare")?;
     let accounts = &analysis.model.accounts;
-    let (deployed, target) = args.against.deployed(accounts, false, style)?;
+    let (deployed, target) = args.against.deployed(accounts, style)?;
     if let Some(target) = target.as_ref().filter(|t| t.caller.is_some()) {
         eprintln!("comparing {}", target.describe());
     }
