@@ -12,7 +12,7 @@ use aws_sdk_iam::types;
 use iamdsl_diagnostics::{codes, Diagnostic};
 use iamdsl_plan::{Call, Holding, Tag};
 
-use crate::resources::{region_of_constraint, s3_client, Refusal, Scope};
+use crate::resources::{region_of_constraint, s3_client, Refusal};
 use crate::{Connection, Pulled};
 
 /// Who the credentials are.
@@ -632,16 +632,12 @@ impl Session {
         let config = &self.config;
         match kind {
             "s3.bucket" => {
-                let scope = Scope {
-                    account: String::new(),
-                    partition: String::new(),
-                    region: config
-                        .region()
-                        .map_or_else(|| crate::FALLBACK_REGION.to_string(), |r| r.to_string()),
-                    custom_endpoint: self.connection.endpoint_url.is_some(),
-                };
+                let path_style = self.connection.endpoint_url.is_some();
+                let home = config
+                    .region()
+                    .map_or_else(|| crate::FALLBACK_REGION.to_string(), |r| r.to_string());
                 // A bucket's policy is written in the bucket's region.
-                let located = s3_client(config, &scope, &scope.region)
+                let located = s3_client(config, path_style, &home)
                     .get_bucket_location()
                     .bucket(name)
                     .send()
@@ -649,7 +645,7 @@ impl Session {
                     .map_err(|e| Refusal::from_sdk(&e))?;
                 let region =
                     region_of_constraint(located.location_constraint().map(|c| c.as_str()));
-                let client = s3_client(config, &scope, &region);
+                let client = s3_client(config, path_style, &region);
                 match document {
                     Some(policy) => done(
                         client

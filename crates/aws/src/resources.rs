@@ -340,14 +340,16 @@ pub(crate) fn region_of_constraint(constraint: Option<&str>) -> String {
     }
 }
 
+/// `path_style` where `--endpoint-url` was given: local servers and VPC endpoints without DNS
+/// for each bucket are addressed `URL/bucket`.
 pub(crate) fn s3_client(
     config: &aws_config::SdkConfig,
-    scope: &Scope,
+    path_style: bool,
     region: &str,
 ) -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::config::Builder::from(config)
         .region(aws_config::Region::new(region.to_string()))
-        .force_path_style(scope.custom_endpoint)
+        .force_path_style(path_style)
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }
@@ -357,7 +359,7 @@ pub(crate) fn s3_client(
 /// gives or else GetBucketLocation.
 async fn buckets(config: &aws_config::SdkConfig, scope: &Scope) -> Found {
     const KEY: &str = "s3.bucket";
-    let client = s3_client(config, scope, &scope.region);
+    let client = s3_client(config, scope.custom_endpoint, &scope.region);
     let mut pages = client.list_buckets().into_paginator().send();
     let mut listed: Vec<(Listed, Option<String>)> = Vec::new();
     while let Some(page) = pages.next().await {
@@ -421,7 +423,7 @@ async fn buckets(config: &aws_config::SdkConfig, scope: &Scope) -> Found {
     let clients: BTreeMap<String, aws_sdk_s3::Client> = regions
         .into_iter()
         .map(|region| {
-            let client = s3_client(config, scope, &region);
+            let client = s3_client(config, scope.custom_endpoint, &region);
             (region, client)
         })
         .collect();
