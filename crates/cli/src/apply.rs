@@ -216,18 +216,19 @@ pub fn plan(args: PlanArgs, style: HumanStyle) -> Result<ExitCode, crate::Failur
             return Ok(ExitCode::from(1));
         }
     };
-    // The diff people read above the calls (apply, which shows only the calls, skips it).
-    let (built, deployed) = &sides;
-    let mut report = iamdsl_diff::diff(built, deployed, &crate::diff::scope(&project));
-    report.account_names = analysis
-        .model
-        .accounts
-        .iter()
-        .map(|a| (a.id.clone(), a.name.clone()))
-        .collect();
     match args.format {
         Format::Json => print!("{}", plan.to_json()),
         Format::Text => {
+            // The diff people read above the calls: made only for them (its effective access
+            // is by far the most of a plan's time; JSON and apply leave it out).
+            let (built, deployed) = &sides;
+            let mut report = iamdsl_diff::diff(built, deployed, &crate::diff::scope(&project));
+            report.account_names = analysis
+                .model
+                .accounts
+                .iter()
+                .map(|a| (a.id.clone(), a.name.clone()))
+                .collect();
             println!("Plan for {}:\n", target.describe());
             print!(
                 "{}",
