@@ -25,6 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut out = serde_json::to_string(&serde_json::json!({
         "source": header["source"],
         "global_condition_keys": header["global_condition_keys"],
+        "rcp_supported_services": header["rcp_supported_services"],
     }))?;
     out.push('\n');
     for prefix in &prefixes {

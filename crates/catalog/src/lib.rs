@@ -30,6 +30,8 @@ struct Entry {
 pub struct Catalog {
     source: Source,
     global_keys: Vec<ConditionKey>,
+    /// Service prefixes RCPs apply to (`catalog.json`'s `rcp_supported_services`), sorted.
+    rcp_services: Vec<String>,
     global_index: OnceLock<KeyIndex>,
     entries: Vec<Entry>,
     /// Prefix (as written, and lowercased) to entry index.
@@ -88,6 +90,13 @@ pub fn catalog() -> &'static Catalog {
     CATALOG.get_or_init(Catalog::load_embedded)
 }
 
+/// Lowercase order, for prefixes that are lowercase already.
+fn cmp_ignore_case(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
 impl Catalog {
     /// A fresh catalog from the embedded data (what [`catalog`] does once per process).
     pub fn load_embedded() -> Catalog {
@@ -99,13 +108,14 @@ impl Catalog {
         // The embedded text is produced by build.rs from committed data; a broken header would
         // have failed the build, so an empty catalog here is only a defensive fallback.
         let header: Option<model::Header> = lines.next().and_then(|h| serde_json::from_str(h).ok());
-        let (source, global_keys) = match header {
-            Some(h) => (h.source, h.global_condition_keys),
+        let (source, global_keys, rcp_services) = match header {
+            Some(h) => (h.source, h.global_condition_keys, h.rcp_supported_services),
             None => (
                 Source {
                     package: "unknown".into(),
                     version: "unknown".into(),
                 },
+                Vec::new(),
                 Vec::new(),
             ),
         };
@@ -125,6 +135,7 @@ impl Catalog {
         Catalog {
             source,
             global_keys,
+            rcp_services,
             global_index: OnceLock::new(),
             entries,
             by_prefix,
@@ -167,6 +178,20 @@ impl Catalog {
 
     pub fn global_condition_keys(&self) -> &[ConditionKey] {
         &self.global_keys
+    }
+
+    /// Whether resource control policies apply to the resources of a service (by prefix,
+    /// ignoring case): the Organizations User Guide's list of services that support RCPs, as
+    /// the catalog's source records it.
+    pub fn rcp_supports(&self, prefix: &str) -> bool {
+        self.rcp_services
+            .binary_search_by(|s| cmp_ignore_case(s, prefix))
+            .is_ok()
+    }
+
+    /// The services RCPs apply to, sorted.
+    pub fn rcp_supported_services(&self) -> &[String] {
+        &self.rcp_services
     }
 
     /// `s3:GetObject` → its service and action (ignoring case, as IAM does).

@@ -222,6 +222,8 @@ pub struct Source {
 pub(crate) struct Header {
     pub source: Source,
     pub global_condition_keys: Vec<ConditionKey>,
+    /// Service prefixes that RCPs apply to, sorted.
+    pub rcp_supported_services: Vec<String>,
 }
 
 impl Service {

