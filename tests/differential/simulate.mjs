@@ -6,13 +6,16 @@
 //     "resourceAccount": "123456789012" or null,
 //     "identityPolicies": [policy, ...], "boundary": policy or null,
 //     "scps": [policy, ...] (empty: no organization), "resourcePolicy": policy or null,
+//     "scpLevels", "rcpLevels": [[policy, ...], ...] (optional: the SCPs and RCPs of each
+//       level of the organization, root first; `scps` is one level),
 //     "context": { "aws:SourceIp": "192.0.2.1", "aws:TagKeys": ["a", "b"], ... } }
 // Output (stdout): a JSON array with one result per case, in order:
 //   { "decision": "Allow" | "ExplicitDeny" | "ImplicitDeny" }, or
 //   { "error": message } when the simulator refuses the case.
 //
 // Mapping choices:
-// - all SCPs form one level of the organization (one of them must allow);
+// - `scps` form one level of the organization (one of them must allow); `scpLevels` and
+//   `rcpLevels` one level per list, each of which must allow;
 // - a null resourceAccount means the principal's own account (a same-account request);
 // - context booleans and numbers are passed as strings, as AWS sends them.
 //
@@ -28,6 +31,13 @@ const DECISIONS = {
 
 const named = (prefix, policies) =>
   policies.map((policy, i) => ({ name: `${prefix}${i + 1}`, policy }));
+
+// One entry per level of the organization, root first.
+const levels = (prefix, lists) =>
+  lists.map((policies, level) => ({
+    orgIdentifier: `ou-level${level + 1}`,
+    policies: named(`${prefix}${level + 1}-`, policies),
+  }));
 
 const asContextValue = (value) =>
   Array.isArray(value) ? value.map(String) : String(value);
@@ -46,10 +56,8 @@ function toSimulation(c) {
     },
     identityPolicies: named('identity', c.identityPolicies ?? []),
     permissionBoundaryPolicies: c.boundary ? named('boundary', [c.boundary]) : undefined,
-    serviceControlPolicies: c.scps?.length
-      ? [{ orgIdentifier: 'ou-differential', policies: named('scp', c.scps) }]
-      : [],
-    resourceControlPolicies: [],
+    serviceControlPolicies: levels('scp', c.scpLevels ?? (c.scps?.length ? [c.scps] : [])),
+    resourceControlPolicies: levels('rcp', c.rcpLevels ?? []),
     resourcePolicy: c.resourcePolicy ?? undefined,
   };
 }

@@ -207,6 +207,10 @@ fn explained_json<'s>(
             "undeclared_resource".into(),
             optional_text(&explained.undeclared_resource),
         ),
+        (
+            "unknown_organization".into(),
+            optional_text(&explained.unknown_organization),
+        ),
     ]
 }
 
@@ -283,6 +287,9 @@ fn explained_text(
         );
     }
     if let Some(caveat) = &explained.unknown_resource_policy {
+        let _ = writeln!(out, "  but {caveat}");
+    }
+    if let Some(caveat) = &explained.unknown_organization {
         let _ = writeln!(out, "  but {caveat}");
     }
     if let Some(note) = &explained.undeclared_resource {

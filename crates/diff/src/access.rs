@@ -373,13 +373,21 @@ pub fn access_changes(
     }
     // The documents of AWS managed policies are the same in every account: those deployed
     // state holds are known to the built side too.
-    let built_with_aws_documents;
-    let built = if built.aws_managed.is_empty() && !deployed.aws_managed.is_empty() {
-        built_with_aws_documents = AuthorizationDetails {
-            aws_managed: deployed.aws_managed.clone(),
-            ..built.clone()
-        };
-        &built_with_aws_documents
+    // Likewise the organization's guardrails, where only deployed state holds them: the same
+    // SCPs and RCPs cap both sides, so that they are never taken for a change of the entities.
+    let borrow_documents = built.aws_managed.is_empty() && !deployed.aws_managed.is_empty();
+    let borrow_organization = built.organization.is_none() && deployed.organization.is_some();
+    let built_with_deployed_context;
+    let built = if borrow_documents || borrow_organization {
+        let mut with = built.clone();
+        if borrow_documents {
+            with.aws_managed = deployed.aws_managed.clone();
+        }
+        if borrow_organization {
+            with.organization = deployed.organization.clone();
+        }
+        built_with_deployed_context = with;
+        &built_with_deployed_context
     } else {
         built
     };

@@ -71,6 +71,9 @@ pub fn only_account(details: &AuthorizationDetails, account: &str) -> Authorizat
             .filter(|r| r.account == account)
             .cloned()
             .collect(),
+        // The guardrails of the account's requests stay: what its principals may do depends
+        // on them.
+        organization: details.organization.clone(),
     }
 }
 

@@ -127,3 +127,52 @@ fn an_unreadable_deployed_policy_is_never_the_same() {
         logs.summary
     );
 }
+
+/// The deployed state knows the organization, and an RCP denies callers of other accounts on
+/// the bucket: both sides are evaluated with it, so deploying the bucket's statement gives the
+/// reader nothing, and the summary says no access changes for it.
+#[test]
+fn an_rcp_of_the_deployed_organization_caps_the_built_side_too() {
+    let built = built();
+    let mut deployed = deployed(r#"{"Version": "2012-10-17", "Statement": []}"#);
+    let organization: serde_json::Value = serde_json::from_str(
+        r#"{"ManagementAccountId": "999999999999",
+            "Root": {"Name": "Root", "Policies": {"SERVICE_CONTROL_POLICY": ["FullAWSAccess"], "RESOURCE_CONTROL_POLICY": ["perimeter"]},
+                     "Accounts": [{"Id": "111111111111"}, {"Id": "222222222222"}]},
+            "Policies": [
+              {"Type": "SERVICE_CONTROL_POLICY", "Name": "FullAWSAccess", "AwsManaged": true, "Content": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}},
+              {"Type": "RESOURCE_CONTROL_POLICY", "Name": "perimeter", "Content": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalAccount": "111111111111"}}}]}}
+            ]}"#,
+    )
+    .unwrap();
+    deployed.organization =
+        Some(iamdsl_policy::organization::OrganizationState::from_value(&organization).unwrap());
+    let report = diff(&built, &deployed, &Scope::default());
+    let logs = report
+        .entities
+        .iter()
+        .find(|e| e.kind == "bucket" && e.name == "acme-logs")
+        .unwrap();
+    assert_eq!(
+        logs.change,
+        Change::Changed,
+        "the bucket policy itself differs"
+    );
+    let reader = report.access.iter().find(|a| a.principal == "role reader");
+    assert!(
+        reader.is_none_or(|r| r.gained.iter().all(|g| !g.starts_with("s3:GetObject"))),
+        "{reader:#?}"
+    );
+    // Without the RCP, the same change gives the reader the read.
+    deployed.organization = None;
+    let report = diff(&built, &deployed, &Scope::default());
+    let reader = report
+        .access
+        .iter()
+        .find(|a| a.principal == "role reader")
+        .expect("the reader's access changes");
+    assert!(
+        reader.gained.iter().any(|g| g.starts_with("s3:GetObject")),
+        "{reader:#?}"
+    );
+}

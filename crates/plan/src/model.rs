@@ -657,6 +657,7 @@ impl Iam {
             policies: self.policies.values().map(|(p, _)| p.clone()).collect(),
             aws_managed: Vec::new(),
             resources: self.resources.resources.clone(),
+            organization: None,
         };
         state.sort();
         state

@@ -7,6 +7,7 @@
 //! assume-role chains and "who can", with the principals outside the project that resource
 //! policies let in.
 
+mod organization;
 mod resources;
 
 use resources::{governed_resources, secret_without_suffix, undeclared_note, Parts};
@@ -96,6 +97,9 @@ pub struct Explained<'s, 'a> {
     /// The resource is of a kind that carries a policy, but the state does not hold it: how it
     /// was evaluated instead, in one line.
     pub undeclared_resource: Option<String>,
+    /// The state says the organization could not be read, and its SCPs or RCPs could deny
+    /// what this allows: what to say of it.
+    pub unknown_organization: Option<String>,
 }
 
 /// An allow that would apply but for its condition, with the test that failed.
@@ -138,6 +142,7 @@ impl<'s, 'a> Explained<'s, 'a> {
             unmet,
             unknown_resource_policy: None,
             undeclared_resource: None,
+            unknown_organization: None,
         }
     }
 }
@@ -206,6 +211,11 @@ pub fn aws_managed_policy(arn: &str) -> Option<(&'static PolicyDocument, &'stati
         });
     parsed.insert(arn.to_string(), known);
     known
+}
+
+/// What an allow says when the state does not know the organization's SCPs and RCPs.
+pub fn organization_caveat(why: &str) -> String {
+    format!("the organization's SCPs and RCPs are not known ({why}): they may deny it")
 }
 
 /// `{"Effect": "Allow", "Action": ACTION, "Resource": "*"}`, alone.
@@ -325,6 +335,8 @@ pub struct Access<'a> {
     /// The kind of resource policy of each ARN asked about (what the catalog's templates say),
     /// found once: `explain` asks it of every request.
     kinds_of_arns: Mutex<HashMap<String, Option<&'static ResourcePolicyKind>>>,
+    /// The organization's SCPs and RCPs, per member account.
+    guardrails: organization::Guardrails<'a>,
 }
 
 impl<'a> Access<'a> {
@@ -567,6 +579,7 @@ impl<'a> Access<'a> {
             resources_by_service,
             accounts,
             kinds_of_arns: Mutex::default(),
+            guardrails: organization::Guardrails::new(details.organization.as_ref()),
         }
     }
 
@@ -643,11 +656,11 @@ impl<'a> Access<'a> {
             principal, action, resource, governing, context, quantifier, evaluate,
         );
         let resolve = |&Cited { policy, statement }: &Cited| {
-            let (kind, label, document) = match (who.policies.get(policy), extra) {
-                (Some(source), _) => (source.kind, source.label.as_str(), source.document),
-                // Past the principal's own: the resource's policy (or the role's trust).
-                (None, Some((label, document))) => (PolicyKind::Resource, label, document),
-                (None, None) => return None,
+            let (kind, label, document) = match who.policies.get(policy) {
+                Some(source) => (source.kind, source.label.as_str(), source.document),
+                // Past the principal's own: the resource's policy (or the role's trust), then
+                // the organization's.
+                None => *extra.get(policy - who.policies.len())?,
             };
             Some(CitedStatement {
                 kind,
@@ -681,6 +694,12 @@ impl<'a> Access<'a> {
         let unknown_resource_policy = self.resource_policy_caveat(governing, &evaluation);
         let undeclared_resource =
             undeclared.map(|kind| undeclared_note(kind, resource, &who.account));
+        let unknown_organization = self
+            .guardrails
+            .unknown
+            .as_ref()
+            .filter(|_| evaluation.decision == Decision::Allow)
+            .map(|why| organization_caveat(why));
         Explained {
             evaluation,
             cited,
@@ -688,6 +707,7 @@ impl<'a> Access<'a> {
             unmet,
             unknown_resource_policy,
             undeclared_resource,
+            unknown_organization,
         }
     }
 
@@ -814,7 +834,7 @@ impl<'a> Access<'a> {
         context: &Context,
         quantifier: Quantifier,
         answer: impl FnOnce(&Request<'_>, &[Policy<'_>]) -> Evaluation,
-    ) -> (Evaluation, Option<(&'s str, &'a PolicyDocument)>) {
+    ) -> (Evaluation, Vec<(PolicyKind, &'s str, &'a PolicyDocument)>) {
         let who = &self.principals[principal];
         let mut policies: Vec<Policy<'_>> = who
             .policies
@@ -824,6 +844,7 @@ impl<'a> Access<'a> {
                 label: &source.label,
                 document: source.document,
                 account: None,
+                level: None,
             })
             .collect();
         let mut resource_account = arn_account(resource);
@@ -845,13 +866,46 @@ impl<'a> Access<'a> {
         } else {
             None
         };
+        let mut extras: Vec<(PolicyKind, &'s str, &'a PolicyDocument)> = Vec::new();
         if let Some((label, document)) = extra {
+            extras.push((PolicyKind::Resource, label, document));
             policies.push(Policy {
                 kind: PolicyKind::Resource,
                 label,
                 document,
                 account: resource_account,
+                level: None,
             });
+        }
+        // The organization's guardrails: SCPs of the principal's account, RCPs of the
+        // resource's.
+        let guardrails = [
+            (
+                PolicyKind::Scp,
+                self.guardrails.scps(&who.arn, &who.account),
+            ),
+            (
+                PolicyKind::Rcp,
+                self.guardrails.rcps(
+                    &who.arn,
+                    resource_account.or(Some(who.account.as_str())),
+                    action,
+                ),
+            ),
+        ];
+        for (kind, levels) in guardrails {
+            for level in levels {
+                for (label, document) in &level.policies {
+                    extras.push((kind, label, *document));
+                    policies.push(Policy {
+                        kind,
+                        label,
+                        document,
+                        account: None,
+                        level: Some(&level.label),
+                    });
+                }
+            }
         }
         let request = Request {
             principal: Principal {
@@ -866,7 +920,7 @@ impl<'a> Access<'a> {
             quantifier,
             resource_policy_required: required,
         };
-        (answer(&request, &policies), extra)
+        (answer(&request, &policies), extras)
     }
 
     /// Whether a principal outside the project may assume `role`: an identity provider
@@ -904,6 +958,7 @@ impl<'a> Access<'a> {
                     "the caller's own policies (in its own account, not seen: taken to allow it)",
                 document: caller_side,
                 account: None,
+                level: None,
             });
         }
         if let Some((label, trust)) = self.trust.get(role_info.arn.as_str()) {
@@ -912,6 +967,7 @@ impl<'a> Access<'a> {
                 label,
                 document: trust,
                 account: Some(&role_info.account),
+                level: None,
             });
         }
         let caller = external_caller(principal, account);

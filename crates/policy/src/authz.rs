@@ -162,6 +162,10 @@ pub struct AuthorizationDetails {
     /// Resources of the account with their own policies (iamdsl's addition to AWS's shape:
     /// `ResourcePolicies`, documented in docs/state.md).
     pub resources: Vec<ResourcePolicyDetail>,
+    /// The organization the accounts belong to, where the state holds it (read with the
+    /// management account's credentials, or built from source); `Unknown` where a pull could
+    /// not read it. iamdsl's addition to AWS's shape: `Organization`, in docs/state.md.
+    pub organization: Option<crate::organization::OrganizationState>,
 }
 
 /// Documents in authorization details are canonical (callers canonicalize what they read).
@@ -408,6 +412,9 @@ impl AuthorizationDetails {
                 })
                 .collect();
             fields.push(("ResourcePolicies".into(), Json::Array(resources)));
+        }
+        if let Some(organization) = &self.organization {
+            fields.push(("Organization".into(), organization.to_json()));
         }
         Json::Object(fields)
     }
@@ -717,6 +724,21 @@ impl AuthorizationDetails {
                 account: text(resource, "Account", &place)?,
                 policy,
             });
+        }
+        if let Some(value) = object.get("Organization") {
+            let organization = crate::organization::OrganizationState::from_value(value)?;
+            // Pages of several accounts' pulls each may hold it: they must agree, and what one
+            // of them knows wins over another's "could not be read".
+            match (&self.organization, &organization) {
+                (None, _) | (Some(crate::organization::OrganizationState::Unknown(_)), _) => {
+                    self.organization = Some(organization)
+                }
+                (Some(_), crate::organization::OrganizationState::Unknown(_)) => {}
+                (Some(known), _) if *known == organization => {}
+                (Some(_), _) => {
+                    return Err("Organization: two pages hold different organizations".into())
+                }
+            }
         }
         Ok(())
     }

@@ -63,8 +63,12 @@ pub enum PolicyKind {
     Resource,
     /// The principal's permissions boundary.
     Boundary,
-    /// A service control policy of the organization.
+    /// A service control policy of the organization, at one level of the path from the root
+    /// to the principal's account ([`Policy::level`]).
     Scp,
+    /// A resource control policy of the organization, at one level of the path from the root
+    /// to the resource's account.
+    Rcp,
     /// A policy passed when the role session was created.
     Session,
 }
@@ -76,6 +80,7 @@ impl PolicyKind {
             PolicyKind::Resource => "resource",
             PolicyKind::Boundary => "boundary",
             PolicyKind::Scp => "scp",
+            PolicyKind::Rcp => "rcp",
             PolicyKind::Session => "session",
         }
     }
@@ -91,6 +96,9 @@ pub struct Policy<'a> {
     /// The account that owns the policy's resource (resource policies): for the cross-account
     /// rule. `None` for the others.
     pub account: Option<&'a str>,
+    /// SCPs and RCPs: the level of the organization it is attached to ("root", "OU
+    /// workloads"). Each level must allow; policies without a level are one level.
+    pub level: Option<&'a str>,
 }
 
 /// How the request's resource and action are read.
@@ -329,14 +337,49 @@ fn evaluate_with(request: &Request<'_>, policies: &[Policy<'_>], explain: bool) 
         },
     };
     let mut cited = Vec::new();
-    if has(PolicyKind::Scp) {
-        match first_allow(PolicyKind::Scp) {
-            Some(c) => cited.push(c),
-            None => {
-                return implicit(
-                    PolicyKind::Scp,
-                    "no service control policy of the organization allows it",
-                )
+    // "Policy evaluation logic" (IAM User Guide): after explicit denies, the organization's
+    // RCPs, then its SCPs. "SCP evaluation" (Organizations User Guide): a request is allowed
+    // only if a policy attached at every level, from the root down to the account, allows it;
+    // RCPs are evaluated level by level the same way.
+    for (kind, what) in [
+        (PolicyKind::Rcp, "resource control policy"),
+        (PolicyKind::Scp, "service control policy"),
+    ] {
+        let mut levels: Vec<Option<&str>> = Vec::new();
+        for policy in policies.iter().filter(|p| p.kind == kind) {
+            if !levels.contains(&policy.level) {
+                levels.push(policy.level);
+            }
+        }
+        for level in levels {
+            let at_level = policies
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.kind == kind && p.level == level)
+                .find_map(|(index, policy)| {
+                    policy
+                        .document
+                        .statements
+                        .iter()
+                        .position(|s| {
+                            s.effect == Effect::Allow && applies(s, kind, request, allow_mode)
+                        })
+                        .map(|statement| Cited {
+                            policy: index,
+                            statement,
+                        })
+                });
+            match at_level {
+                Some(c) => cited.push(c),
+                None => {
+                    let reason = match level {
+                        Some(level) => {
+                            format!("no {what} attached at the {level} level allows it")
+                        }
+                        None => format!("no {what} of the organization allows it"),
+                    };
+                    return implicit(kind, &reason);
+                }
             }
         }
     }
@@ -616,7 +659,7 @@ fn names_request(
     if !resource {
         return false;
     }
-    kind != PolicyKind::Resource || principal_matches(statement, request)
+    !matches!(kind, PolicyKind::Resource | PolicyKind::Rcp) || principal_matches(statement, request)
 }
 
 /// An action pattern against the request's action, which may be a pattern itself (`iam:*`,

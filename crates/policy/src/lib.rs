@@ -13,6 +13,7 @@ mod document;
 pub mod eval;
 pub mod json;
 mod name_set;
+pub mod organization;
 pub mod reader;
 
 pub use document::{

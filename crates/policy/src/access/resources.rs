@@ -399,7 +399,7 @@ impl<'a> Access<'a> {
         };
         let caller_side = CALLER_SIDE.get_or_init(|| allow_document("*"));
         let document = governed.detail.document().unwrap_or(&NO_STATEMENTS);
-        let mut policies = Vec::new();
+        let mut policies: Vec<Policy<'s>> = Vec::new();
         if account != owner {
             policies.push(Policy {
                 kind: PolicyKind::Identity,
@@ -407,6 +407,7 @@ impl<'a> Access<'a> {
                     "the caller's own policies (in its own account, not seen: taken to allow it)",
                 document: caller_side,
                 account: None,
+                level: None,
             });
         }
         policies.push(Policy {
@@ -414,7 +415,13 @@ impl<'a> Access<'a> {
             label: &governed.shown,
             document,
             account: Some(owner),
+            level: None,
         });
+        // The RCPs of the resource's account apply to callers from anywhere.
+        policies.extend(super::organization::level_policies(
+            PolicyKind::Rcp,
+            self.guardrails.rcps(principal, Some(owner), action),
+        ));
         let caller = super::external_caller(principal, account);
         let request = Request {
             principal: Principal {
@@ -432,20 +439,10 @@ impl<'a> Access<'a> {
         let evaluation = evaluate(&request, &policies);
         let resolve = |c: &Cited| {
             let policy = policies.get(c.policy)?;
-            let label: &'s str = if policy.kind == PolicyKind::Resource {
-                &governed.shown
-            } else {
-                "the caller's own policies (in its own account, not seen: taken to allow it)"
-            };
-            let statement = if policy.kind == PolicyKind::Resource {
-                document.statements.get(c.statement)?
-            } else {
-                caller_side.statements.get(c.statement)?
-            };
             Some(CitedStatement {
                 kind: policy.kind,
-                label,
-                statement,
+                label: policy.label,
+                statement: policy.document.statements.get(c.statement)?,
             })
         };
         Explained::certain(evaluation, resolve)

@@ -19,13 +19,26 @@ pub struct Ask<'a> {
 }
 
 pub fn decide(ask: &Ask<'_>, documents: &[(PolicyKind, PolicyDocument)]) -> Decision {
+    let leveled: Vec<(PolicyKind, Option<String>, PolicyDocument)> = documents
+        .iter()
+        .map(|(kind, document)| (*kind, None, document.clone()))
+        .collect();
+    decide_by_level(ask, &leveled)
+}
+
+/// [`decide`] of policies that may each sit at a level of the organization (SCPs, RCPs).
+pub fn decide_by_level(
+    ask: &Ask<'_>,
+    documents: &[(PolicyKind, Option<String>, PolicyDocument)],
+) -> Decision {
     let policies: Vec<Policy<'_>> = documents
         .iter()
-        .map(|(kind, document)| Policy {
+        .map(|(kind, level, document)| Policy {
             kind: *kind,
             label: "",
             document,
             account: None,
+            level: level.as_deref(),
         })
         .collect();
     let request = Request {
