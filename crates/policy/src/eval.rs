@@ -300,29 +300,35 @@ fn evaluate_with(request: &Request<'_>, policies: &[Policy<'_>], explain: bool) 
             unmet: Vec::new(),
         };
     }
-    // The first allow of a kind of policy, among the statements that pass `also`.
-    let first_allow_where =
-        |kind: PolicyKind, also: &dyn Fn(&Statement) -> bool| -> Option<Cited> {
-            policies
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.kind == kind)
-                .find_map(|(index, policy)| {
-                    policy
-                        .document
-                        .statements
-                        .iter()
-                        .position(|s| {
-                            s.effect == Effect::Allow
-                                && also(s)
-                                && applies(s, kind, request, allow_mode)
-                        })
-                        .map(|statement| Cited {
-                            policy: index,
-                            statement,
-                        })
-                })
-        };
+    // The first allow of a kind of policy, in the policies that pass `among`, among the
+    // statements that pass `also`.
+    let first_allow_among = |kind: PolicyKind,
+                             among: &dyn Fn(&Policy<'_>) -> bool,
+                             also: &dyn Fn(&Statement) -> bool|
+     -> Option<Cited> {
+        policies
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.kind == kind && among(p))
+            .find_map(|(index, policy)| {
+                policy
+                    .document
+                    .statements
+                    .iter()
+                    .position(|s| {
+                        s.effect == Effect::Allow
+                            && also(s)
+                            && applies(s, kind, request, allow_mode)
+                    })
+                    .map(|statement| Cited {
+                        policy: index,
+                        statement,
+                    })
+            })
+    };
+    let first_allow_where = |kind: PolicyKind, also: &dyn Fn(&Statement) -> bool| {
+        first_allow_among(kind, &|_| true, also)
+    };
     let first_allow = |kind: PolicyKind| first_allow_where(kind, &|_| true);
     let has = |kind: PolicyKind| policies.iter().any(|p| p.kind == kind);
     let implicit = |missing: PolicyKind, reason: &str| Evaluation {
@@ -352,23 +358,7 @@ fn evaluate_with(request: &Request<'_>, policies: &[Policy<'_>], explain: bool) 
             }
         }
         for level in levels {
-            let at_level = policies
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.kind == kind && p.level == level)
-                .find_map(|(index, policy)| {
-                    policy
-                        .document
-                        .statements
-                        .iter()
-                        .position(|s| {
-                            s.effect == Effect::Allow && applies(s, kind, request, allow_mode)
-                        })
-                        .map(|statement| Cited {
-                            policy: index,
-                            statement,
-                        })
-                });
+            let at_level = first_allow_among(kind, &|p| p.level == level, &|_| true);
             match at_level {
                 Some(c) => cited.push(c),
                 None => {

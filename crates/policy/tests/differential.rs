@@ -32,7 +32,7 @@ use std::process::{Command, Stdio};
 
 mod common;
 
-use common::{decide, decide_by_level, Ask};
+use common::{decide_by_level, Ask};
 use iamdsl_policy::eval::{Context, PolicyKind, Quantifier};
 use iamdsl_policy::organization::{aws_managed_org_policy, OrgPolicyKind};
 use iamdsl_policy::reader::read_policy;
