@@ -47,6 +47,8 @@ module.exports = grammar({
         $.resource_declaration,
         $.placement_block,
         $.expect_declaration,
+        $.org_policy_declaration,
+        $.organization_declaration,
       ),
 
     account_declaration: ($) =>
@@ -79,6 +81,19 @@ module.exports = grammar({
         optional(field('body', $.block)),
       ),
 
+    // org_policy_decl: `scp deny_leaving { … }`, `rcp perimeter { … }`
+    org_policy_declaration: ($) =>
+      seq(
+        optional($._attributes),
+        field('kind', choice('scp', 'rcp')),
+        field('name', $.identifier),
+        field('body', $.block),
+      ),
+
+    // organization_decl: `organization acme { management = root_account; ou workloads { … } }`
+    organization_declaration: ($) =>
+      seq(optional($._attributes), 'organization', field('name', $.identifier), field('body', $.block)),
+
     template_declaration: ($) =>
       seq(
         optional($._attributes),
@@ -110,8 +125,23 @@ module.exports = grammar({
         $.use_statement,
         $.trust_block,
         $.boundary_statement,
+        $.unit_statement,
+        $.member_statement,
         $.property,
         $.instance_profile,
+      ),
+
+    // ou_stmt: `ou workloads { … }`
+    unit_statement: ($) =>
+      seq(optional($._attributes), 'ou', field('name', $.identifier), field('body', $.block), optional(';')),
+    // member_stmt: `account prod`, `account sandbox { attach sandbox_limits }`
+    member_statement: ($) =>
+      seq(
+        optional($._attributes),
+        'account',
+        field('account', $.identifier),
+        optional(field('body', $.block)),
+        optional(';'),
       ),
 
     permission: ($) =>

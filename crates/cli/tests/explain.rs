@@ -830,3 +830,48 @@ fn cross_account_and_key_policy_answers_name_both_halves() {
     // Its administrator, whom the key policy names, may.
     assert!(ask("admin").starts_with("Allow"), "{}", ask("admin"));
 }
+
+/// The organization's SCPs decide, level by level: an OU's deny names the SCP and its OU; the
+/// same role in the management account is not affected; `expect` holds over the guardrail.
+#[test]
+fn explain_names_the_scp_that_denies_and_its_level_and_exempts_the_management_account() {
+    let dir = project(
+        "account management = \"444444444444\"\n\
+         scp deny_leaving {\n  deny organizations:LeaveOrganization on *\n}\n\
+         organization acme {\n  management = management\n  ou workloads {\n    attach aws \"FullAWSAccess\"\n    attach deny_leaving\n    account prod\n  }\n}\n\
+         role admin in prod {\n  trust { account prod }\n  allow * on *\n}\n\
+         role admin_root in management {\n  name = \"admin\"\n  trust { account management }\n  allow * on *\n}\n\
+         expect admin cannot organizations:LeaveOrganization on *\n\
+         expect admin_root can organizations:LeaveOrganization on *\n",
+    );
+    let path = dir.path().to_str().unwrap();
+    let check = iamdsl(&repo_root(), &["check", path]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    let ask = |principal: &str| {
+        let output = iamdsl(
+            &repo_root(),
+            &[
+                "explain",
+                path,
+                "--principal",
+                principal,
+                "--action",
+                "organizations:LeaveOrganization",
+                "--resource",
+                "*",
+                "--format",
+                "json",
+            ],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        serde_json::from_str::<Value>(&stdout(&output)).unwrap()
+    };
+    let member = ask("arn:aws:iam::111111111111:role/admin");
+    assert_eq!(member["decision"], "ExplicitDeny", "{member:#}");
+    assert_eq!(
+        member["statements"][0]["Policy"], "SCP deny_leaving, attached to the OU workloads",
+        "{member:#}"
+    );
+    let management = ask("arn:aws:iam::444444444444:role/admin");
+    assert_eq!(management["decision"], "Allow", "{management:#}");
+}

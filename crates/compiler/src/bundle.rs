@@ -68,6 +68,11 @@ pub fn built_counterpart(model: &Model, deployed: &AuthorizationDetails) -> Auth
             built.resources.extend(details.resources);
         }
     }
+    // The guardrails of every account's requests.
+    built.organization = model
+        .organization
+        .clone()
+        .map(iamdsl_policy::organization::OrganizationState::Known);
     built
 }
 

@@ -79,6 +79,9 @@ pub struct Model {
     pub entities: Vec<Entity>,
     /// Sorted by account, kind and ARN.
     pub resources: Vec<Resource>,
+    /// The organization the accounts belong to, with its SCPs and RCPs, where the project
+    /// describes one.
+    pub organization: Option<iamdsl_policy::organization::Organization>,
     /// The quotas of `iamdsl.toml` (AWS's defaults unless raised).
     pub quotas: crate::config::Quotas,
 }

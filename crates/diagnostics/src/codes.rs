@@ -102,6 +102,11 @@ codes! {
     APPLY_NOT_APPROVED = "E1005", "apply-not-approved", "`apply` without approval (no `--auto-approve` and no terminal to ask on)";
     APPLY_FAILED = "E1006", "apply-failed", "an IAM call of `apply` that AWS refused";
     APPLY_ACCOUNT = "E1007", "apply-account", "the credentials' account is not one the project declares, or not the plan's";
+    ORG_POLICY_PRINCIPAL = "E1101", "org-policy-principal", "a principal in an SCP (`to …`), or one other than `*` in an RCP";
+    ORG_POLICY_ELEMENT = "E1102", "org-policy-element", "what AWS does not accept in an RCP: an `allow`, `* except …` (NotAction), the action `*`, a service RCPs do not apply to";
+    ORG_TREE = "E1103", "org-tree", "an organization AWS cannot hold: two of them, an account in two places, OUs nested deeper than five, a management account that is not declared";
+    ORG_ATTACHMENT = "E1104", "org-attachment", "an attachment AWS refuses: a policy of another kind, an unknown AWS managed policy, more policies on one node than its quota";
+    ORG_DENIES_ALL = "E1105", "org-denies-all", "a node of the organization where no attached SCP allows anything: every request of the accounts below is denied";
     UNKNOWN_LINT = "W0100", "unknown-lint", "an attribute or setting names a lint that does not exist";
     WILDCARD_ACTION = "W0101", "wildcard_action", "`*` as an action in an allow";
     WILDCARD_RESOURCE = "W0102", "wildcard_resource", "write or permissions access on `*` where the actions take specific resources";

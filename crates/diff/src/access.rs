@@ -391,6 +391,18 @@ pub fn access_changes(
     } else {
         built
     };
+    // And the reverse, while the organization is not compared as an entity: the source's
+    // organization caps the deployed side as much as the built one.
+    let deployed_with_built_context;
+    let deployed = if deployed.organization.is_none() && built.organization.is_some() {
+        deployed_with_built_context = AuthorizationDetails {
+            organization: built.organization.clone(),
+            ..deployed.clone()
+        };
+        &deployed_with_built_context
+    } else {
+        deployed
+    };
     let after = Access::new(built);
     let before = Access::new(deployed);
     let mut expansions = HashMap::new();

@@ -831,6 +831,8 @@ fn symbol_kind(kind: iamdsl_compiler::SymbolKind) -> SymbolKind {
         K::Role => SymbolKind::CLASS,
         K::Template => SymbolKind::FUNCTION,
         K::Resource => SymbolKind::PACKAGE,
+        K::Scp | K::Rcp => SymbolKind::INTERFACE,
+        K::Organization => SymbolKind::MODULE,
     }
 }
 

@@ -120,8 +120,44 @@ pub enum ItemKind {
     In(InBlock),
     Resource(ResourceDecl),
     Expect(Expect),
+    /// `scp NAME { … }`, `rcp NAME { … }`
+    OrgPolicy(OrgPolicyDecl),
+    /// `organization NAME { … }`
+    Organization(OrganizationDecl),
     /// Text that did not parse; its diagnostics were reported.
     Error,
+}
+
+/// The kinds of policy an organization attaches to its nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrgPolicyKind {
+    Scp,
+    Rcp,
+}
+
+impl OrgPolicyKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            OrgPolicyKind::Scp => "scp",
+            OrgPolicyKind::Rcp => "rcp",
+        }
+    }
+}
+
+/// `scp NAME { statements }`: a service control policy; `rcp …` a resource control policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgPolicyDecl {
+    pub kind: OrgPolicyKind,
+    pub name: Ident,
+    pub body: Vec<Stmt>,
+}
+
+/// `organization NAME { management = ACCOUNT; attach …; ou NAME { … }; account NAME }`: the
+/// root's statements, its units and member accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationDecl {
+    pub name: Ident,
+    pub body: Vec<Stmt>,
 }
 
 /// `account prod = "111111111111" default`
@@ -223,6 +259,10 @@ pub enum StmtKind {
     Property(Property),
     /// A bare keyword such as `instance_profile`.
     Flag(Ident),
+    /// `ou NAME { … }`: an organizational unit, in an organization or a unit.
+    Unit(UnitStmt),
+    /// `account NAME [{ … }]`: a member account where it sits in the organization.
+    Member(MemberStmt),
     /// Text that did not parse; its diagnostics were reported.
     Error,
 }
@@ -240,6 +280,8 @@ impl StmtKind {
             StmtKind::Trust(_) => "`trust`",
             StmtKind::Property(_) => "a property",
             StmtKind::Flag(_) => "a flag",
+            StmtKind::Unit(_) => "`ou`",
+            StmtKind::Member(_) => "`account`",
             StmtKind::Error => "a broken statement",
         }
     }
@@ -464,6 +506,21 @@ pub enum PolicyRef {
 pub enum Target {
     Named(Ident),
     Arn(StringLit),
+}
+
+/// `ou workloads { attach region_lock; account prod }`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitStmt {
+    pub name: Ident,
+    pub body: Vec<Stmt>,
+}
+
+/// `account prod`, `account sandbox { attach sandbox_limits }`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberStmt {
+    pub account: Ident,
+    /// `None` without a block.
+    pub body: Option<Vec<Stmt>>,
 }
 
 /// `use lambda_logs("app-*")`, `use std.ecs.task_execution()`

@@ -283,7 +283,10 @@ impl Printer<'_> {
                 &format!("let {} = {}", decl.name.name, value(&decl.value)),
             ),
             ItemKind::Expect(expect) => self.push_line(depth, &expectation(expect)),
-            ItemKind::Block(_) | ItemKind::Template(_) => {
+            ItemKind::Block(_)
+            | ItemKind::Template(_)
+            | ItemKind::OrgPolicy(_)
+            | ItemKind::Organization(_) => {
                 if let Some((header, body)) = block_parts(item) {
                     self.block(&header, body, span, depth);
                 }
@@ -411,6 +414,18 @@ impl Printer<'_> {
                 );
             }
             StmtKind::Flag(flag) => self.push_line(depth, &flag.name),
+            StmtKind::Unit(unit) => {
+                self.block(&format!("ou {}", unit.name.name), &unit.body, span, depth)
+            }
+            StmtKind::Member(member) => match &member.body {
+                Some(body) => self.block(
+                    &format!("account {}", member.account.name),
+                    body,
+                    span,
+                    depth,
+                ),
+                None => self.push_line(depth, &format!("account {}", member.account.name)),
+            },
             StmtKind::Trust(trust) => {
                 let trust_span = trust.loc.span();
                 if let Some(line) =
@@ -476,6 +491,9 @@ fn one_line_stmt(stmt: &Stmt) -> Option<String> {
             format!("{} = {}", property.name.name, value(&property.value))
         }
         StmtKind::Flag(flag) => flag.name.clone(),
+        StmtKind::Member(member) if member.body.is_none() => {
+            format!("account {}", member.account.name)
+        }
         StmtKind::Trust(trust) => one_line_trust(trust)?,
         StmtKind::Permission(p) if p.condition.is_none() && p.until.is_none() => {
             // Only a permission that fits on one line by itself; never its first line alone.
@@ -522,6 +540,13 @@ fn block_parts(item: &Item) -> Option<(String, &[Stmt])> {
             format!("template {}", template_signature(template)),
             &template.body,
         )),
+        ItemKind::OrgPolicy(decl) => Some((
+            format!("{} {}", decl.kind.keyword(), decl.name.name),
+            &decl.body,
+        )),
+        ItemKind::Organization(decl) => {
+            Some((format!("organization {}", decl.name.name), &decl.body))
+        }
         _ => None,
     }
 }

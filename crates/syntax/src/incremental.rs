@@ -181,6 +181,14 @@ fn shift_item(item: &mut Item, by: usize) {
                 }
             }
         },
+        ItemKind::OrgPolicy(decl) => {
+            shift_ident(&mut decl.name, by);
+            decl.body.iter_mut().for_each(|s| shift_stmt(s, by));
+        }
+        ItemKind::Organization(decl) => {
+            shift_ident(&mut decl.name, by);
+            decl.body.iter_mut().for_each(|s| shift_stmt(s, by));
+        }
         ItemKind::Error => {}
     }
 }
@@ -222,6 +230,16 @@ fn shift_stmt(stmt: &mut Stmt, by: usize) {
             shift_target(&mut assume.target, by);
             if let Some(condition) = &mut assume.condition {
                 shift_condition(condition, by);
+            }
+        }
+        StmtKind::Unit(unit) => {
+            shift_ident(&mut unit.name, by);
+            unit.body.iter_mut().for_each(|s| shift_stmt(s, by));
+        }
+        StmtKind::Member(member) => {
+            shift_ident(&mut member.account, by);
+            if let Some(body) = &mut member.body {
+                body.iter_mut().for_each(|s| shift_stmt(s, by));
             }
         }
         StmtKind::Use(u) => {

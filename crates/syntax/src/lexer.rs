@@ -100,6 +100,10 @@ pub const GRAMMAR_WORDS: &[(&str, Reservation)] = &[
     ("saml", Contextual),
     ("oidc", Contextual),
     ("org", Contextual),
+    ("scp", Contextual),
+    ("rcp", Contextual),
+    ("organization", Contextual),
+    ("ou", Contextual),
     ("tag_session", Contextual),
     ("instance_profile", Contextual),
     ("expect", Contextual),
@@ -176,7 +180,19 @@ const fn words_of<const N: usize>(only: Option<Reservation>) -> [&'static str; N
 
 /// Words that begin a top-level declaration.
 pub const ITEM_KEYWORDS: &[&str] = &[
-    "account", "let", "policy", "template", "group", "user", "role", "resource", "in", "expect",
+    "account",
+    "let",
+    "policy",
+    "template",
+    "group",
+    "user",
+    "role",
+    "resource",
+    "in",
+    "expect",
+    "scp",
+    "rcp",
+    "organization",
 ];
 /// Words that begin a statement inside a declaration's block.
 pub const STMT_KEYWORDS: &[&str] = &[
@@ -187,6 +203,8 @@ pub const STMT_KEYWORDS: &[&str] = &[
     "use",
     "trust",
     "boundary",
+    "ou",
+    "account",
     "instance_profile",
 ];
 /// Words that begin an entry of a `trust` block.
@@ -473,16 +491,28 @@ pub fn piece_starts(
             prefix_start.get_or_insert(token.span.start as usize);
             continue;
         }
-        let starts_piece =
-            token.kind == TokenKind::Word && {
-                let word = token.text(source);
-                if items {
-                    token.line_start
-                        && (keywords.contains(&word) || looks_like_declaration(&significant, index))
-                } else {
-                    keywords.contains(&word) || is_property_start(&significant, index)
-                }
-            } || (!items && keywords == TRUST_KEYWORDS && token.kind == TokenKind::Punct('*'));
+        let starts_piece = token.kind == TokenKind::Word && {
+            let word = token.text(source);
+            if items {
+                token.line_start
+                    && (keywords.contains(&word) || looks_like_declaration(&significant, index))
+            } else {
+                // `account` begins a member of an organization, and names a principal
+                // after `to` or `,` (`allow read to account audit`): there it continues
+                // the statement.
+                let names_principal = TRUST_KEYWORDS.contains(&word)
+                    && index
+                        .checked_sub(1)
+                        .and_then(|i| significant.get(i))
+                        .is_some_and(|previous| {
+                            previous.kind == TokenKind::Punct(',') || previous.text(source) == "to"
+                        });
+                (keywords.contains(&word) && !names_principal)
+                    || is_property_start(&significant, index)
+            }
+        } || (!items
+            && keywords == TRUST_KEYWORDS
+            && token.kind == TokenKind::Punct('*'));
         // The brackets of an attribute keep the prefix open; anything else at this depth ends it.
         let closes_attribute =
             matches!(token.kind, TokenKind::Punct('[' | ']')) && prefix_start.is_some();

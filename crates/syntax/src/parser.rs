@@ -403,6 +403,24 @@ impl Walker {
                 ItemKind::In(InBlock { account, items })
             }
             R::expect_decl => ItemKind::Expect(self.expect(decl)?),
+            R::org_policy_decl => {
+                let mut inner = Children::new(decl);
+                let kind = match inner.next().map(|k| k.as_rule()) {
+                    Some(R::kw_scp) => OrgPolicyKind::Scp,
+                    Some(R::kw_rcp) => OrgPolicyKind::Rcp,
+                    _ => return Err(Malformed(loc.span())),
+                };
+                let name = self.ident(inner.expect(R::name)?)?;
+                let body = self.block(inner.expect(R::block)?)?;
+                ItemKind::OrgPolicy(OrgPolicyDecl { kind, name, body })
+            }
+            R::organization_decl => {
+                let mut inner = Children::new(decl);
+                inner.skip(R::kw_organization);
+                let name = self.ident(inner.expect(R::name)?)?;
+                let body = self.block(inner.expect(R::block)?)?;
+                ItemKind::Organization(OrganizationDecl { name, body })
+            }
             _ => return Err(self.malformed(&decl)),
         };
         Ok(Item { prefix, kind, loc })
@@ -535,6 +553,20 @@ impl Walker {
                 let name = self.ident(inner.expect(R::name)?)?;
                 let value = self.value(inner.any()?)?;
                 StmtKind::Property(Property { name, value })
+            }
+            R::ou_stmt => {
+                let mut inner = Children::new(body);
+                inner.skip(R::kw_ou);
+                let name = self.ident(inner.expect(R::name)?)?;
+                let body = self.block(inner.expect(R::block)?)?;
+                StmtKind::Unit(UnitStmt { name, body })
+            }
+            R::member_stmt => {
+                let mut inner = Children::new(body);
+                inner.skip(R::kw_account);
+                let account = self.ident(inner.expect(R::name)?)?;
+                let body = inner.take(R::block).map(|b| self.block(b)).transpose()?;
+                StmtKind::Member(MemberStmt { account, body })
             }
             R::flag => StmtKind::Flag(Ident {
                 name: body.as_str().to_string(),
@@ -1046,26 +1078,6 @@ const NOT_YET: &[(&[&str], &str, Option<&str>)] = &[
             "repositorypolicy",
         ],
         "resource-based policies are not part of the language yet",
-        None,
-    ),
-    (
-        &["scp", "servicecontrolpolicy"],
-        "service control policies (SCPs) are not part of the language yet",
-        None,
-    ),
-    (
-        &["rcp", "resourcecontrolpolicy"],
-        "resource control policies (RCPs) are not part of the language yet",
-        None,
-    ),
-    (
-        &["organization", "organisation", "organizations", "org"],
-        "AWS Organizations (the organization, its OUs and their policies) is not part of the language yet",
-        None,
-    ),
-    (
-        &["ou", "organizationalunit", "organisationalunit"],
-        "organizational units (OUs) are not part of the language yet",
         None,
     ),
     (

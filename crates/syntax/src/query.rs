@@ -571,7 +571,8 @@ impl Walk<'_> {
                 None => self.prefixes(),
             },
             Frame::Statements => match self.last_start(|walk, index, unit| {
-                walk.word(unit).is_some_and(|w| STMT_KEYWORDS.contains(&w))
+                walk.word(unit)
+                    .is_some_and(|w| STMT_KEYWORDS.contains(&w) && !walk.names_principal(index))
                     || walk.is_property_start(index)
             }) {
                 Some(_) => self.statement(),
@@ -621,6 +622,19 @@ impl Walk<'_> {
             .find(|&i| starts(self, i, self.units[i]));
         self.pos = found.unwrap_or(0);
         found
+    }
+
+    /// A principal's kind after `to` or `,` (`allow read to account audit`): the statement
+    /// goes on, though `account` also begins a member of an organization.
+    fn names_principal(&self, index: usize) -> bool {
+        let previous = index
+            .checked_sub(1)
+            .and_then(|i| self.units.get(i).copied());
+        self.units
+            .get(index)
+            .and_then(|&u| self.word(u))
+            .is_some_and(|w| TRUST_KEYWORDS.contains(&w))
+            && previous.is_some_and(|p| p.punct == Some(',') || self.text(p) == "to")
     }
 
     /// `NAME =` (and not `NAME ==`) at the start of a line or after `{`, `}`, `;`.

@@ -15,7 +15,7 @@ syn iskeyword @,48-57,_,192-255,-
 " Keywords, as matches rather than `syn keyword` so that a word followed by `:` stays part of a
 " condition key or an action (`aws:SourceIp`, `saml:aud`, `account:*`). Contextual words (admin,
 " list, role, …) are also valid names; they are coloured as keywords where they usually are.
-syn match iamdslDeclaration "\v<(account|let|policy|template|group|user|role|resource)>:@!"
+syn match iamdslDeclaration "\v<(account|let|policy|template|group|user|role|resource|scp|rcp|organization|ou)>:@!"
 syn match iamdslEffect      "\v<(allow|deny)>:@!"
 syn match iamdslStatement   "\v<(attach|boundary|assume|use|trust|instance_profile)>:@!"
 syn match iamdslKeyword     "\v<(on|except|when|until|in|default|aws|arn)>:@!"
@@ -36,7 +36,7 @@ syn match iamdslProperty    "\v(^|[{;])\s*\zs<(name|path|description|max_session
 syn match iamdslStdPath     "\v<std(\.[A-Za-z_][A-Za-z0-9_-]*)+\ze\s*\("
 
 " Names after a declaration keyword.
-syn match iamdslDeclName "\v(<(account|let|policy|template|group|user|role|resource)\s+)@<=[A-Za-z_][A-Za-z0-9_-]*"
+syn match iamdslDeclName "\v(<(account|let|policy|template|group|user|role|resource|scp|rcp|organization|ou)\s+)@<=[A-Za-z_][A-Za-z0-9_-]*"
 
 " Resource constructors `s3.bucket(` and condition operators `StringEquals(`.
 syn match iamdslConstructor "\v<[A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_-]*\ze\s*\("

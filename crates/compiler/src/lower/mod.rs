@@ -7,6 +7,7 @@
 mod assume;
 mod conditions;
 mod managed;
+mod organization;
 mod permissions;
 mod properties;
 mod resources;
@@ -401,6 +402,7 @@ impl<'a> Lowerer<'a> {
         resources.sort_by(|a, b| {
             (&a.account.id, a.kind.key(), &a.arn).cmp(&(&b.account.id, b.kind.key(), &b.arn))
         });
+        let organization = self.lower_organization(&decls);
         let mut accounts: Vec<Account> = self.names.accounts.by_name.values().cloned().collect();
         accounts.sort_by(|a, b| a.id.cmp(&b.id));
         Model {
@@ -409,6 +411,7 @@ impl<'a> Lowerer<'a> {
             accounts,
             entities,
             resources,
+            organization,
             quotas: self.config.quotas,
         }
     }
@@ -529,6 +532,9 @@ impl<'a> Lowerer<'a> {
     pub(super) fn lower_statement(&mut self, scope: &Scope, stmt: &Stmt, entity: &mut Entity) {
         use SymbolKind as K;
         let owner = scope.owner_kind;
+        if matches!(owner, K::Scp | K::Rcp) {
+            return self.lower_org_statement(scope, stmt, entity);
+        }
         if owner == K::Resource {
             return match &stmt.kind {
                 StmtKind::Error => {}
@@ -624,6 +630,9 @@ impl<'a> Lowerer<'a> {
                 }
             }
             StmtKind::Property(property) => self.lower_property(scope, property, entity),
+            StmtKind::Unit(_) | StmtKind::Member(_) => {
+                self.not_allowed(scope, stmt, "an organization (`organization NAME { … }`)")
+            }
         }
     }
 

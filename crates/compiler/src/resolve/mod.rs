@@ -30,6 +30,12 @@ pub enum SymbolKind {
     Template,
     /// A resource with its own policy (`resource logs = s3.bucket(…)`).
     Resource,
+    /// A service control policy of the organization (`scp NAME { … }`).
+    Scp,
+    /// A resource control policy of the organization (`rcp NAME { … }`).
+    Rcp,
+    /// The organization (`organization NAME { … }`).
+    Organization,
 }
 
 impl SymbolKind {
@@ -43,6 +49,9 @@ impl SymbolKind {
             SymbolKind::Role => "a role",
             SymbolKind::Template => "a template",
             SymbolKind::Resource => "a resource",
+            SymbolKind::Scp => "an SCP",
+            SymbolKind::Rcp => "an RCP",
+            SymbolKind::Organization => "an organization",
         }
     }
 
@@ -53,6 +62,9 @@ impl SymbolKind {
             SymbolKind::Let => "let",
             SymbolKind::Template => "template",
             SymbolKind::Resource => "resource",
+            SymbolKind::Scp => "scp",
+            SymbolKind::Rcp => "rcp",
+            SymbolKind::Organization => "organization",
             other => other.entity().map_or("", DeclKind::keyword),
         }
     }
@@ -284,6 +296,14 @@ fn collect_items<'a>(
             ItemKind::Block(b) => (SymbolKind::from(b.kind), &b.name),
             ItemKind::Template(t) => (SymbolKind::Template, &t.name),
             ItemKind::Resource(r) => (SymbolKind::Resource, &r.name),
+            ItemKind::OrgPolicy(p) => (
+                match p.kind {
+                    OrgPolicyKind::Scp => SymbolKind::Scp,
+                    OrgPolicyKind::Rcp => SymbolKind::Rcp,
+                },
+                &p.name,
+            ),
+            ItemKind::Organization(o) => (SymbolKind::Organization, &o.name),
             ItemKind::In(block) => {
                 let account = Some(&block.account);
                 collect_items(

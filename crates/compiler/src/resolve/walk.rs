@@ -127,6 +127,8 @@ impl Walker<'_> {
                     self.declaration(&block.account, &[K::Account]);
                     self.items(&block.items);
                 }
+                ItemKind::OrgPolicy(p) => self.stmts(&p.body, false),
+                ItemKind::Organization(o) => self.organization(&o.body),
                 ItemKind::Expect(expect) => match &expect.kind {
                     ExpectKind::NoEscalation => {}
                     ExpectKind::Assume {
@@ -215,7 +217,38 @@ impl Walker<'_> {
                     }
                 }
                 StmtKind::Property(p) => self.value(&p.value),
+                // Outside an organization, an error of the checker's; its names are still
+                // references.
+                StmtKind::Unit(unit) => self.organization(&unit.body),
+                StmtKind::Member(member) => {
+                    self.declaration(&member.account, &[K::Account]);
+                }
                 StmtKind::Flag(_) | StmtKind::Error => {}
+            }
+        }
+    }
+
+    /// The statements of an organization or of one of its units: `attach` names its SCPs and
+    /// RCPs, `account` its members, `management` the management account.
+    fn organization(&mut self, stmts: &[Stmt]) {
+        for stmt in stmts {
+            match &stmt.kind {
+                StmtKind::Attach(PolicyRef::Named(name)) => {
+                    self.declaration(name, &[K::Scp, K::Rcp])
+                }
+                StmtKind::Attach(PolicyRef::AwsManaged(s)) => self.string(s),
+                StmtKind::Unit(unit) => self.organization(&unit.body),
+                StmtKind::Member(member) => {
+                    self.declaration(&member.account, &[K::Account]);
+                    if let Some(body) = &member.body {
+                        self.organization(body);
+                    }
+                }
+                StmtKind::Property(p) => match &p.value.kind {
+                    ValueKind::Name(name) => self.declaration(name, &[K::Account]),
+                    _ => self.value(&p.value),
+                },
+                _ => self.stmts(std::slice::from_ref(stmt), false),
             }
         }
     }

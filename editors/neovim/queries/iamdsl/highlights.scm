@@ -38,6 +38,10 @@
   "saml"
   "oidc"
   "org"
+  "scp"
+  "rcp"
+  "organization"
+  "ou"
   "tag_session"
   "instance_profile"
   "expect"
@@ -117,6 +121,15 @@
   name: (identifier) @type.definition)
 
 (resource_declaration
+  name: (identifier) @type.definition)
+
+(org_policy_declaration
+  name: (identifier) @type.definition)
+
+(organization_declaration
+  name: (identifier) @type.definition)
+
+(unit_statement
   name: (identifier) @type.definition)
 
 (template_declaration
