@@ -152,8 +152,8 @@ impl<'a> Lowerer<'a> {
                         )
                         .at(scope.file, permission.actions.loc.span(), "a service RCPs do not support")
                         .with_help(format!(
-                            "RCPs apply to {} and a few others (`iamdsl catalog` lists them); restrict other services with an SCP",
-                            ["s3", "sts", "kms", "sqs", "secretsmanager"].join(", ")
+                            "RCPs apply to {} services, s3, sts, kms, sqs and secretsmanager among them; restrict the others with an SCP",
+                            catalog.rcp_supported_services().len()
                         )),
                     );
                 }
