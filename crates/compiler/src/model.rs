@@ -43,6 +43,33 @@ pub struct Entity {
 }
 
 impl Entity {
+    /// A managed policy that only carries statements while they are lowered: what a
+    /// resource's, an SCP's or an RCP's statements are written into.
+    pub(crate) fn statement_holder(
+        ident: &str,
+        name: &str,
+        account: Account,
+        origin: Origin,
+    ) -> Entity {
+        Entity {
+            kind: DeclKind::Policy,
+            ident: ident.to_string(),
+            name: name.to_string(),
+            path: "/".into(),
+            account,
+            description: None,
+            origin,
+            document: PolicyDocument::default(),
+            trust: None,
+            managed: Vec::new(),
+            boundary: None,
+            groups: Vec::new(),
+            max_session: None,
+            tags: Default::default(),
+            instance_profile: false,
+        }
+    }
+
     pub fn arn(&self, partition: &str) -> String {
         format!(
             "arn:{partition}:iam::{}:{}{}{}",

@@ -20,11 +20,11 @@ use iamdsl_policy::organization::{
     aws_managed_org_policy, Attachments, OrgAccount, OrgPolicy, OrgPolicyKind, OrgUnit,
     Organization,
 };
-use iamdsl_policy::{ActionBlock, Effect, NameSet, PolicyDocument, Principals, Statement};
+use iamdsl_policy::{ActionBlock, Effect, NameSet, Principals, Statement};
 use iamdsl_syntax::ast::{self, *};
 
 use super::{Lowerer, Scope, Within};
-use crate::model::{origin, DeclKind, Entity};
+use crate::model::{origin, Entity};
 use crate::resolve::{Decl, SymbolKind};
 
 /// OUs AWS allows below the root.
@@ -198,23 +198,12 @@ impl<'a> Lowerer<'a> {
                 uses: Vec::new(),
                 within: Within::Statement,
             };
-            let mut holder = Entity {
-                kind: DeclKind::Policy,
-                ident: decl.name.name.clone(),
-                name: decl.name.name.clone(),
-                path: "/".into(),
+            let mut holder = Entity::statement_holder(
+                &decl.name.name,
+                &decl.name.name,
                 account,
-                description: None,
-                origin: origin(decl.file, decl.name.span()),
-                document: PolicyDocument::default(),
-                trust: None,
-                managed: Vec::new(),
-                boundary: None,
-                groups: Vec::new(),
-                max_session: None,
-                tags: Default::default(),
-                instance_profile: false,
-            };
+                origin(decl.file, decl.name.span()),
+            );
             self.lower_statements(&scope, &policy.body, &mut holder);
             origins.insert(
                 (kind, decl.name.name.clone()),

@@ -23,7 +23,7 @@ use iamdsl_syntax::ast::{self, ItemKind, Permission, Principal, Stmt, Target};
 
 use super::permissions::Resolved;
 use super::{Lowerer, Scope, Within};
-use crate::model::{origin, Account, DeclKind, Entity, Resource};
+use crate::model::{origin, Account, Entity, Resource};
 use crate::resolve::{Decl, SymbolKind};
 
 /// A declared resource, known before any policy is lowered: `on NAME` anywhere needs it.
@@ -192,23 +192,12 @@ impl<'a> Lowerer<'a> {
         let target = self.deferred.resources.get(&decl.name.name).cloned()?;
         let scope = self.resource_scope(decl, target.account.clone());
         // The statements are lowered as a policy's are; only its document is kept.
-        let mut holder = Entity {
-            kind: DeclKind::Policy,
-            ident: decl.name.name.clone(),
-            name: target.name.clone(),
-            path: "/".into(),
-            account: target.account.clone(),
-            description: None,
-            origin: origin(decl.file, decl.name.span()),
-            document: PolicyDocument::default(),
-            trust: None,
-            managed: Vec::new(),
-            boundary: None,
-            groups: Vec::new(),
-            max_session: None,
-            tags: Default::default(),
-            instance_profile: false,
-        };
+        let mut holder = Entity::statement_holder(
+            &decl.name.name,
+            &target.name,
+            target.account.clone(),
+            origin(decl.file, decl.name.span()),
+        );
         if let Some(body) = &resource.body {
             self.lower_statements(&scope, body, &mut holder);
         }
