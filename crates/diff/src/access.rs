@@ -363,6 +363,29 @@ impl ChangedResources {
     }
 }
 
+/// `side` with what only `other` holds of the context all accounts share: the organization
+/// and, with `documents`, the AWS managed policies' documents.
+fn with_shared_context<'s>(
+    side: &'s AuthorizationDetails,
+    other: &AuthorizationDetails,
+    documents: bool,
+) -> std::borrow::Cow<'s, AuthorizationDetails> {
+    let borrow_documents =
+        documents && side.aws_managed.is_empty() && !other.aws_managed.is_empty();
+    let borrow_organization = side.organization.is_none() && other.organization.is_some();
+    if !borrow_documents && !borrow_organization {
+        return std::borrow::Cow::Borrowed(side);
+    }
+    let mut with = side.clone();
+    if borrow_documents {
+        with.aws_managed = other.aws_managed.clone();
+    }
+    if borrow_organization {
+        with.organization = other.organization.clone();
+    }
+    std::borrow::Cow::Owned(with)
+}
+
 pub fn access_changes(
     built: &AuthorizationDetails,
     deployed: &AuthorizationDetails,
@@ -372,37 +395,12 @@ pub fn access_changes(
         return Vec::new();
     }
     // The documents of AWS managed policies are the same in every account: those deployed
-    // state holds are known to the built side too.
-    // Likewise the organization's guardrails, where only deployed state holds them: the same
-    // SCPs and RCPs cap both sides, so that they are never taken for a change of the entities.
-    let borrow_documents = built.aws_managed.is_empty() && !deployed.aws_managed.is_empty();
-    let borrow_organization = built.organization.is_none() && deployed.organization.is_some();
-    let built_with_deployed_context;
-    let built = if borrow_documents || borrow_organization {
-        let mut with = built.clone();
-        if borrow_documents {
-            with.aws_managed = deployed.aws_managed.clone();
-        }
-        if borrow_organization {
-            with.organization = deployed.organization.clone();
-        }
-        built_with_deployed_context = with;
-        &built_with_deployed_context
-    } else {
-        built
-    };
-    // And the reverse, while the organization is not compared as an entity: the source's
-    // organization caps the deployed side as much as the built one.
-    let deployed_with_built_context;
-    let deployed = if deployed.organization.is_none() && built.organization.is_some() {
-        deployed_with_built_context = AuthorizationDetails {
-            organization: built.organization.clone(),
-            ..deployed.clone()
-        };
-        &deployed_with_built_context
-    } else {
-        deployed
-    };
+    // state holds are known to the built side too. The organization is shared the same way,
+    // both ways while it is not compared as an entity: the same SCPs and RCPs cap both sides,
+    // so that they are never taken for a change of the entities.
+    let built_side = with_shared_context(built, deployed, true);
+    let deployed_side = with_shared_context(deployed, built, false);
+    let (built, deployed) = (&*built_side, &*deployed_side);
     let after = Access::new(built);
     let before = Access::new(deployed);
     let mut expansions = HashMap::new();

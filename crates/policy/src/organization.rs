@@ -262,7 +262,7 @@ impl Organization {
         find(&self.root, account, &mut levels).then_some(AccountPath { levels })
     }
 
-    /// Every member account's id, in tree order.
+    /// Every member account, in tree order.
     pub fn accounts(&self) -> Vec<&OrgAccount> {
         fn walk<'a>(unit: &'a OrgUnit, out: &mut Vec<&'a OrgAccount>) {
             out.extend(&unit.accounts);

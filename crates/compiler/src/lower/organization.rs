@@ -250,7 +250,7 @@ impl<'a> Lowerer<'a> {
             ..OrgUnit::default()
         };
         self.lower_node(&mut tree, &organization.body, &mut root, 0);
-        let Some((management, _)) = tree.management.clone() else {
+        let Some(management) = tree.management.clone() else {
             self.diagnostics.push(
                 Diagnostic::error(
                     codes::ORG_TREE,
@@ -413,7 +413,7 @@ impl<'a> Lowerer<'a> {
                     };
                     if let Some(decl) = self.resolve(None, file, name, &[SymbolKind::Account]) {
                         if let Some(account) = self.names.accounts.by_name.get(&decl.name.name) {
-                            tree.management = Some((account.clone(), name.span()));
+                            tree.management = Some(account.clone());
                         }
                     }
                 }
@@ -591,7 +591,7 @@ struct Tree {
     placed: BTreeMap<String, Span>,
     /// The AWS managed policies attached somewhere.
     aws_managed: BTreeSet<(OrgPolicyKind, String)>,
-    management: Option<(crate::model::Account, Span)>,
+    management: Option<crate::model::Account>,
     id: Option<String>,
 }
 

@@ -136,12 +136,12 @@ impl<'a> Guardrails<'a> {
     /// the organization, or for a service-linked role ("SCPs don't affect service-linked
     /// roles", Organizations User Guide).
     pub fn scps(&self, principal_arn: &str, account: &str) -> &[Level<'a>] {
-        if is_service_linked_role(principal_arn) {
-            return &[];
+        // Asked of every request the escalation search makes: the map first, which is empty
+        // without an organization.
+        match self.by_account.get(account) {
+            Some(paths) if !is_service_linked_role(principal_arn) => &paths.scp,
+            _ => &[],
         }
-        self.by_account
-            .get(account)
-            .map_or(&[], |paths| paths.scp.as_slice())
     }
 
     /// The RCP levels a request on a resource of `account` meets: none for a resource of the
@@ -149,23 +149,21 @@ impl<'a> Guardrails<'a> {
     /// not support, or for a service-linked role's request ("RCPs don't affect … service-linked
     /// roles", Organizations User Guide).
     pub fn rcps(&self, principal_arn: &str, account: Option<&str>, action: &str) -> &[Level<'a>] {
-        let Some(account) = account else {
+        let Some(paths) = account.and_then(|account| self.by_account.get(account)) else {
             return &[];
         };
-        if is_service_linked_role(principal_arn) {
-            return &[];
-        }
         let service = action
             .split_once(':')
             .map_or(action, |(service, _)| service);
         // A wildcard service may name a supported one: the RCPs are evaluated, and only their
         // denies of the services they cover can match.
-        if !service.contains(['*', '?']) && !iamdsl_catalog::catalog().rcp_supports(service) {
-            return &[];
+        let supported =
+            service.contains(['*', '?']) || iamdsl_catalog::catalog().rcp_supports(service);
+        if supported && !is_service_linked_role(principal_arn) {
+            &paths.rcp
+        } else {
+            &[]
         }
-        self.by_account
-            .get(account)
-            .map_or(&[], |paths| paths.rcp.as_slice())
     }
 }
 
