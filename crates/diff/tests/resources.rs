@@ -135,18 +135,7 @@ fn an_unreadable_deployed_policy_is_never_the_same() {
 fn an_rcp_of_the_deployed_organization_caps_the_built_side_too() {
     let built = built();
     let mut deployed = deployed(r#"{"Version": "2012-10-17", "Statement": []}"#);
-    let organization: serde_json::Value = serde_json::from_str(
-        r#"{"ManagementAccountId": "999999999999",
-            "Root": {"Name": "Root", "Policies": {"SERVICE_CONTROL_POLICY": ["FullAWSAccess"], "RESOURCE_CONTROL_POLICY": ["perimeter"]},
-                     "Accounts": [{"Id": "111111111111"}, {"Id": "222222222222"}]},
-            "Policies": [
-              {"Type": "SERVICE_CONTROL_POLICY", "Name": "FullAWSAccess", "AwsManaged": true, "Content": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}},
-              {"Type": "RESOURCE_CONTROL_POLICY", "Name": "perimeter", "Content": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalAccount": "111111111111"}}}]}}
-            ]}"#,
-    )
-    .unwrap();
-    deployed.organization =
-        Some(iamdsl_policy::organization::OrganizationState::from_value(&organization).unwrap());
+    deployed.organization = Some(perimeter_organization());
     let report = diff(&built, &deployed, &Scope::default());
     let logs = report
         .entities
@@ -173,6 +162,60 @@ fn an_rcp_of_the_deployed_organization_caps_the_built_side_too() {
         .expect("the reader's access changes");
     assert!(
         reader.gained.iter().any(|g| g.starts_with("s3:GetObject")),
+        "{reader:#?}"
+    );
+}
+
+/// An organization of both accounts whose RCP at the root denies S3 to callers outside prod.
+fn perimeter_organization() -> iamdsl_policy::organization::OrganizationState {
+    let organization: serde_json::Value = serde_json::from_str(
+        r#"{"ManagementAccountId": "999999999999",
+            "Root": {"Name": "Root", "Policies": {"SERVICE_CONTROL_POLICY": ["FullAWSAccess"], "RESOURCE_CONTROL_POLICY": ["perimeter"]},
+                     "Accounts": [{"Id": "111111111111"}, {"Id": "222222222222"}]},
+            "Policies": [
+              {"Type": "SERVICE_CONTROL_POLICY", "Name": "FullAWSAccess", "AwsManaged": true, "Content": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}},
+              {"Type": "RESOURCE_CONTROL_POLICY", "Name": "perimeter", "Content": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalAccount": "111111111111"}}}]}}
+            ]}"#,
+    )
+    .unwrap();
+    iamdsl_policy::organization::OrganizationState::from_value(&organization).unwrap()
+}
+
+/// The reverse: the source describes the organization and the deployed state does not hold it.
+/// Its RCP caps the deployed side as well, so an unrelated change to the bucket policy is not
+/// reported as the reader losing a read that the RCP denies on both sides.
+#[test]
+fn an_rcp_of_the_built_organization_caps_the_deployed_side_too() {
+    let mut built = built();
+    let mut deployed = built.clone();
+    built.organization = Some(perimeter_organization());
+    let logs = deployed
+        .resources
+        .iter_mut()
+        .find(|r| r.name == "acme-logs")
+        .unwrap();
+    let iamdsl_policy::authz::ResourcePolicyState::Document(document) = &mut logs.policy else {
+        panic!("the built bucket has a policy");
+    };
+    let extra: serde_json::Value = serde_json::from_str(
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::acme-logs/*"}]}"#,
+    )
+    .unwrap();
+    document.statements.extend(
+        iamdsl_policy::reader::read_policy(&extra)
+            .unwrap()
+            .statements,
+    );
+    let report = diff(&built, &deployed, &Scope::default());
+    let bucket = report
+        .entities
+        .iter()
+        .find(|e| e.kind == "bucket" && e.name == "acme-logs")
+        .unwrap();
+    assert_eq!(bucket.change, Change::Changed, "the bucket policy differs");
+    let reader = report.access.iter().find(|a| a.principal == "role reader");
+    assert!(
+        reader.is_none_or(|r| r.lost.iter().all(|l| !l.starts_with("s3:GetObject"))),
         "{reader:#?}"
     );
 }

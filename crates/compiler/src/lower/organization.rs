@@ -50,6 +50,9 @@ impl<'a> Lowerer<'a> {
                 holder.document.statements.extend(statements);
             }
             StmtKind::Use(use_stmt) => self.lower_use(scope, stmt, use_stmt, holder),
+            StmtKind::Unit(_) | StmtKind::Member(_) => {
+                self.not_allowed(scope, stmt, "an organization (`organization NAME { … }`)")
+            }
             _ => self.not_allowed(scope, stmt, "a policy, group, user or role"),
         }
     }
@@ -249,7 +252,13 @@ impl<'a> Lowerer<'a> {
             name: "Root".into(),
             ..OrgUnit::default()
         };
-        self.lower_node(&mut tree, &organization.body, &mut root, 0);
+        self.lower_node(
+            &mut tree,
+            &organization.body,
+            &mut root,
+            decl.name.span(),
+            0,
+        );
         let Some(management) = tree.management.clone() else {
             self.diagnostics.push(
                 Diagnostic::error(
@@ -306,7 +315,15 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The statements of the root or of a unit (`depth` OUs below the root) into `node`.
-    fn lower_node(&mut self, tree: &mut Tree, body: &[Stmt], node: &mut OrgUnit, depth: usize) {
+    /// `span`: the node's name (the organization's for the root), where its own errors point.
+    fn lower_node(
+        &mut self,
+        tree: &mut Tree,
+        body: &[Stmt],
+        node: &mut OrgUnit,
+        span: Span,
+        depth: usize,
+    ) {
         let file = tree.file;
         for stmt in body {
             match &stmt.kind {
@@ -329,7 +346,7 @@ impl<'a> Lowerer<'a> {
                         name: unit.name.name.clone(),
                         ..OrgUnit::default()
                     };
-                    self.lower_node(tree, &unit.body, &mut child, depth + 1);
+                    self.lower_node(tree, &unit.body, &mut child, unit.name.span(), depth + 1);
                     if node.units.iter().any(|u| u.name == child.name) {
                         self.diagnostics.push(
                             Diagnostic::error(
@@ -444,7 +461,7 @@ impl<'a> Lowerer<'a> {
                 ),
             }
         }
-        self.complete_attachments(tree, &mut node.attached, file, Span::new(0, 0));
+        self.complete_attachments(tree, &mut node.attached, file, span);
     }
 
     fn not_in_organization(&mut self, file: FileId, stmt: &Stmt, help: &str) {
@@ -475,7 +492,7 @@ impl<'a> Lowerer<'a> {
             let list = attached.of_mut(kind);
             list.sort();
             list.dedup();
-            if list.len() > MAX_ATTACHED && span != Span::new(0, 0) {
+            if list.len() > MAX_ATTACHED {
                 self.diagnostics.push(
                     Diagnostic::error(
                         codes::ORG_ATTACHMENT,
